@@ -1,0 +1,354 @@
+"""`crm contacts …`"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from cli.output import JSON_OPTION, emit, show_progress, stdout
+from cli.runtime import fail, run, stderr
+
+if TYPE_CHECKING:
+    from crm.contacts.models import Contact, TimelineEvent
+    from crm.contacts.repository import ContactFilter
+    from crm.db import Database
+
+app = typer.Typer(help="Add, find, change, import and export contacts.", no_args_is_help=True)
+
+FIELD_OPTION = typer.Option(None, "--field", help="Custom field as KEY=VALUE (repeatable).")
+TAG_OPTION = typer.Option(None, "--tag", help="Tag (repeatable).")
+
+
+def parse_fields(items: list[str] | None) -> dict[str, Any] | None:
+    if not items:
+        return None
+    from crm.normalize import coerce_scalar
+
+    fields: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"--field takes KEY=VALUE, got {item!r}")
+        fields[key.strip()] = coerce_scalar(value)
+    return fields
+
+
+def validated(model: type[Any], **data: Any) -> Any:
+    """Build a pydantic model from options; a bad value is one red line, not a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'input'}: "
+            f"{str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise fail(reasons) from None
+
+
+def _contact_table(items: list[Contact]) -> None:
+    from rich.table import Table
+
+    table = Table("id", "email", "name", "company", "status", "tags")
+    for c in items:
+        name = " ".join(p for p in (c.first_name, c.last_name) if p)
+        table.add_row(c.id, c.email, name, c.company_name or "", c.status, ", ".join(c.tags))
+    stdout.print(table)
+
+
+def _contact_details(contact: Contact, events: list[TimelineEvent] | None = None) -> None:
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 2))
+    for key, value in contact.model_dump(exclude={"company"}).items():
+        if value not in (None, [], {}):
+            table.add_row(f"[bold]{key}[/bold]", str(value))
+    stdout.print(table)
+    if events is not None:
+        stdout.print("\n[bold]Timeline[/bold]")
+        for e in events:
+            detail = ", ".join(f"{k}={v}" for k, v in e.data.items())
+            stdout.print(f"  {e.at:%Y-%m-%d %H:%M:%S}  {e.kind:<15} {detail}", highlight=False)
+
+
+@app.command()
+def add(
+    email: str = typer.Option(..., "--email", help="Email address (unique)."),
+    first_name: str = typer.Option(None, "--first-name"),
+    last_name: str = typer.Option(None, "--last-name"),
+    company: str = typer.Option(None, "--company", help="Company name; created if new."),
+    title: str = typer.Option(None, "--title"),
+    phone: str = typer.Option(None, "--phone"),
+    country: str = typer.Option(None, "--country"),
+    city: str = typer.Option(None, "--city"),
+    tag: list[str] = TAG_OPTION,
+    field: list[str] = FIELD_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Add a contact."""
+    from crm.contacts.models import ContactCreate
+
+    data = validated(
+        ContactCreate,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        title=title,
+        phone=phone,
+        country=country,
+        city=city,
+        tags=tag or None,
+        custom=parse_fields(field),
+        source="cli",
+    )
+
+    async def work(db: Database) -> Contact:
+        from crm.contacts import service
+
+        return await service.add(db, data)
+
+    contact = run(work)
+    emit(contact, as_json, lambda c: stdout.print(f"Added contact {c.id} <{c.email}>"))
+
+
+@app.command()
+def show(
+    ref: str = typer.Argument(..., help="Contact id or email."), as_json: bool = JSON_OPTION
+) -> None:
+    """Show a contact and its timeline."""
+
+    async def work(db: Database) -> tuple[Contact, list[TimelineEvent]]:
+        from crm.contacts import service
+
+        return await service.history(db, ref)
+
+    contact, events = run(work)
+    emit(
+        {
+            **contact.model_dump(mode="json"),
+            "timeline": [e.model_dump(mode="json") for e in events],
+        },
+        as_json,
+        lambda _: _contact_details(contact, events),
+    )
+
+
+@app.command()
+def update(
+    ref: str = typer.Argument(..., help="Contact id or email."),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help="new, contacted, engaged, qualified, customer, unsubscribed or bounced.",
+    ),
+    email: str = typer.Option(None, "--email"),
+    first_name: str = typer.Option(None, "--first-name"),
+    last_name: str = typer.Option(None, "--last-name"),
+    company: str = typer.Option(None, "--company"),
+    title: str = typer.Option(None, "--title"),
+    phone: str = typer.Option(None, "--phone"),
+    country: str = typer.Option(None, "--country"),
+    city: str = typer.Option(None, "--city"),
+    tag: list[str] = typer.Option(None, "--tag", help="Add a tag (repeatable)."),
+    untag: list[str] = typer.Option(None, "--untag", help="Remove a tag (repeatable)."),
+    field: list[str] = FIELD_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Change a contact's fields or status (the status follows the lifecycle rules)."""
+    from crm.contacts.models import ContactUpdate
+
+    data = validated(
+        ContactUpdate,
+        status=status,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        title=title,
+        phone=phone,
+        country=country,
+        city=city,
+        custom=parse_fields(field),
+    )
+
+    async def work(db: Database) -> Contact:
+        from crm.contacts import service
+        from crm.normalize import normalize_tags
+
+        if tag or untag:
+            current = await service.require(db, ref)
+            removed = set(normalize_tags(untag or []))
+            data.tags = [
+                t for t in normalize_tags([*current.tags, *(tag or [])]) if t not in removed
+            ]
+        return await service.update(db, ref, data)
+
+    contact = run(work)
+    emit(contact, as_json, lambda c: stdout.print(f"Updated contact {c.id} <{c.email}>"))
+
+
+@app.command()
+def delete(
+    ref: str = typer.Argument(..., help="Contact id or email."), as_json: bool = JSON_OPTION
+) -> None:
+    """Delete a contact and its timeline."""
+
+    async def work(db: Database) -> str:
+        from crm.contacts import service
+
+        contact = await service.require(db, ref)
+        await service.delete(db, contact.id)
+        return contact.id
+
+    deleted = run(work)
+    emit({"deleted": deleted}, as_json, lambda _: stdout.print(f"Deleted contact {deleted}"))
+
+
+async def _filter(db: Database, segment: str | None, **fields: Any) -> ContactFilter:
+    from crm.contacts.repository import ContactFilter
+
+    rule = None
+    if segment:
+        from crm.segments.service import rule_for
+
+        rule = await rule_for(db, segment)
+    return ContactFilter(rule=rule, **fields)
+
+
+@app.command("list")
+def list_(
+    segment: str = typer.Option(None, "--segment", help="Only this segment's members."),
+    tag: str = typer.Option(None, "--tag"),
+    status: str = typer.Option(None, "--status"),
+    company: str = typer.Option(None, "--company", help="Company id, domain or name."),
+    search: str = typer.Option(None, "--search", help="Text in email or name."),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000),
+    cursor: str = typer.Option(None, "--cursor", help="next_cursor of the previous page."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List contacts, a page at a time, in a stable order."""
+    from crm.contacts.models import Page
+
+    async def work(db: Database) -> Page:
+        from crm.companies.service import require as require_company
+        from crm.contacts import service
+
+        company_id = (await require_company(db, company)).id if company else None
+        flt = await _filter(db, segment, tag=tag, status=status, company=company_id, text=search)
+        return await service.list_page(db, flt, cursor=cursor, limit=limit)
+
+    page = run(work)
+
+    def render(p: Page) -> None:
+        _contact_table(p.items)
+        if p.next_cursor:
+            stdout.print(f"More: crm contacts list --cursor {p.next_cursor}", highlight=False)
+
+    emit(page, as_json, render)
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    on_duplicate: str = typer.Option(
+        "skip", "--on-duplicate", help="skip, update or error for emails already there."
+    ),
+    tag: list[str] = typer.Option(None, "--tag", help="Tag every imported contact."),
+    map_: list[str] = typer.Option(
+        None, "--map", help="COLUMN=FIELD (field, custom.NAME or ignore); repeatable."
+    ),
+    errors: Path = typer.Option(None, "--errors", help="Write failed rows to this CSV."),
+    encoding: str = typer.Option(None, "--encoding", help="Default: detected (utf-8 or latin-1)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Import contacts from a CSV file. Bad rows are reported; good rows always land."""
+    from crm.contacts.csv_format import parse_map
+    from crm.contacts.importer import ImportOptions, ImportReport, OnDuplicate
+    from crm.errors import CRMError
+
+    try:
+        options = ImportOptions(
+            on_duplicate=OnDuplicate(on_duplicate),
+            tags=tag or [],
+            column_map=parse_map(map_ or []),
+            encoding=encoding,
+            errors_file=errors,
+        )
+    except ValueError:
+        raise fail("--on-duplicate must be skip, update or error") from None
+    except CRMError as exc:
+        raise fail(exc.message) from None
+
+    async def work(db: Database) -> ImportReport:
+        from crm.contacts.importer import import_csv
+
+        with _progress(f"Importing {file.name}") as advance:
+            return await import_csv(db, file, options, advance)
+
+    report = run(work)
+
+    def render(r: ImportReport) -> None:
+        stdout.print(
+            f"read {r.read}, created {r.created}, updated {r.updated}, "
+            f"skipped {r.skipped}, failed {r.failed}"
+        )
+        for e in r.errors[:20]:
+            stderr.print(f"  line {e.line}: {e.reason}", highlight=False)
+        if r.failed > 20:
+            stderr.print(
+                f"  … {r.failed - 20} more"
+                + (f" (all in {errors})" if errors else "; use --errors FILE to get them all")
+            )
+
+    emit(report.as_dict(), as_json, lambda _: render(report))
+
+
+@app.command()
+def export(
+    file: Path = typer.Argument(..., dir_okay=False),
+    segment: str = typer.Option(None, "--segment"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Export contacts to CSV (importable again with `crm contacts import`)."""
+
+    async def work(db: Database) -> int:
+        from crm.contacts.exporter import export_csv
+
+        return await export_csv(db, file, await _filter(db, segment))
+
+    count = run(work)
+    emit({"exported": count}, as_json, lambda _: stdout.print(f"Exported {count} to {file}"))
+
+
+class _progress:
+    """A byte-based progress bar on a terminal; a no-op callback otherwise."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not show_progress():
+            return None
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress(
+            "{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=True,
+        )
+        self.bar.start()
+        task = self.bar.add_task(self.label, total=None)
+        return lambda done, total: self.bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

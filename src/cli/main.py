@@ -1,0 +1,50 @@
+"""The `crm` command."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import companies, contacts
+from cli.output import JSON_OPTION, emit, stdout
+from cli.runtime import run
+
+app = typer.Typer(
+    name="crm",
+    help="AI-first campaign and enrichment toolkit: contacts, segments, campaigns.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(companies.app, name="companies")
+
+
+@app.command()
+def init(as_json: bool = JSON_OPTION) -> None:
+    """Create the database, or bring its schema up to date."""
+    from crm.db import Database
+
+    async def work(db: Database) -> dict[str, object]:
+        from crm.schema import current_version
+
+        return {"database": db.url, "schema_version": await current_version(db)}
+
+    result = run(work)
+    emit(
+        result,
+        as_json,
+        lambda r: stdout.print(
+            f"Database ready: {r['database']} (schema version {r['schema_version']})"
+        ),
+    )
+
+
+@app.command()
+def demo(as_json: bool = JSON_OPTION) -> None:
+    """Run the main job end to end on the embedded defaults, with sample data."""
+    from cli.demo import run_demo
+
+    run_demo(as_json)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""Printing results: one JSON document on stdout with --json, rich output for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+
+stdout = Console()
+
+JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return str(value)
+
+
+def to_jsonable(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def emit(data: Any, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(to_jsonable(data), default=_default, ensure_ascii=False) + "\n")
+    elif render is not None:
+        render(data)
+    else:
+        stdout.print_json(json.dumps(to_jsonable(data), default=_default))
+
+
+def show_progress() -> bool:
+    """Progress bars only for a person at a terminal."""
+    return sys.stderr.isatty()

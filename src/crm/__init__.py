@@ -1,0 +1,1 @@
+"""The data core: contacts, companies, timeline and the SurrealDB connection."""

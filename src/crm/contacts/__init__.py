@@ -1,0 +1,1 @@
+"""Contacts: the people campaigns are sent to."""

@@ -1,0 +1,193 @@
+"""Reading and writing contact CSV files: encodings, delimiters, header aliases, streaming."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from crm.errors import ValidationFailed
+
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+# Columns whose name starts with "_" are ignored, so a file written by `--errors` (which adds
+# `_line` and `_error`) can be fixed and imported again as it is.
+IGNORED_PREFIX = "_"
+
+FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "full_name",
+    "phone",
+    "title",
+    "company",
+    "country",
+    "city",
+    "tags",
+    "source",
+    "status",
+)
+_ALIASES = {
+    "email": ["email", "e-mail", "emailaddress", "mail", "e-mailaddress", "emailid"],
+    "first_name": ["firstname", "first", "givenname", "forename", "vorname", "prenom"],
+    "last_name": ["lastname", "last", "surname", "familyname", "nachname", "nom"],
+    "full_name": ["name", "fullname", "contactname", "contact"],
+    "phone": ["phone", "phonenumber", "mobile", "mobilephone", "tel", "telephone", "cell"],
+    "title": ["title", "jobtitle", "position", "role", "jobrole"],
+    "company": ["company", "companyname", "organization", "organisation", "account", "employer"],
+    "country": ["country", "countrycode", "land"],
+    "city": ["city", "town", "location"],
+    "tags": ["tags", "tag", "labels", "label", "lists"],
+    "source": ["source", "leadsource"],
+    "status": ["status", "lifecyclestage", "stage"],
+}
+_ALIAS_TO_FIELD = {alias: field for field, aliases in _ALIASES.items() for alias in aliases}
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _squash(header: str) -> str:
+    return _NOT_ALNUM.sub("", header.lower())
+
+
+def custom_key(header: str) -> str:
+    key = _NOT_ALNUM.sub("_", header.strip().lower()).strip("_")
+    return key if key and key[0].isalpha() else f"f_{key}"
+
+
+def map_header(header: list[str], overrides: dict[str, str]) -> list[str | None]:
+    """Target field for each column: a contact field, `custom.<key>`, or None (ignored)."""
+    targets: list[str | None] = []
+    for column in header:
+        name = column.strip()
+        if name in overrides:
+            target = overrides[name]
+            targets.append(None if target in ("", "ignore") else target)
+        elif not name or name.startswith(IGNORED_PREFIX):
+            targets.append(None)
+        elif name.lower().startswith("custom."):
+            targets.append("custom." + custom_key(name[7:]))
+        else:
+            targets.append(_ALIAS_TO_FIELD.get(_squash(name), "custom." + custom_key(name)))
+    for override in overrides:
+        if override not in (c.strip() for c in header):
+            raise ValidationFailed(f"--map names a column the file does not have: {override!r}")
+    valid = set(FIELDS)
+    for chosen in targets:
+        if chosen and chosen not in valid and not chosen.startswith("custom."):
+            raise ValidationFailed(
+                f"--map target {chosen!r} is not a contact field; use one of "
+                + ", ".join(FIELDS)
+                + ", custom.<name> or ignore"
+            )
+    if "email" not in targets:
+        raise ValidationFailed(
+            "the file has no email column (looked for: "
+            + ", ".join(_ALIASES["email"][:3])
+            + "); name one with --map COLUMN=email"
+        )
+    return targets
+
+
+def parse_map(items: list[str]) -> dict[str, str]:
+    mapping = {}
+    for item in items:
+        column, sep, field = item.partition("=")
+        if not sep:
+            raise ValidationFailed(f"--map takes COLUMN=FIELD, got {item!r}")
+        mapping[column.strip()] = field.strip()
+    return mapping
+
+
+class CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes read, for a progress bar over a stream."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.bytes_read += n
+        return n
+
+
+def detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        # A multi-byte character cut at the sample's end is not an error.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
+def sniff_delimiter(text: str) -> str:
+    try:
+        return csv.Sniffer().sniff(text, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+@dataclass
+class Row:
+    line: int
+    values: list[str]
+
+
+class CsvSource:
+    """Rows of a CSV file, streamed: constant memory whatever the size."""
+
+    def __init__(self, path: Path, encoding: str | None = None) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+        with path.open("rb") as probe:
+            sample = probe.read(SNIFF_BYTES)
+        self.encoding = encoding or detect_encoding(sample)
+        self.delimiter = sniff_delimiter(sample.decode(self.encoding, errors="replace"))
+        self._counter: CountingReader | None = None
+        self.header: list[str] = []
+
+    @property
+    def bytes_read(self) -> int:
+        return self._counter.bytes_read if self._counter else 0
+
+    def rows(self) -> Iterator[Row]:
+        with self.path.open("rb") as raw:
+            self._counter = CountingReader(raw)
+            buffered = io.BufferedReader(self._counter, buffer_size=256 * 1024)
+            # Undecodable bytes become lone surrogates, so one bad row is reported, not fatal.
+            text = io.TextIOWrapper(
+                buffered, encoding=self.encoding, errors="surrogateescape", newline=""
+            )
+            reader = csv.reader(text, delimiter=self.delimiter)
+            try:
+                self.header = next(reader)
+            except StopIteration:
+                raise ValidationFailed(f"{self.path} is empty") from None
+            line = reader.line_num
+            for values in reader:
+                start, line = line + 1, reader.line_num
+                if values and any(v.strip() for v in values):
+                    yield Row(start, values)
+
+
+def write_rows(handle: IO[str], header: list[str], rows: Iterator[list[str]]) -> int:
+    writer = csv.writer(handle)
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count

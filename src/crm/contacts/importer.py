@@ -1,0 +1,331 @@
+"""`crm contacts import`: streamed, batched, resumable by re-running, never losing a good row."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from crm import timeline
+from crm.companies.models import name_key
+from crm.companies.service import resolve_names
+from crm.contacts import repository
+from crm.contacts.csv_format import CsvSource, Row, map_header
+from crm.contacts.models import ContactCreate
+from crm.contacts.service import new_row
+from crm.db import Database, record
+from crm.normalize import coerce_scalar, email_key, normalize_tags
+
+BATCH_SIZE = 1000
+# What `surrogateescape` turns undecodable bytes into.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+COMPANY_CACHE_SIZE = 100_000
+
+
+class OnDuplicate(StrEnum):
+    SKIP = "skip"
+    UPDATE = "update"
+    ERROR = "error"
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+    values: list[str] = field(default_factory=list, repr=False)
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "errors": [{"line": e.line, "reason": e.reason} for e in self.errors],
+        }
+
+
+@dataclass
+class ImportOptions:
+    on_duplicate: OnDuplicate = OnDuplicate.SKIP
+    tags: list[str] = field(default_factory=list)
+    column_map: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    errors_file: Path | None = None
+    # Errors kept in the report (all of them go to errors_file); keeps memory flat on huge files.
+    max_reported_errors: int = 1000
+
+
+@dataclass
+class _Parsed:
+    line: int
+    values: list[str]
+    data: ContactCreate
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        message = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
+
+
+class _RowParser:
+    def __init__(
+        self,
+        header: list[str],
+        targets: list[str | None],
+        options: ImportOptions,
+        source_detail: str,
+    ) -> None:
+        self.width = len(header)
+        self.targets = targets
+        self.tags = normalize_tags(options.tags)
+        self.source_detail = source_detail
+
+    def parse(self, row: Row) -> _Parsed | RowError:
+        if len(row.values) > self.width:
+            return RowError(
+                row.line,
+                f"too many columns ({len(row.values)}; the header has {self.width})",
+                row.values,
+            )
+        if _UNDECODED.search("".join(row.values)):
+            return RowError(
+                row.line,
+                "bytes that are not valid text in the file's encoding (try --encoding latin-1)",
+                row.values,
+            )
+        fields: dict[str, Any] = {"source": "import", "source_detail": self.source_detail}
+        custom: dict[str, Any] = {}
+        for target, value in zip(self.targets, row.values, strict=False):
+            value = value.strip()
+            if target is None or not value:
+                continue
+            if target.startswith("custom."):
+                custom[target[7:]] = coerce_scalar(value)
+            elif target == "tags":
+                fields["tags"] = [t for t in value.replace(";", ",").split(",")]
+            elif target == "full_name":
+                first, _, last = value.partition(" ")
+                fields.setdefault("first_name", first)
+                if last:
+                    fields.setdefault("last_name", last)
+            else:
+                fields[target] = value
+        fields["tags"] = fields.get("tags", []) + self.tags
+        if custom:
+            fields["custom"] = custom
+        if "email" not in fields:
+            return RowError(row.line, "no email", row.values)
+        try:
+            return _Parsed(row.line, row.values, ContactCreate.model_validate(fields))
+        except ValidationError as exc:
+            return RowError(row.line, _describe(exc), row.values)
+
+
+def _update_fields(existing: dict[str, Any], data: ContactCreate) -> dict[str, Any]:
+    """What an import row changes on an existing contact: only the cells it fills."""
+    changes: dict[str, Any] = {}
+    for name in ("first_name", "last_name", "phone", "title", "country", "city"):
+        value = getattr(data, name)
+        if value is not None and value != existing.get(name):
+            changes[name] = value
+    tags = normalize_tags([*existing.get("tags", []), *(data.tags or [])])
+    if tags != existing.get("tags", []):
+        changes["tags"] = tags
+    if data.custom:
+        custom = {**existing.get("custom", {}), **data.custom}
+        if custom != existing.get("custom", {}):
+            changes["custom"] = custom
+    return changes
+
+
+class _Importer:
+    def __init__(
+        self,
+        db: Database,
+        options: ImportOptions,
+        report: ImportReport,
+        error_sink: Callable[[RowError], None],
+    ) -> None:
+        self.db = db
+        self.options = options
+        self.report = report
+        self.error_sink = error_sink
+        self.company_ids: dict[str, str] = {}
+
+    def fail(self, error: RowError) -> None:
+        self.report.failed += 1
+        if len(self.report.errors) < self.options.max_reported_errors:
+            self.report.errors.append(error)
+        self.error_sink(error)
+
+    async def write(self, parsed: list[_Parsed]) -> None:
+        companies = await self._companies([p.data.company for p in parsed if p.data.company])
+        rows = [
+            new_row(p.data, companies[name_key(p.data.company)] if p.data.company else None)
+            for p in parsed
+        ]
+        # One statement decides new vs. existing against the unique email index, atomically:
+        # BEFORE is NONE for a created contact and the stored contact for a duplicate.
+        befores = await repository.insert_or_get(self.db, rows)
+        first_line: dict[str, int] = {}
+        updates: list[tuple[_Parsed, dict[str, Any]]] = []
+        for item, before in zip(parsed, befores, strict=True):
+            key = email_key(item.data.email)
+            if before is None:
+                first_line[key] = item.line
+                self.report.created += 1
+            elif self.options.on_duplicate is OnDuplicate.UPDATE:
+                updates.append((item, before))
+            elif self.options.on_duplicate is OnDuplicate.SKIP:
+                self.report.skipped += 1
+            else:
+                where = (
+                    f"line {first_line[key]} of this file"
+                    if key in first_line
+                    else f"existing contact {before['id']}"
+                )
+                self.fail(
+                    RowError(
+                        item.line,
+                        f"duplicate email {item.data.email} (same as {where})",
+                        item.values,
+                    )
+                )
+        if updates:
+            await self._update(updates, companies)
+
+    async def _companies(self, names: list[str]) -> dict[str, str]:
+        """Company name key -> id; remembered across batches (files repeat companies a lot)."""
+        wanted = {name_key(n): n for n in names}
+        missing = [n for k, n in wanted.items() if k not in self.company_ids]
+        if missing:
+            if len(self.company_ids) > COMPANY_CACHE_SIZE:
+                self.company_ids.clear()
+            self.company_ids |= await resolve_names(self.db, missing)
+        return self.company_ids
+
+    async def _update(
+        self, items: list[tuple[_Parsed, dict[str, Any]]], companies: dict[str, str]
+    ) -> None:
+        merged: dict[str, dict[str, Any]] = {}
+        for item, before in items:
+            state = {**before, **merged.get(before["id"], {})}
+            changes = _update_fields(state, item.data)
+            if item.data.company:
+                company = companies[name_key(item.data.company)]
+                if company != state.get("company"):
+                    changes["company"] = record("company", company)
+            if changes:
+                merged.setdefault(before["id"], {}).update(changes)
+                self.report.updated += 1
+            else:
+                self.report.skipped += 1
+        await repository.update_many(self.db, list(merged.items()))
+        await timeline.add(
+            self.db,
+            [
+                timeline.event(key, "updated", fields=sorted(ch), source="import")
+                for key, ch in merged.items()
+            ],
+        )
+
+
+def _batches(source: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while batch := list(islice(source, size)):
+        yield batch
+
+
+async def import_csv(
+    db: Database,
+    path: Path,
+    options: ImportOptions,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import contacts from a CSV file. `on_progress(bytes_read, total_bytes)` after each batch.
+
+    Each batch is written in whole rows; validating the next batch overlaps with writing this
+    one (the database works on its own threads meanwhile).
+    """
+    source = CsvSource(path, options.encoding)
+    report = ImportReport()
+    rows = source.rows()
+    first = next(rows, None)
+    if first is None:
+        return report
+    targets = map_header(source.header, options.column_map)
+    parser = _RowParser(source.header, targets, options, path.name)
+    errors_out = _ErrorsFile(options.errors_file, source.header)
+    importer = _Importer(db, options, report, errors_out.write)
+    pending: asyncio.Task[None] | None = None
+    try:
+        for batch in _batches(_chain(first, rows), BATCH_SIZE):
+            parsed: list[_Parsed] = []
+            for row in batch:
+                result = parser.parse(row)
+                if isinstance(result, RowError):
+                    importer.fail(result)
+                else:
+                    parsed.append(result)
+            report.read += len(batch)
+            if pending is not None:
+                await pending
+            pending = asyncio.ensure_future(importer.write(parsed))
+            await asyncio.sleep(0)  # let the write reach the database before parsing on
+            if on_progress:
+                on_progress(source.bytes_read, source.size)
+        if pending is not None:
+            await pending
+            pending = None
+    finally:
+        if pending is not None:
+            pending.cancel()
+        errors_out.close()
+    if on_progress:
+        on_progress(source.size, source.size)
+    return report
+
+
+def _chain(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
+    yield first
+    yield from rest
+
+
+class _ErrorsFile:
+    """The failed rows, as they were plus `_line` and `_error`, ready to fix and re-import."""
+
+    def __init__(self, path: Path | None, header: list[str]) -> None:
+        self._handle = path.open("w", newline="", encoding="utf-8") if path else None
+        self._writer = csv.writer(self._handle) if self._handle else None
+        if self._writer:
+            self._writer.writerow([*header, "_line", "_error"])
+
+    def write(self, error: RowError) -> None:
+        if self._writer:
+            self._writer.writerow([*error.values, error.line, error.reason])
+
+    def close(self) -> None:
+        if self._handle:
+            self._handle.close()

@@ -1,0 +1,176 @@
+"""Contact data and its lifecycle state machine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crm.errors import ValidationFailed
+from crm.normalize import (
+    CustomValue,
+    clean_text,
+    normalize_custom,
+    normalize_email,
+    normalize_phone,
+    normalize_tags,
+)
+
+
+class Status(StrEnum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    ENGAGED = "engaged"
+    QUALIFIED = "qualified"
+    CUSTOMER = "customer"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+
+
+FUNNEL = [Status.NEW, Status.CONTACTED, Status.ENGAGED, Status.QUALIFIED, Status.CUSTOMER]
+NOT_SENDABLE = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED})
+
+
+def check_transition(current: Status, target: Status) -> None:
+    """Forward through the funnel (steps may be skipped); any sendable status may end in
+    unsubscribed or bounced; those two are terminal."""
+    if current == target:
+        return
+    if current in NOT_SENDABLE:
+        raise ValidationFailed(
+            f"cannot change status from {current} to {target}: {current} is terminal "
+            "(the contact must opt in again through a form)",
+            details={"from": current, "to": target},
+        )
+    if target in NOT_SENDABLE:
+        return
+    if FUNNEL.index(target) < FUNNEL.index(current):
+        allowed = [s.value for s in FUNNEL[FUNNEL.index(current) + 1 :]] + [
+            s.value for s in NOT_SENDABLE
+        ]
+        raise ValidationFailed(
+            f"cannot move a contact back from {current} to {target}; allowed: "
+            + ", ".join(allowed),
+            details={"from": current, "to": target, "allowed": allowed},
+        )
+
+
+class ContactFields(BaseModel):
+    """Everything a user may set on a contact; shared by create, update and import."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    title: str | None = None
+    company: str | None = Field(default=None, description="Company name (linked record)")
+    country: str | None = None
+    city: str | None = None
+    tags: list[str] | None = None
+    custom: dict[str, CustomValue] | None = None
+
+    @field_validator("first_name", "last_name", "title", "company", "city", "phone", mode="after")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        return clean_text(value)
+
+    @field_validator("country", mode="after")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        text = clean_text(value)
+        return text.upper() if text and len(text) == 2 else text
+
+    @field_validator("tags", mode="after")
+    @classmethod
+    def _tags(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else normalize_tags(value)
+
+    @field_validator("custom", mode="before")
+    @classmethod
+    def _custom(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise ValueError("custom must be an object")
+        try:
+            return normalize_custom(value)
+        except ValidationFailed as exc:
+            raise ValueError(exc.message) from None
+
+    @model_validator(mode="after")
+    def _phone(self) -> ContactFields:
+        if self.phone:
+            self.phone = normalize_phone(self.phone, self.country)
+        return self
+
+
+class ContactCreate(ContactFields):
+    email: str
+    source: str = "manual"
+    source_detail: str | None = None
+    status: Status = Status.NEW
+    consent_explicit: bool = False
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _email(cls, value: Any) -> str:
+        try:
+            return normalize_email(str(value))
+        except ValidationFailed as exc:
+            raise ValueError(exc.message) from None
+
+
+class ContactUpdate(ContactFields):
+    email: str | None = None
+    status: Status | None = None
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _email(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        try:
+            return normalize_email(str(value))
+        except ValidationFailed as exc:
+            raise ValueError(exc.message) from None
+
+
+class Contact(BaseModel):
+    id: str
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    title: str | None = None
+    company: str | None = Field(default=None, description="Company id")
+    company_name: str | None = None
+    country: str | None = None
+    city: str | None = None
+    tags: list[str] = []
+    source: str = "manual"
+    source_detail: str | None = None
+    custom: dict[str, CustomValue] = {}
+    status: Status = Status.NEW
+    consent_source: str = "manual"
+    consent_explicit: bool = False
+    consent_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def sendable(self) -> bool:
+        return self.status not in NOT_SENDABLE
+
+
+class TimelineEvent(BaseModel):
+    kind: str
+    at: datetime
+    data: dict[str, Any] = {}
+
+
+class Page(BaseModel):
+    items: list[Contact]
+    next_cursor: str | None = None

@@ -1,0 +1,144 @@
+"""All SurrealQL for the `contact` table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from crm.db import Database, plain, record
+from crm.paging import is_safe_key, range_source
+
+_SELECT = "SELECT *, company.name AS company_name FROM"
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    tag: str | None = None
+    status: str | None = None
+    company: str | None = None
+    text: str | None = None
+    # A compiled segment rule: SurrealQL built only from allow-listed field names and operators,
+    # with every value in its own bound parameter (see crm.segments).
+    rule: tuple[str, dict[str, Any]] | None = None
+
+
+def _where(flt: ContactFilter) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if flt.tag:
+        clauses.append("$tag IN tags")
+        params["tag"] = flt.tag.strip().lower()
+    if flt.status:
+        clauses.append("status = $status")
+        params["status"] = flt.status
+    if flt.company:
+        clauses.append("company = $company")
+        params["company"] = record("company", flt.company)
+    if flt.text:
+        clauses.append(
+            "(string::contains(email_key, $text)"
+            " OR string::contains(string::lowercase(first_name ?? ''), $text)"
+            " OR string::contains(string::lowercase(last_name ?? ''), $text))"
+        )
+        params["text"] = flt.text.strip().lower()
+    if flt.rule:
+        clauses.append(f"({flt.rule[0]})")
+        params.update(flt.rule[1])
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+async def create(db: Database, row: dict[str, Any]) -> dict[str, Any]:
+    created = await db.one(
+        "CREATE contact CONTENT $row RETURN *, company.name AS company_name", {"row": row}
+    )
+    return dict(plain(created[0]))
+
+
+async def insert_or_get(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """Insert each row unless its email exists; per row, None (created) or the stored contact.
+
+    Duplicates are decided by the unique email index inside the statement, so concurrent
+    writers cannot both create one. Later rows see the ones before them in the same list.
+    """
+    if not rows:
+        return []
+    befores = await db.one(
+        "INSERT INTO contact $rows ON DUPLICATE KEY UPDATE email_key = email_key RETURN BEFORE",
+        {"rows": rows},
+    )
+    return [dict(plain(b)) if b else None for b in befores]
+
+
+async def get(db: Database, key: str) -> dict[str, Any] | None:
+    if not is_safe_key(key):
+        return None
+    rows = await db.one(_SELECT + " $id", {"id": record("contact", key)})
+    return dict(plain(rows[0])) if rows else None
+
+
+async def get_by_email_key(db: Database, email_key: str) -> dict[str, Any] | None:
+    rows = await db.one(_SELECT + " contact WHERE email_key = $key", {"key": email_key})
+    return dict(plain(rows[0])) if rows else None
+
+
+async def rows_by_email_keys(db: Database, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """email_key -> stored contact, for the keys that exist (indexed lookups)."""
+    if not keys:
+        return {}
+    rows = await db.one("SELECT * FROM contact WHERE email_key IN $keys", {"keys": keys})
+    return {row["email_key"]: dict(plain(row)) for row in rows}
+
+
+async def update(db: Database, key: str, changes: dict[str, Any]) -> dict[str, Any]:
+    rows = await db.one(
+        "UPDATE $id MERGE $changes RETURN *, company.name AS company_name",
+        {"id": record("contact", key), "changes": {**changes, "updated_at": _now()}},
+    )
+    return dict(plain(rows[0]))
+
+
+async def update_many(db: Database, changes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Several contacts' changes in one transaction."""
+    if not changes:
+        return
+    statements = ["BEGIN"]
+    params: dict[str, Any] = {"now": _now()}
+    for n, (key, fields) in enumerate(changes):
+        statements.append(f"UPDATE $id{n} MERGE $c{n} RETURN NONE")
+        params[f"id{n}"] = record("contact", key)
+        params[f"c{n}"] = {**fields, "updated_at": params["now"]}
+    statements.append("COMMIT")
+    await db.query(";\n".join(statements), params)
+
+
+async def delete(db: Database, key: str) -> bool:
+    deleted = await db.query(
+        "DELETE event WHERE contact = $id; DELETE $id RETURN BEFORE",
+        {"id": record("contact", key)},
+    )
+    return bool(deleted[-1])
+
+
+async def page(
+    db: Database, flt: ContactFilter, *, after: str | None, limit: int
+) -> list[dict[str, Any]]:
+    where, params = _where(flt)
+    rows = await db.one(
+        # range_source() admits only a checked key; `where` holds field names and $params only.
+        f"{_SELECT} {range_source('contact', after)}{where} LIMIT $limit",
+        {**params, "limit": limit},
+    )
+    return [dict(plain(r)) for r in rows]
+
+
+async def custom_keys(db: Database) -> list[str]:
+    keys = await db.one(
+        "RETURN array::sort(array::distinct(array::flatten("
+        "(SELECT VALUE object::keys(custom) FROM contact))))"
+    )
+    return list(keys or [])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

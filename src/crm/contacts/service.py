@@ -1,0 +1,137 @@
+"""Contact rules: validation, dedupe by email, the status state machine, the timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from crm import timeline
+from crm.companies.models import name_key
+from crm.companies.service import resolve_names
+from crm.contacts import repository
+from crm.contacts.models import (
+    Contact,
+    ContactCreate,
+    ContactUpdate,
+    Page,
+    Status,
+    TimelineEvent,
+    check_transition,
+)
+from crm.contacts.repository import ContactFilter
+from crm.db import Database, record
+from crm.errors import Conflict, NotFound
+from crm.normalize import email_key
+from crm.paging import check_limit, decode_cursor, encode_cursor
+
+
+def new_row(data: ContactCreate, company_id: str | None) -> dict[str, Any]:
+    """The stored form of a new contact."""
+    row = data.model_dump(exclude_none=True, exclude={"company"})
+    row["email_key"] = email_key(data.email)
+    row["consent_source"] = data.source
+    if data.consent_explicit:
+        row["consent_at"] = datetime.now(UTC)
+    if company_id:
+        row["company"] = record("company", company_id)
+    return row
+
+
+async def add(db: Database, data: ContactCreate) -> Contact:
+    existing = await repository.get_by_email_key(db, email_key(data.email))
+    if existing:
+        raise Conflict(
+            f"a contact with email {data.email} already exists (id {existing['id']})",
+            details={"id": existing["id"]},
+        )
+    company_id = (
+        (await resolve_names(db, [data.company]))[name_key(data.company)] if data.company else None
+    )
+    return Contact.model_validate(await repository.create(db, new_row(data, company_id)))
+
+
+async def get(db: Database, ref: str) -> Contact | None:
+    """By id or by email."""
+    row = (
+        await repository.get_by_email_key(db, email_key(ref.strip()))
+        if "@" in ref
+        else await repository.get(db, ref.strip())
+    )
+    return Contact.model_validate(row) if row else None
+
+
+async def require(db: Database, ref: str) -> Contact:
+    contact = await get(db, ref)
+    if contact is None:
+        raise NotFound(f"no contact {ref!r}")
+    return contact
+
+
+def changed_fields(contact: Contact, data: ContactUpdate) -> dict[str, Any]:
+    """The fields `data` really changes (custom fields merged, tags replaced)."""
+    changes: dict[str, Any] = {}
+    for field, value in data.model_dump(exclude_unset=True, exclude={"company"}).items():
+        if field == "custom" and value is not None:
+            value = {**contact.custom, **value}
+        if field == "email" and value is not None:
+            changes["email_key"] = email_key(value)
+        if getattr(contact, field) != value:
+            changes[field] = value
+    if changes.get("email_key") == email_key(contact.email):
+        del changes["email_key"]
+    return changes
+
+
+async def update(db: Database, ref: str, data: ContactUpdate) -> Contact:
+    contact = await require(db, ref)
+    if data.status is not None:
+        check_transition(contact.status, data.status)
+    changes = changed_fields(contact, data)
+    if "email_key" in changes:
+        other = await repository.get_by_email_key(db, changes["email_key"])
+        if other and other["id"] != contact.id:
+            raise Conflict(f"another contact already has email {data.email} (id {other['id']})")
+    if data.company is not None and data.company != contact.company_name:
+        company_id = (await resolve_names(db, [data.company]))[name_key(data.company)]
+        changes["company"] = record("company", company_id)
+    if not changes:
+        return contact
+    updated = await repository.update(db, contact.id, changes)
+    events = [timeline.event(contact.id, "updated", fields=sorted(changes))]
+    if "status" in changes:
+        events.append(
+            timeline.event(
+                contact.id, "status_changed", **{"from": contact.status, "to": changes["status"]}
+            )
+        )
+    await timeline.add(db, events)
+    return Contact.model_validate(updated)
+
+
+async def set_status(db: Database, ref: str, status: Status) -> Contact:
+    return await update(db, ref, ContactUpdate(status=status))
+
+
+async def delete(db: Database, ref: str) -> None:
+    contact = await require(db, ref)
+    await repository.delete(db, contact.id)
+
+
+async def list_page(
+    db: Database, flt: ContactFilter, *, cursor: str | None = None, limit: int = 50
+) -> Page:
+    rows = await repository.page(db, flt, after=decode_cursor(cursor), limit=check_limit(limit) + 1)
+    items = [Contact.model_validate(r) for r in rows[:limit]]
+    return Page(items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)
+
+
+async def history(db: Database, ref: str) -> tuple[Contact, list[TimelineEvent]]:
+    """The contact and its timeline, newest first; creation comes from the record itself."""
+    contact = await require(db, ref)
+    events = [TimelineEvent.model_validate(e) for e in await timeline.for_contact(db, contact.id)]
+    created = {"source": contact.source} | (
+        {"detail": contact.source_detail} if contact.source_detail else {}
+    )
+    kind = "imported" if contact.source == "import" else "created"
+    events.append(TimelineEvent(kind=kind, at=contact.created_at, data=created))
+    return contact, events

@@ -1,0 +1,186 @@
+"""The SurrealDB connection: open (with a file lock for embedded files), query, retry, close."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+from filelock import FileLock, Timeout
+from surrealdb import AsyncSurreal, RecordID
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from crm.errors import Conflict, DatabaseError, DatabaseLocked
+from crm.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+EMBEDDED_FILE_SCHEMES = ("surrealkv://", "rocksdb://", "file://")
+# The embedded engine finishes background work on its own threads after close(); leaving the
+# interpreter before that aborts the process, so close() gives it this long.
+EMBEDDED_SETTLE_SECONDS = 0.05
+
+
+class TransactionConflict(DatabaseError):
+    """A read/write conflict the database says can be retried; never escapes `Database.query`."""
+
+
+def record_key(value: Any) -> str:
+    """`contact:abc` (RecordID or string) -> `"abc"`: the opaque id shown outside `crm`."""
+    if isinstance(value, RecordID):
+        return str(value.id)
+    text = str(value)
+    return text.split(":", 1)[1] if ":" in text else text
+
+
+def record(table: str, key: str) -> RecordID:
+    return RecordID(table, record_key(key))
+
+
+def plain(value: Any) -> Any:
+    """Replace record ids with their keys, recursively, for models and JSON."""
+    if isinstance(value, RecordID):
+        return str(value.id)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def _classify(message: str) -> DatabaseError | Conflict:
+    if "can be retried" in message or "read or write conflict" in message:
+        return TransactionConflict(message)
+    if "already contains" in message or "already exists" in message:
+        return Conflict(message)
+    return DatabaseError(message)
+
+
+class Database:
+    """A connected database. Services receive it; only `connect` opens and closes one."""
+
+    def __init__(self, conn: Any, url: str) -> None:
+        self._conn = conn
+        self.url = url
+
+    async def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Run one or more statements; returns each statement's result, in order.
+
+        Values must come in through `params` (bound `$name`s), never through `sql`.
+        A transaction conflict is retried with jittered backoff; any failed statement raises.
+        """
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(TransactionConflict),
+            stop=stop_after_attempt(8),
+            wait=wait_random_exponential(multiplier=0.01, max=0.5),
+            reraise=True,
+        ):
+            with attempt:
+                return await self._query_once(sql, dict(params or {}))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _query_once(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        try:
+            response = await self._conn.query_raw(sql, params)
+        except Exception as exc:  # the embedded SDK raises RuntimeError for parse errors
+            raise _classify(str(exc)) from exc
+        if response.get("error"):
+            raise _classify(str(response["error"].get("message", response["error"])))
+        results = []
+        for statement in response.get("result", []):
+            if statement.get("status") == "ERR":
+                raise _classify(str(statement.get("result")))
+            results.append(statement.get("result"))
+        return results
+
+    async def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The result of the last statement."""
+        results = await self.query(sql, params)
+        return results[-1] if results else None
+
+
+def embedded_file(url: str) -> Path | None:
+    for scheme in EMBEDDED_FILE_SCHEMES:
+        if url.startswith(scheme):
+            return Path(url[len(scheme) :])
+    return None
+
+
+def _owner_file(path: Path) -> Path:
+    return path.with_name(path.name + ".owner")
+
+
+def lock_owner(path: Path) -> dict[str, Any] | None:
+    """Who holds the embedded database file, as recorded when it was locked (pid, command)."""
+    try:
+        data: dict[str, Any] = json.loads(_owner_file(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return data
+
+
+@asynccontextmanager
+async def _file_lock(path: Path, timeout: float) -> AsyncIterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path.with_name(path.name + ".lock")))
+    try:
+        await asyncio.to_thread(lock.acquire, timeout=timeout)
+    except Timeout:
+        owner = lock_owner(path)
+        who = f" (pid {owner['pid']}: {owner['command']})" if owner else ""
+        raise DatabaseLocked(
+            f"The database {path} is in use by another crm process{who}. Stop it, set "
+            "CRM_DB_LOCK_TIMEOUT=<seconds> to wait for it, or point CRM_DB_URL at a SurrealDB "
+            "server.",
+            details={"path": str(path), "owner": owner},
+        ) from None
+    owner = {"pid": os.getpid(), "command": " ".join(["crm", *sys.argv[1:]])[:200]}
+    _owner_file(path).write_text(json.dumps(owner))
+    try:
+        yield
+    finally:
+        _owner_file(path).unlink(missing_ok=True)
+        lock.release()
+
+
+@asynccontextmanager
+async def _surreal(settings: Settings) -> AsyncIterator[Any]:
+    url = settings.database_url
+    conn = AsyncSurreal(url)
+    try:
+        await conn.connect(url)
+    except Exception as exc:
+        raise DatabaseError(f"Cannot connect to the database at {url}: {exc}") from exc
+    try:
+        if settings.db_user:
+            await conn.signin({"username": settings.db_user, "password": settings.db_password})
+        await conn.use(settings.db_namespace, settings.db_database)
+        yield conn
+    finally:
+        await conn.close()
+        if not url.startswith(("ws://", "wss://", "http://", "https://")):
+            await asyncio.sleep(EMBEDDED_SETTLE_SECONDS)
+
+
+@asynccontextmanager
+async def connect(settings: Settings) -> AsyncIterator[Database]:
+    """Open the configured database; embedded files are locked against a second process."""
+    url = settings.database_url
+    path = embedded_file(url)
+    if path is None:
+        async with _surreal(settings) as conn:
+            yield Database(conn, url)
+        return
+    async with _file_lock(path, settings.db_lock_timeout), _surreal(settings) as conn:
+        yield Database(conn, url)

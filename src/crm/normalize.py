@@ -1,0 +1,109 @@
+"""Normalizers shared by contacts and companies: email, phone, tags, custom-field keys."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from crm.errors import ValidationFailed
+
+CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+CustomValue = str | int | float | bool | None
+
+
+# A plain ASCII dot-atom local part, which email-validator accepts unchanged; anything else
+# (quoted, internationalized, odd dots) takes the full validation.
+_DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+MAX_LOCAL = 64
+MAX_EMAIL = 254
+
+
+@lru_cache(maxsize=65_536)
+def _valid_domain(domain: str) -> str:
+    """email-validator's verdict on a domain, remembered: lists repeat domains a lot, and the
+    domain's IDNA checks are most of email-validator's cost."""
+    return str(validate_email(f"a@{domain}", check_deliverability=False).domain).lower()
+
+
+def normalize_email(raw: str) -> str:
+    """Trimmed, domain lower-cased, syntax-checked by email-validator (no DNS)."""
+    text = raw.strip()
+    if not text:
+        raise ValidationFailed("email is required")
+    local, at, domain = text.rpartition("@")
+    try:
+        if at and len(local) <= MAX_LOCAL and len(text) <= MAX_EMAIL and _DOT_ATOM.match(local):
+            return f"{local}@{_valid_domain(domain)}"
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationFailed(f"invalid email {text!r}: {exc}") from None
+    return f"{result.local_part}@{result.domain.lower()}"
+
+
+def email_key(email: str) -> str:
+    """The uniqueness key: mailboxes are matched case-insensitively, as mail providers do."""
+    return email.lower()
+
+
+def normalize_phone(raw: str, country: str | None = None) -> str:
+    """E.164 when the number parses and is valid (using the contact's country as a hint)."""
+    text = raw.strip()
+    region = country.upper() if country and len(country) == 2 else None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_valid_number(number):
+        return text
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalize_tags(tags: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in tags:
+        cleaned = tag.strip().lower()
+        if cleaned:
+            seen.setdefault(cleaned, None)
+    return list(seen)
+
+
+def normalize_custom(custom: dict[str, Any]) -> dict[str, CustomValue]:
+    out: dict[str, CustomValue] = {}
+    for key, value in custom.items():
+        if not CUSTOM_KEY.match(key):
+            raise ValidationFailed(
+                f"bad custom field name {key!r}: use lower-case letters, digits and _ "
+                "(starting with a letter, at most 64 characters)"
+            )
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise ValidationFailed(f"custom field {key!r} must be text, a number or true/false")
+        out[key] = value
+    return out
+
+
+def clean_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    return text or None
+
+
+_INT = re.compile(r"^-?\d{1,18}$")
+_FLOAT = re.compile(r"^-?\d+\.\d+$")
+
+
+def coerce_scalar(text: str) -> CustomValue:
+    """A custom-field value typed on a command line or in a CSV cell: numbers and true/false
+    become typed values (so segment rules can compare them), the rest stays text."""
+    value = text.strip()
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value

@@ -1,0 +1,57 @@
+"""Versioned `.surql` migrations, applied once each and recorded in the `migration` table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from surrealdb import RecordID
+
+from crm.db import Database
+
+_NAME = re.compile(r"^(\d{4})_(\w+)\.surql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def available() -> list[Migration]:
+    found = []
+    for entry in resources.files(__package__).iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    return sorted(found, key=lambda m: m.version)
+
+
+async def current_version(db: Database) -> int:
+    rows = await db.one("SELECT VALUE version FROM migration")
+    return int(max(rows or [0]))
+
+
+async def migrate(db: Database) -> list[Migration]:
+    """Apply the migrations this database has not recorded yet; returns those applied."""
+    await db.query("DEFINE TABLE IF NOT EXISTS migration SCHEMALESS;")
+    done = set(await db.one("SELECT VALUE version FROM migration") or [])
+    applied = []
+    for migration in available():
+        if migration.version in done:
+            continue
+        # DDL and the record that says it ran commit together, or not at all.
+        await db.query(
+            f"BEGIN;\n{migration.sql}\n"
+            "CREATE $id CONTENT {version: $version, name: $name, applied_at: time::now()};\n"
+            "COMMIT;",
+            {
+                "id": RecordID("migration", migration.version),
+                "version": migration.version,
+                "name": migration.name,
+            },
+        )
+        applied.append(migration)
+    return applied
