@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo test lint typecheck unit bench clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,12 +28,25 @@ typecheck: install
 unit: install
 	$(VENV)/bin/pytest
 
-test: lint typecheck unit
+# Headless Chromium for the landing page browser test (Debian packages; never `playwright
+# install`). Quick when installed; skipped with a message without root or apt-get.
+system-deps:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "system-deps: chromium is installed"; \
+	elif [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+		echo "system-deps: skipped (needs root and apt-get): install chromium yourself, or the browser test is skipped"; \
+	else \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+test: system-deps lint typecheck unit
 
 bench: install
 	$(PY) bench/cli_startup.py
 	$(PY) bench/import_contacts.py
 	$(PY) bench/list_contacts.py
+	$(PY) bench/serve.py
+	$(PY) bench/llm_gateway.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

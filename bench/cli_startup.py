@@ -1,6 +1,6 @@
 """`crm --help` start-up time next to `python -c pass`, and which heavy modules it loads.
 
-    python bench/cli_startup.py [--runs 10]
+python bench/cli_startup.py [--runs 10]
 """
 
 from __future__ import annotations
@@ -40,15 +40,19 @@ def main() -> None:
     bare = wall_ms([sys.executable, "-c", "pass"], args.runs)
     helped = wall_ms(crm, args.runs)
     loaded = json.loads(
-        subprocess.run([sys.executable, "-c", PROBE], check=True, capture_output=True,
-                       text=True).stdout.strip().splitlines()[-1]
+        subprocess.run([sys.executable, "-c", PROBE], check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
     )
-    report("cli_startup", {
-        "python_-c_pass_ms": bare,
-        "crm_--help_ms": helped,
-        "crm_over_bare": helped / bare,
-        "heavy_modules_loaded": ",".join(loaded) or "none",
-    })
+    report(
+        "cli_startup",
+        {
+            "python_-c_pass_ms": bare,
+            "crm_--help_ms": helped,
+            "crm_over_bare": helped / bare,
+            "heavy_modules_loaded": ",".join(loaded) or "none",
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from cli import companies, contacts
+from cli import (
+    apikeys,
+    campaigns,
+    companies,
+    contacts,
+    enrich,
+    llm,
+    pages,
+    schedules,
+    segments,
+    serve,
+)
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
 
@@ -16,6 +27,15 @@ app = typer.Typer(
 )
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(companies.app, name="companies")
+app.add_typer(campaigns.app, name="campaigns")
+app.add_typer(segments.app, name="segments")
+app.add_typer(llm.app, name="llm")
+app.command("enrich")(enrich.enrich)
+app.add_typer(pages.app, name="pages")
+app.add_typer(apikeys.app, name="apikeys")
+app.command("serve")(serve.serve)
+app.add_typer(schedules.app, name="schedules")
+app.command("worker")(schedules.worker)
 
 
 @app.command()
@@ -48,3 +68,7 @@ def demo(as_json: bool = JSON_OPTION) -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

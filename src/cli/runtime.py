@@ -34,10 +34,13 @@ def run(work: Callable[[Database], Awaitable[T]]) -> T:
 
     async def session() -> T:
         from crm.db import connect
+        from crm.logs import configure
         from crm.schema import migrate
         from crm.settings import load_settings
 
-        async with connect(load_settings()) as db:
+        settings = load_settings()
+        configure(settings.log_level)
+        async with connect(settings) as db:
             await migrate(db)
             return await work(db)
 

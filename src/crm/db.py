@@ -59,6 +59,9 @@ def plain(value: Any) -> Any:
     return value
 
 
+_NOT_EXECUTED = "not executed due to a failed transaction"
+
+
 def _classify(message: str) -> DatabaseError | Conflict:
     if "can be retried" in message or "read or write conflict" in message:
         return TransactionConflict(message)
@@ -97,12 +100,14 @@ class Database:
             raise _classify(str(exc)) from exc
         if response.get("error"):
             raise _classify(str(response["error"].get("message", response["error"])))
-        results = []
-        for statement in response.get("result", []):
-            if statement.get("status") == "ERR":
-                raise _classify(str(statement.get("result")))
-            results.append(statement.get("result"))
-        return results
+        statements = response.get("result", [])
+        failed = [str(s.get("result")) for s in statements if s.get("status") == "ERR"]
+        if failed:
+            # In a failed transaction every statement reports "not executed due to a failed
+            # transaction"; the one that really failed says why.
+            causes = [m for m in failed if _NOT_EXECUTED not in m]
+            raise _classify((causes or failed)[0])
+        return [s.get("result") for s in statements]
 
     async def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """The result of the last statement."""
@@ -133,7 +138,9 @@ def lock_owner(path: Path) -> dict[str, Any] | None:
 @asynccontextmanager
 async def _file_lock(path: Path, timeout: float) -> AsyncIterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path.with_name(path.name + ".lock")))
+    # Acquired on a worker thread and released on this one: a thread-local lock would ignore
+    # that release and stay held for the rest of the process.
+    lock = FileLock(str(path.with_name(path.name + ".lock")), thread_local=False)
     try:
         await asyncio.to_thread(lock.acquire, timeout=timeout)
     except Timeout:

@@ -74,7 +74,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
 def normalize_custom(custom: dict[str, Any]) -> dict[str, CustomValue]:
     out: dict[str, CustomValue] = {}
     for key, value in custom.items():
-        if not CUSTOM_KEY.match(key):
+        if not CUSTOM_KEY.fullmatch(key):
             raise ValidationFailed(
                 f"bad custom field name {key!r}: use lower-case letters, digits and _ "
                 "(starting with a letter, at most 64 characters)"
@@ -92,17 +92,18 @@ def clean_text(value: str | None) -> str | None:
     return text or None
 
 
-_INT = re.compile(r"^-?\d{1,18}$")
-_FLOAT = re.compile(r"^-?\d+\.\d+$")
+# No leading zeros: "02139" or "007" are identifiers (zip codes, ids), not numbers.
+_INT = re.compile(r"-?(0|[1-9][0-9]{0,17})")
+_FLOAT = re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]+")
 
 
 def coerce_scalar(text: str) -> CustomValue:
     """A custom-field value typed on a command line or in a CSV cell: numbers and true/false
     become typed values (so segment rules can compare them), the rest stays text."""
     value = text.strip()
-    if _INT.match(value):
+    if _INT.fullmatch(value):
         return int(value)
-    if _FLOAT.match(value):
+    if _FLOAT.fullmatch(value):
         return float(value)
     if value.lower() in ("true", "false"):
         return value.lower() == "true"

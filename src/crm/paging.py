@@ -16,7 +16,7 @@ MAX_LIMIT = 1000
 
 
 def is_safe_key(key: str) -> bool:
-    return bool(SAFE_KEY.match(key))
+    return bool(SAFE_KEY.fullmatch(key))
 
 
 def range_source(table: str, after: str | None) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from functools import cached_property
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +30,7 @@ class Settings(BaseSettings):
         default=0.0, description="Seconds to wait for another process to release the database."
     )
 
+    log_level: str = Field(default="warning", description="debug, info, warning or error")
     llm_model: str = "local/smollm2"
     llm_api_base: str = ""
     llm_api_key: str = ""
@@ -37,6 +41,107 @@ class Settings(BaseSettings):
     llm_max_cost: float = 0.0
     llm_max_attempts: int = 3
     llm_cache: bool = True
+
+    # campaigns
+    outbox_dir: Path | None = Field(
+        default=None, description="Where the outbox channel writes; default data_dir/outbox."
+    )
+    smtp_url: str = Field(
+        default="", description="smtp://user:pass@host:587 (STARTTLS) or smtps://… (TLS)."
+    )
+    smtp_timeout: float = 30.0
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr("")
+    from_email: str = "hello@example.com"
+    sender_name: str = "Example"
+    postal_address: str = ""
+    unsubscribe_mailto: str = ""
+    require_consent: bool = False
+    dkim_domain: str = ""
+    dkim_selector: str = ""
+    dkim_key_file: Path | None = None
+    send_concurrency: int = 8
+    send_rate: float = Field(default=0.0, description="Messages/second per channel; 0 = no cap.")
+    send_batch_size: int = 100
+    send_window: str = Field(default="", description="At most N per period, e.g. '1000/1h'.")
+    send_error_threshold: int = 20
+    send_max_attempts: int = 3
+    email_frequency_hours: float = 24.0
+    webhook_url: str = ""
+    social_webhook_url: str = ""
+
+    @cached_property
+    def outbox_path(self) -> Path:
+        return self.outbox_dir or self.data_dir / "outbox"
+
+    def signing_key(self) -> str:
+        """CRM_SECRET_KEY, else a key generated once into data_dir/secret_key (mode 0600)."""
+        if self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        # link() is atomic and refuses an existing name: of two racing processes one key wins,
+        # and nobody ever reads a half-written file.
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+        return path.read_text().strip()
+
+    # api
+    api_keys: str = Field(
+        default="",
+        description="Comma-separated API keys accepted besides those made with "
+        "`crm apikeys create`.",
+    )
+    api_url: str = Field(default="", description="A crm server the CLI talks to (its base URL).")
+    api_key: str = Field(default="", description="The key the CLI sends to `api_url`.")
+    api_rate_limit: int = Field(default=600, description="Requests per minute per API key.")
+    api_max_body: int = Field(default=1_000_000, description="Largest request body, in bytes.")
+    form_rate_limit: int = Field(
+        default=10, description="Landing page form submissions per minute per client IP."
+    )
+    form_min_seconds: float = Field(
+        default=3.0,
+        description="Forms sent sooner than this after the page was served are "
+        "treated as bots (answered like a success, stored nowhere).",
+    )
+
+    # scheduler
+    worker_id: str = Field(
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
+        description="Names this worker in leases and logs; unique per running worker.",
+    )
+    worker_poll_seconds: float = Field(default=5.0, gt=0, description="How often to look for work.")
+    worker_concurrency: int = Field(default=4, ge=1, description="Runs one worker executes.")
+    lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A run whose worker stopped renewing it for this long is "
+        "taken over by another worker.",
+    )
+    misfire_grace_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="Claimed later than this after its due time, an "
+        "occurrence counts as missed and the schedule's missed-run policy applies.",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="On SIGTERM, how long running work may finish before "
+        "its claim is released for another worker.",
+    )
 
     @cached_property
     def database_url(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from crm.errors import ValidationFailed
 from crm.normalize import CustomValue, clean_text, normalize_custom
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -49,7 +50,15 @@ class CompanyFields(BaseModel):
     @field_validator("custom", mode="before")
     @classmethod
     def _custom(cls, value: Any) -> Any:
-        return None if value is None else normalize_custom(value)
+        # As a ValueError, so a bad key is a validation error like any other bad field.
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise ValueError("custom must be an object")
+        try:
+            return normalize_custom(value)
+        except ValidationFailed as exc:
+            raise ValueError(exc.message) from None
 
 
 class CompanyCreate(CompanyFields):
@@ -66,6 +75,16 @@ class CompanyCreate(CompanyFields):
 
 class CompanyUpdate(CompanyFields):
     name: str | None = None
+
+    @field_validator("name", mode="after")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = clean_text(value)
+        if not text:
+            raise ValueError("name cannot be blank")
+        return text
 
 
 class Company(BaseModel):

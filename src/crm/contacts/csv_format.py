@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -133,17 +134,44 @@ def detect_encoding(sample: bytes) -> str:
     return "utf-8"
 
 
-def sniff_delimiter(text: str) -> str:
-    try:
-        return csv.Sniffer().sniff(text, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        return ","
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    records: list[list[str]] = []
+    # A sample cut inside a quoted cell ends in an error: judge by the records before it.
+    with contextlib.suppress(csv.Error):
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            records.append(record)
+    return records
+
+
+def sniff_delimiter(text: str, *, complete: bool = True) -> str:
+    """The delimiter that splits the header into columns and the rows below into as many.
+
+    Judged by the header first: data cells often hold the other delimiters ("Lovelace, Ada",
+    "1,5", "vip;news"), which fools `csv.Sniffer`, while header names rarely do. `complete` is
+    False when `text` is only the start of the file (its last record may be cut).
+    """
+    best, best_score = ",", (False, 0.0, 0)
+    for delimiter in DELIMITERS:
+        records = _records(text, delimiter)
+        if not complete:
+            records = records[:-1] or records[:1]
+        if not records:
+            continue
+        width = len(records[0])
+        rows = [r for r in records[1:] if any(v.strip() for v in r)]
+        consistent = sum(len(r) == width for r in rows) / len(rows) if rows else 1.0
+        score = (width > 1, consistent, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best if best_score[0] else ","
 
 
 @dataclass
 class Row:
     line: int
     values: list[str]
+    # Why the record could not be read as CSV (e.g. a cell over the size limit), if it couldn't.
+    error: str | None = None
 
 
 class CsvSource:
@@ -155,7 +183,11 @@ class CsvSource:
         with path.open("rb") as probe:
             sample = probe.read(SNIFF_BYTES)
         self.encoding = encoding or detect_encoding(sample)
-        self.delimiter = sniff_delimiter(sample.decode(self.encoding, errors="replace"))
+        try:
+            text = sample.decode(self.encoding, errors="replace")
+        except LookupError:
+            raise ValidationFailed(f"unknown encoding {self.encoding!r}") from None
+        self.delimiter = sniff_delimiter(text, complete=len(sample) < SNIFF_BYTES)
         self._counter: CountingReader | None = None
         self.header: list[str] = []
 
@@ -176,8 +208,19 @@ class CsvSource:
                 self.header = next(reader)
             except StopIteration:
                 raise ValidationFailed(f"{self.path} is empty") from None
+            except csv.Error as exc:
+                raise ValidationFailed(f"cannot read the header of {self.path}: {exc}") from None
             line = reader.line_num
-            for values in reader:
+            while True:
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    # The reader carries on with the next record; this one becomes a bad row.
+                    start, line = line + 1, reader.line_num
+                    yield Row(start, [], error=f"unreadable row: {exc}")
+                    continue
                 start, line = line + 1, reader.line_num
                 if values and any(v.strip() for v in values):
                     yield Row(start, values)

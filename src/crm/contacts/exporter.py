@@ -8,6 +8,7 @@ from pathlib import Path
 from crm.contacts import repository
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
+from crm.errors import ValidationFailed
 
 COLUMNS = [
     "email",
@@ -29,7 +30,11 @@ async def export_csv(db: Database, path: Path, flt: ContactFilter | None = None)
     flt = flt or ContactFilter()
     custom = await repository.custom_keys(db)
     exported = 0
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    try:
+        handle = path.open("w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise ValidationFailed(f"cannot write {path}: {exc.strerror}") from None
+    with handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS + [f"custom.{key}" for key in custom])
         after: str | None = None

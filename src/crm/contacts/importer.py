@@ -22,6 +22,7 @@ from crm.contacts.csv_format import CsvSource, Row, map_header
 from crm.contacts.models import ContactCreate
 from crm.contacts.service import new_row
 from crm.db import Database, record
+from crm.errors import ValidationFailed
 from crm.normalize import coerce_scalar, email_key, normalize_tags
 
 BATCH_SIZE = 1000
@@ -104,6 +105,8 @@ class _RowParser:
         self.source_detail = source_detail
 
     def parse(self, row: Row) -> _Parsed | RowError:
+        if row.error:
+            return RowError(row.line, row.error, row.values)
         if len(row.values) > self.width:
             return RowError(
                 row.line,
@@ -317,15 +320,28 @@ class _ErrorsFile:
     """The failed rows, as they were plus `_line` and `_error`, ready to fix and re-import."""
 
     def __init__(self, path: Path | None, header: list[str]) -> None:
-        self._handle = path.open("w", newline="", encoding="utf-8") if path else None
+        self._width = len(header)
+        try:
+            self._handle = path.open("w", newline="", encoding="utf-8") if path else None
+        except OSError as exc:
+            raise ValidationFailed(f"cannot write the errors file {path}: {exc.strerror}") from None
         self._writer = csv.writer(self._handle) if self._handle else None
         if self._writer:
             self._writer.writerow([*header, "_line", "_error"])
 
     def write(self, error: RowError) -> None:
         if self._writer:
-            self._writer.writerow([*error.values, error.line, error.reason])
+            # Short rows are padded so `_line` and `_error` stay in their columns; undecodable
+            # bytes are written as latin-1 characters, the likeliest reading, so the file stays
+            # valid UTF-8 and the row can be fixed.
+            values = [_UNDECODED.sub(_as_latin1, v) for v in error.values]
+            values += [""] * (self._width - len(values))
+            self._writer.writerow([*values, error.line, error.reason])
 
     def close(self) -> None:
         if self._handle:
             self._handle.close()
+
+
+def _as_latin1(match: re.Match[str]) -> str:
+    return chr(ord(match[0]) - 0xDC00)

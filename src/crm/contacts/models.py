@@ -157,6 +157,15 @@ class Contact(BaseModel):
     consent_source: str = "manual"
     consent_explicit: bool = False
     consent_at: datetime | None = None
+    # Filled in by `crm enrich` (crm.enrichment); `enrichment` says, per field, which enricher
+    # set the value, when, how confident it was and why.
+    email_domain: str | None = None
+    free_mail: bool | None = None
+    role_address: bool | None = None
+    disposable: bool | None = None
+    seniority: str | None = None
+    department: str | None = None
+    enrichment: dict[str, dict[str, Any]] = {}
     created_at: datetime
     updated_at: datetime
 

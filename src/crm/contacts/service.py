@@ -21,7 +21,7 @@ from crm.contacts.models import (
 from crm.contacts.repository import ContactFilter
 from crm.db import Database, record
 from crm.errors import Conflict, NotFound
-from crm.normalize import email_key
+from crm.normalize import email_key, normalize_phone
 from crm.paging import check_limit, decode_cursor, encode_cursor
 
 
@@ -73,6 +73,9 @@ def changed_fields(contact: Contact, data: ContactUpdate) -> dict[str, Any]:
     for field, value in data.model_dump(exclude_unset=True, exclude={"company"}).items():
         if field == "custom" and value is not None:
             value = {**contact.custom, **value}
+        if field == "phone" and value and data.country is None:
+            # Without a new country in the update, the stored one is the hint.
+            value = normalize_phone(value, contact.country)
         if field == "email" and value is not None:
             changes["email_key"] = email_key(value)
         if getattr(contact, field) != value:
@@ -97,7 +100,8 @@ async def update(db: Database, ref: str, data: ContactUpdate) -> Contact:
     if not changes:
         return contact
     updated = await repository.update(db, contact.id, changes)
-    events = [timeline.event(contact.id, "updated", fields=sorted(changes))]
+    # email_key is internal: the user changed the email.
+    events = [timeline.event(contact.id, "updated", fields=sorted(changes.keys() - {"email_key"}))]
     if "status" in changes:
         events.append(
             timeline.event(

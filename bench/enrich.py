@@ -1,0 +1,83 @@
+"""Deterministic enrichment of N contacts: contacts per second, first run and re-run.
+
+    python bench/enrich.py [--contacts 100000]
+
+Contacts get business and free-mail addresses over 2,000 company domains, titles, country
+names and national phone numbers, so every enricher has work. The re-run finds everything done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from _common import fresh_db, report
+from crm.db import Database
+from crm.enrichment import service
+from crm.enrichment.models import RunOptions
+
+TITLES = ["Head of Sales", "CEO", "Senior Software Engineer", "Marketing Manager", "CFO",
+          "Account Executive", "Data Analyst", "VP Engineering", "Werkstudent", None]  # fmt: skip
+COUNTRIES = ["Germany", "Deutschland", "Austria", "France", "DE", "United Kingdom", None]
+FIRST = ["ada", "grace", "alan", "linus", "margaret", "edsger", "barbara", "ken"]
+LAST = ["lovelace", "hopper", "turing", "torvalds", "hamilton", "dijkstra", "liskov", "thompson"]
+
+
+async def fill(db: Database, count: int) -> None:
+    rnd = random.Random(7)
+    for start in range(0, count, 2000):
+        rows = []
+        for i in range(start, min(start + 2000, count)):
+            domain = rnd.choice(["gmail.com", "web.de"]) if i % 4 == 0 else f"firm{i % 2000}.de"
+            email = f"{rnd.choice(FIRST)}.{rnd.choice(LAST)}{i}@{domain}"
+            row = {"email": email, "email_key": email, "title": rnd.choice(TITLES),
+                   "country": rnd.choice(COUNTRIES), "custom": {}}  # fmt: skip
+            if i % 3 == 0:
+                row["phone"] = f"030 {rnd.randint(1000000, 9999999)}"
+                row["country"] = "Germany"
+            if i % 5 == 0:
+                row["custom"] = {
+                    "full_name": f"{rnd.choice(FIRST).title()} {rnd.choice(LAST).title()}"
+                }
+            rows.append({k: v for k, v in row.items() if v is not None})
+        await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})
+
+
+async def bench(count: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with fresh_db(Path(tmp), "enrich.db") as db:
+            await fill(db, count)
+            started = time.perf_counter()
+            first = await service.run(db, RunOptions())
+            first_s = time.perf_counter() - started
+            started = time.perf_counter()
+            again = await service.run(db, RunOptions())
+            again_s = time.perf_counter() - started
+    return {
+        "contacts": count,
+        "cpus": os.cpu_count(),
+        "first_run_s": first_s,
+        "first_run_contacts_per_s": first.processed / first_s,
+        "first_run_changed": first.changed,
+        "companies_created": first.companies_created,
+        "rerun_s": again_s,
+        "rerun_contacts_per_s": again.processed / again_s,
+        "rerun_changed": again.changed,
+        "rerun_skipped": again.skipped,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--contacts", type=int, default=100_000)
+    args = parser.parse_args()
+    report("enrich", asyncio.run(bench(args.contacts)))
+
+
+if __name__ == "__main__":
+    main()

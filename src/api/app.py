@@ -1,0 +1,109 @@
+"""The app factory: `create_app(settings)` for `crm serve` or any ASGI server
+(`uvicorn --factory api.app:create_app`).
+
+One database connection per app, opened at startup and closed at shutdown (the embedded
+engine allows one process per file). Tests hand in an open `database` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from api import errors
+from api.auth import reject_nul
+from api.deps import AppState, announce_server
+from api.jobs import Jobs
+from api.limits import RateLimiter
+from api.middleware import BodyLimit, SecurityHeaders
+from api.schemas import API_ERRORS
+from crm.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from crm.db import Database
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """\
+Contacts, companies, segments, campaigns and landing pages of the crm toolkit.
+
+Send an API key on every `/api/v1` request: `Authorization: Bearer <key>` (keys come from
+`CRM_API_KEYS` or `crm apikeys create`). Errors are `{"error": {"code", "message", "details"}}`.
+Long work answers 202 with a job whose `status_url` tells how it went.
+
+Public routes need no key: hosted pages (`/lp/{slug}`), tracking (`/t/…`), `/unsubscribe/…`
+and `/health`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    server_url: str | None = None,
+) -> FastAPI:
+    settings = settings or load_settings()
+    state = AppState(
+        settings=settings,
+        jobs=Jobs(prefix=f"{API_PREFIX}/jobs"),
+        key_limiter=RateLimiter(settings.api_rate_limit),
+        form_limiter=RateLimiter(settings.form_rate_limit),
+        db=database,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if state.db is not None:  # handed in: the caller owns it
+            try:
+                yield
+            finally:
+                await state.jobs.shutdown()
+            return
+        from crm.db import connect
+        from crm.schema import migrate
+
+        async with connect(settings) as db:
+            await migrate(db)
+            state.db = db
+            if server_url:
+                announce_server(settings, server_url)
+            try:
+                yield
+            finally:
+                await state.jobs.shutdown()
+                state.db = None
+
+    app = FastAPI(
+        title="crm toolkit",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.crm = state
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body)
+    app.add_middleware(SecurityHeaders)
+
+    from api.routers import (
+        analytics,
+        campaigns,
+        companies,
+        contacts,
+        health,
+        jobs,
+        landing_pages,
+        public_pages,
+        segments,
+        tracking,
+    )
+
+    v1 = APIRouter(prefix=API_PREFIX, responses=API_ERRORS, dependencies=[Depends(reject_nul)])
+    for module in (contacts, companies, segments, campaigns, landing_pages, analytics, jobs):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.include_router(health.router)
+    app.include_router(public_pages.router)
+    app.include_router(tracking.router)
+    return app

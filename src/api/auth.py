@@ -1,0 +1,85 @@
+"""Bearer API keys: from `CRM_API_KEYS` or made with `crm apikeys create` (stored hashed).
+
+No key: 401. A revoked key: 403. Each key has its own rate limit (429 with Retry-After).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import Db, State
+from api.errors import Unauthorized
+from api.limits import retry_after_header
+from crm.apikeys.models import digest
+from crm.errors import Forbidden, RateLimited, ValidationFailed
+
+bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer crm_…`")
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an id for rate limits and logs (never the key itself)."""
+
+    id: str
+    name: str
+
+
+def _configured(keys: str, given: str) -> Principal | None:
+    given_bytes = given.encode("utf-8", "surrogatepass")
+    found = None
+    # Compare against every configured key, in constant time each: the answer's timing
+    # tells nothing about how much of a key matched, nor which one.
+    for n, key in enumerate(k.strip() for k in keys.split(",")):
+        if key and hmac.compare_digest(key.encode("utf-8", "surrogatepass"), given_bytes):
+            found = Principal(id=f"env:{digest(key)[:12]}", name=f"CRM_API_KEYS[{n}]")
+    return found
+
+
+async def require_key(
+    state: State,
+    db: Db,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
+    given = credentials.credentials.strip()
+    principal = None
+    if len(given) <= MAX_KEY_LENGTH:
+        principal = _configured(state.settings.api_keys, given)
+        if principal is None:
+            from crm.apikeys import service
+
+            stored = await service.lookup(db, given)
+            if stored is not None and stored.revoked:
+                raise Forbidden("this API key has been revoked")
+            if stored is not None:
+                principal = Principal(id=f"key:{stored.id}", name=stored.name)
+    if principal is None:
+        raise Unauthorized("unknown API key")
+    wait = state.key_limiter.hit(principal.id)
+    if wait:
+        raise RateLimited(
+            "too many requests for this API key; slow down",
+            details={"retry_after": retry_after_header(wait)},
+        )
+    return principal
+
+
+Caller = Annotated[Principal, Depends(require_key)]
+
+
+async def reject_nul(request: Request) -> None:
+    """NUL characters cannot be stored (the database refuses them in keys and strings); say
+    so as a 422 instead of failing later. Runs before the body is parsed; the body is cached
+    for FastAPI's own parsing."""
+    if "\x00" in request.url.path or "%00" in request.url.query:
+        raise ValidationFailed("the request must not contain NUL characters")
+    body = await request.body()
+    if b"\x00" in body or b"\\u0000" in body.lower():
+        raise ValidationFailed("the request body must not contain NUL characters")

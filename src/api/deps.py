@@ -1,0 +1,91 @@
+"""What a request can depend on: the app's one database connection, settings, clocks, limits."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+
+from api.limits import RateLimiter
+from crm.errors import DatabaseError
+from crm.settings import Settings
+from landing_pages.render import PageCache
+
+if TYPE_CHECKING:
+    from api.jobs import Jobs
+    from crm.db import Database
+    from llm_tools.gateway import Gateway
+
+
+@dataclass
+class AppState:
+    """Everything the app holds for its lifetime (one per app, on `app.state.crm`)."""
+
+    settings: Settings
+    jobs: Jobs
+    key_limiter: RateLimiter
+    form_limiter: RateLimiter
+    db: Database | None = None
+    # Wall clock for signed tokens (form fill time); tests move it instead of sleeping.
+    clock: Callable[[], float] = time.time
+    # Builds the LLM gateway for a request; tests swap in one with a fake model.
+    gateway_factory: Callable[[Database], Gateway] | None = None
+    # Published pages rendered once, for a few seconds (see landing_pages.render.PageCache).
+    page_cache: PageCache = field(default_factory=PageCache)
+    _secret: str = ""
+
+    @property
+    def secret(self) -> str:
+        """The signing key (CRM_SECRET_KEY or the generated one), read once."""
+        if not self._secret:
+            self._secret = self.settings.signing_key()
+        return self._secret
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.crm
+    return state
+
+
+def get_db(request: Request) -> Database:
+    db = get_state(request).db
+    if db is None:
+        raise DatabaseError("the database is not connected")
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    return get_state(request).settings
+
+
+def gateway(state: AppState, db: Database) -> Gateway:
+    if state.gateway_factory is not None:
+        return state.gateway_factory(db)
+    from crm.llm_calls.service import gateway as configured
+
+    return configured(db, state.settings)
+
+
+State = Annotated[AppState, Depends(get_state)]
+Db = Annotated["Database", Depends(get_db)]
+CurrentSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def announce_server(settings: Settings, url: str) -> None:
+    """Add the server's URL to the embedded database's owner record (`<db>.owner`), so another
+    `crm` command that finds the file locked can say where the API is."""
+    from crm.db import embedded_file, lock_owner
+
+    path = embedded_file(settings.database_url)
+    if path is None:
+        return
+    owner = lock_owner(path) or {}
+    owner |= {
+        "url": url,
+        "command": f"crm serve, serving {url}; use its REST API at {url}/api/v1 or stop it first",
+    }
+    path.with_name(path.name + ".owner").write_text(json.dumps(owner))

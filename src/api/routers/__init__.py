@@ -1,0 +1,1 @@
+"""One router per resource; each is thin: parse, call a service, answer."""

@@ -1,0 +1,159 @@
+"""`/api/v1/campaigns`: create, list, show, generate assets (202), approve, execute (202),
+pause, resume (202), cancel, status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel
+
+from api.auth import Caller
+from api.deps import Db, State, gateway
+from api.schemas import Job, error_responses
+from campaigns.models import Asset, Campaign, CampaignCreate, Status
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+CAMPAIGN_EXAMPLE: dict[str, Any] = {
+    "name": "Spring launch",
+    "segment": "de-vips",
+    "channels": ["email"],
+    "brief": {
+        "goal": "Invite our best customers to the spring release webinar.",
+        "offer": "Early access to the new reporting module",
+        "call_to_action": "Save your seat",
+        "link": "https://example.com/webinar",
+    },
+    "from_email": "hello@example.com",
+    "sender_name": "Example",
+}
+
+
+class CampaignList(BaseModel):
+    items: list[Campaign]
+
+
+class AssetList(BaseModel):
+    items: list[Asset]
+
+
+@router.get("", response_model=CampaignList)
+async def list_campaigns(
+    db: Db, caller: Caller, limit: int = Query(default=100, ge=1, le=1000)
+) -> CampaignList:
+    from campaigns import service
+
+    return CampaignList(items=await service.list_all(db, limit=limit))
+
+
+@router.post("", response_model=Campaign, status_code=201)
+async def create_campaign(
+    db: Db,
+    caller: Caller,
+    data: Annotated[
+        CampaignCreate,
+        Body(openapi_examples={"campaign": {"summary": "An email", "value": CAMPAIGN_EXAMPLE}}),
+    ],
+) -> Campaign:
+    from campaigns import service
+
+    return await service.create(db, data)
+
+
+@router.get("/{ref}", response_model=Campaign, responses=error_responses(404))
+async def get_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
+    from campaigns import service
+
+    return await service.require(db, ref)
+
+
+@router.get("/{ref}/status", response_model=Status, responses=error_responses(404))
+async def campaign_status(ref: str, db: Db, caller: Caller) -> Status:
+    from campaigns import service
+
+    return await service.status(db, ref)
+
+
+@router.post("/{ref}/assets", response_model=Job, status_code=202, responses=error_responses(404))
+async def generate_assets(
+    ref: str,
+    db: Db,
+    state: State,
+    caller: Caller,
+    regenerate: bool = Query(default=False, description="Rewrite assets not edited by hand."),
+) -> Job:
+    """Write the campaign's assets with the LLM; answers 202 with the job to poll."""
+    from campaigns import assets, service
+
+    campaign = await service.require(db, ref)
+    llm = gateway(state, db)
+
+    async def work() -> object:
+        return await assets.generate(
+            db, campaign.id, state.settings, gateway=llm, regenerate=regenerate
+        )
+
+    return state.jobs.submit("campaign.assets", work)
+
+
+@router.get("/{ref}/assets", response_model=AssetList, responses=error_responses(404))
+async def list_assets(
+    ref: str,
+    db: Db,
+    caller: Caller,
+    history: bool = Query(default=False, description="Every version, not only the current."),
+) -> AssetList:
+    from campaigns import assets
+
+    return AssetList(items=await assets.list_assets(db, ref, history=history))
+
+
+@router.post("/{ref}/approve", response_model=Campaign, responses=error_responses(404, 409))
+async def approve_campaign(ref: str, db: Db, state: State, caller: Caller) -> Campaign:
+    from campaigns import approval
+
+    return await approval.approve(db, ref, state.settings)
+
+
+@router.post(
+    "/{ref}/execute", response_model=Job, status_code=202, responses=error_responses(404, 409)
+)
+async def execute_campaign(ref: str, db: Db, state: State, caller: Caller) -> Job:
+    """Start sending an approved campaign; answers 202 with the job to poll."""
+    from campaigns import executor, service
+
+    campaign = await service.require(db, ref)
+
+    async def work() -> object:
+        return await executor.run(db, campaign.id, state.settings)
+
+    return state.jobs.submit("campaign.execute", work)
+
+
+@router.post("/{ref}/pause", response_model=Campaign, responses=error_responses(404, 409))
+async def pause_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
+    from campaigns import service
+
+    return await service.pause(db, ref)
+
+
+@router.post(
+    "/{ref}/resume", response_model=Job, status_code=202, responses=error_responses(404, 409)
+)
+async def resume_campaign(ref: str, db: Db, state: State, caller: Caller) -> Job:
+    from campaigns import executor, service
+
+    campaign = await service.require(db, ref)
+
+    async def work() -> object:
+        return await executor.resume(db, campaign.id, state.settings)
+
+    return state.jobs.submit("campaign.resume", work)
+
+
+@router.post("/{ref}/cancel", response_model=Campaign, responses=error_responses(404, 409))
+async def cancel_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
+    from campaigns import service
+
+    return await service.cancel(db, ref)

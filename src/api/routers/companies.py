@@ -1,0 +1,96 @@
+"""`/api/v1/companies`: CRUD with cursor pages, and a company's contacts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel
+
+from api.auth import Caller
+from api.deps import Db
+from api.schemas import error_responses
+from crm.companies.models import Company, CompanyCreate, CompanyUpdate
+from crm.contacts.models import Page
+
+router = APIRouter(prefix="/companies", tags=["companies"])
+
+
+class CompanyPage(BaseModel):
+    items: list[Company]
+    next_cursor: str | None = None
+
+
+@router.get("", response_model=CompanyPage)
+async def list_companies(
+    db: Db,
+    caller: Caller,
+    limit: int = Query(default=50, ge=1, le=1000),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> CompanyPage:
+    from crm.companies import service
+
+    items, next_cursor = await service.list_page(db, cursor=cursor, limit=limit)
+    return CompanyPage(items=items, next_cursor=next_cursor)
+
+
+@router.post("", response_model=Company, status_code=201, responses=error_responses(409))
+async def create_company(
+    db: Db,
+    caller: Caller,
+    data: Annotated[
+        CompanyCreate,
+        Body(
+            openapi_examples={
+                "company": {
+                    "summary": "A company",
+                    "value": {"name": "Acme", "domain": "acme.com", "industry": "SaaS", "size": 40},
+                }
+            }
+        ),
+    ],
+) -> Company:
+    from crm.companies import service
+
+    return await service.add(db, data)
+
+
+@router.get("/{ref}", response_model=Company, responses=error_responses(404))
+async def get_company(ref: str, db: Db, caller: Caller) -> Company:
+    """By id, domain or exact name."""
+    from crm.companies import service
+
+    return await service.require(db, ref)
+
+
+@router.patch("/{ref}", response_model=Company, responses=error_responses(404, 409))
+async def update_company(ref: str, data: CompanyUpdate, db: Db, caller: Caller) -> Company:
+    from crm.companies import service
+
+    return await service.update(db, ref, data)
+
+
+@router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
+async def delete_company(ref: str, db: Db, caller: Caller) -> Response:
+    from crm.companies import service
+
+    await service.delete(db, ref)
+    return Response(status_code=204)
+
+
+@router.get("/{ref}/contacts", response_model=Page, responses=error_responses(404))
+async def company_contacts(
+    ref: str,
+    db: Db,
+    caller: Caller,
+    limit: int = Query(default=50, ge=1, le=1000),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page:
+    from crm.companies import service
+    from crm.contacts import service as contacts
+    from crm.contacts.repository import ContactFilter
+
+    company = await service.require(db, ref)
+    return await contacts.list_page(
+        db, ContactFilter(company=company.id), cursor=cursor, limit=limit
+    )

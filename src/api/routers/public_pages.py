@@ -1,0 +1,230 @@
+"""Hosted landing pages: `GET /lp/{slug}`, `POST /lp/{slug}/submit`, `GET /lp/{slug}/thanks`.
+
+Public (no key). The form is protected by a signed token (made for this page, checked in
+constant time, with a minimum fill time), a honeypot field, a per-IP rate limit and an
+Origin check; a bot is answered like a person but nothing is stored. A bad submission gets
+the page back with its field errors.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import structlog
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.deps import AppState, Db, State
+from api.limits import retry_after_header
+from landing_pages.forms import (
+    TOKEN_FIELD,
+    UTM_FIELDS,
+    TokenCheck,
+    check_token,
+    form_token,
+    honeypot_name,
+    validate,
+)
+from landing_pages.models import SLUG, LandingPage
+from landing_pages.render import (
+    hidden_inputs,
+    page_headers,
+    prerender,
+    render_message,
+    render_page,
+)
+
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["landing pages (public)"])
+
+MAX_FORM_FIELDS = 60
+MAX_PART_SIZE = 64 * 1024
+HTML_OK: dict[int | str, dict[str, object]] = {
+    200: {"description": "An HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
+}
+HTML_RESPONSES: dict[int | str, dict[str, object]] = {
+    **HTML_OK,
+    404: {"description": "No published page with this slug", "content": {"text/html": {}}},
+}
+SUBMIT_RESPONSES: dict[int | str, dict[str, object]] = {
+    303: {"description": "Stored (or dropped as a bot): go to the thank-you view"},
+    400: {"description": "The form expired or was tampered with", "content": {"text/html": {}}},
+    403: {"description": "Sent from another site", "content": {"text/html": {}}},
+    404: {"description": "No published page with this slug", "content": {"text/html": {}}},
+    422: {"description": "The page again, with field errors", "content": {"text/html": {}}},
+    429: {"description": "Too many submissions from this address", "content": {"text/html": {}}},
+}
+
+
+def html(body: str | bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return HTMLResponse(body, status_code=status, headers={**page_headers(), **(headers or {})})
+
+
+def not_found() -> Response:
+    return html(
+        render_message("Page not found", "There is no page at this address, or it was taken down."),
+        404,
+    )
+
+
+def _action(slug: str) -> str:
+    return f"/lp/{slug}/submit"
+
+
+def _hidden(state: AppState, slug: str, utm: dict[str, str]) -> Markup:
+    return hidden_inputs(form_token(state.secret.encode(), slug, state.clock()), utm)
+
+
+async def _published(db: Db, slug: str) -> LandingPage | None:
+    from landing_pages import service
+
+    if not SLUG.match(slug):
+        return None
+    return await service.published(db, slug)
+
+
+@router.get("/lp/{slug}", responses=HTML_RESPONSES)
+async def show_page(
+    slug: str,
+    state: State,
+    db: Db,
+    utm_source: str | None = Query(default=None, max_length=200),
+    utm_medium: str | None = Query(default=None, max_length=200),
+    utm_campaign: str | None = Query(default=None, max_length=200),
+    utm_term: str | None = Query(default=None, max_length=200),
+    utm_content: str | None = Query(default=None, max_length=200),
+) -> Response:
+    hit, rendered = state.page_cache.get(slug)
+    if not hit:
+        page = await _published(db, slug)
+        rendered = prerender(page.spec, title=page.title, action=_action(slug)) if page else None
+        state.page_cache.put(slug, rendered)
+    if rendered is None:
+        return not_found()
+    utm = {
+        "utm_source": utm_source or "",
+        "utm_medium": utm_medium or "",
+        "utm_campaign": utm_campaign or "",
+        "utm_term": utm_term or "",
+        "utm_content": utm_content or "",
+    }
+    return html(rendered.with_state(_hidden(state, slug, utm)))
+
+
+def _cross_site(request: Request) -> bool:
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc != request.headers.get("host", "")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post(
+    "/lp/{slug}/submit",
+    status_code=303,
+    responses=SUBMIT_RESPONSES,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+                "multipart/form-data": {"schema": {"type": "object"}},
+            }
+        }
+    },
+)
+async def submit_page(slug: str, request: Request, state: State, db: Db) -> Response:
+    from landing_pages import service
+
+    wait = state.form_limiter.hit(_client(request))
+    if wait:
+        return html(
+            render_message(
+                "Slow down", "Too many forms were sent from your address. Try again soon."
+            ),
+            429,
+            {"retry-after": retry_after_header(wait)},
+        )
+    if _cross_site(request):
+        return html(
+            render_message("Not allowed", "This form can only be sent from its own page."), 403
+        )
+    page = await _published(db, slug)
+    if page is None:
+        return not_found()
+    try:
+        form = await request.form(
+            max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_PART_SIZE
+        )
+    except StarletteHTTPException:
+        form = FormData()
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    thanks = RedirectResponse(f"/lp/{slug}/thanks", status_code=303)
+    if fields.get(honeypot_name(page.spec)):
+        log.info("landing_pages.bot_dropped", page=slug, reason="honeypot")
+        return thanks
+    check = check_token(
+        state.secret.encode(),
+        slug,
+        fields.get(TOKEN_FIELD, ""),
+        state.clock(),
+        min_seconds=state.settings.form_min_seconds,
+    )
+    if check == TokenCheck.TOO_FAST:
+        log.info("landing_pages.bot_dropped", page=slug, reason="too_fast")
+        return thanks
+    utm = {name: fields.get(name, "") for name in UTM_FIELDS}
+    result = validate(page.spec, fields)
+    if check != TokenCheck.OK:
+        message = (
+            "This form was open too long. Please check your details and send it again."
+            if check == TokenCheck.EXPIRED
+            else "We could not accept this form. Please check your details and send it again."
+        )
+        return _again(state, page, result.values, {}, message, utm, 400)
+    if result.submission is None:
+        return _again(state, page, result.values, result.errors, None, utm, 422)
+    await service.submit(db, page, result.submission)
+    return thanks
+
+
+def _again(
+    state: AppState,
+    page: LandingPage,
+    values: dict[str, str],
+    errors: dict[str, str],
+    general_error: str | None,
+    utm: dict[str, str],
+    status: int,
+) -> Response:
+    body = render_page(
+        page.spec,
+        title=page.title,
+        action=_action(page.slug),
+        hidden=_hidden(state, page.slug, utm),
+        values=values,
+        errors=errors,
+        general_error=general_error,
+    )
+    return html(body, status)
+
+
+@router.get("/lp/{slug}/thanks", responses=HTML_RESPONSES)
+async def thanks_page(slug: str, db: Db) -> Response:
+    page = await _published(db, slug)
+    if page is None:
+        return not_found()
+    return html(
+        render_message(
+            "Thank you!",
+            "We received your details and will be in touch soon.",
+            back=f"/lp/{slug}",
+        )
+    )

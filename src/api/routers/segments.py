@@ -1,0 +1,120 @@
+"""`/api/v1/segments`: CRUD, count and preview of saved rules (or an ad-hoc rule)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import Caller
+from api.deps import Db
+from api.schemas import error_responses
+from crm.contacts.models import Contact
+from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate
+
+router = APIRouter(prefix="/segments", tags=["segments"])
+
+
+class SegmentList(BaseModel):
+    items: list[Segment]
+
+
+class Count(BaseModel):
+    count: int
+
+
+class Preview(BaseModel):
+    items: list[Contact]
+    count: int = Field(description="All members, not only those shown.")
+
+
+class RuleQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rule: Rule
+
+
+@router.get("", response_model=SegmentList)
+async def list_segments(db: Db, caller: Caller) -> SegmentList:
+    from crm.segments import service
+
+    return SegmentList(items=await service.list_all(db))
+
+
+@router.post("", response_model=Segment, status_code=201, responses=error_responses(409))
+async def create_segment(
+    db: Db,
+    caller: Caller,
+    data: Annotated[
+        SegmentCreate,
+        Body(
+            openapi_examples={
+                "rule": {
+                    "summary": "Engaged VIPs in Germany",
+                    "value": {
+                        "name": "de-vips",
+                        "rule": "country = DE and tags contains vip",
+                        "description": "Our best German contacts",
+                    },
+                }
+            }
+        ),
+    ],
+) -> Segment:
+    from crm.segments import service
+
+    return await service.create(db, data)
+
+
+@router.post("/preview", response_model=Preview)
+async def preview_rule(
+    db: Db,
+    caller: Caller,
+    data: RuleQuery,
+    limit: int = Query(default=20, ge=1, le=1000),
+) -> Preview:
+    """Members of an ad-hoc rule, without saving it."""
+    from crm.segments import service
+
+    items, count = await service.preview(db, rule=data.rule, limit=limit)
+    return Preview(items=items, count=count)
+
+
+@router.get("/{ref}", response_model=Segment, responses=error_responses(404))
+async def get_segment(ref: str, db: Db, caller: Caller) -> Segment:
+    from crm.segments import service
+
+    return await service.require(db, ref)
+
+
+@router.patch("/{ref}", response_model=Segment, responses=error_responses(404, 409))
+async def update_segment(ref: str, data: SegmentUpdate, db: Db, caller: Caller) -> Segment:
+    from crm.segments import service
+
+    return await service.update(db, ref, data)
+
+
+@router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
+async def delete_segment(ref: str, db: Db, caller: Caller) -> Response:
+    from crm.segments import service
+
+    await service.delete(db, ref)
+    return Response(status_code=204)
+
+
+@router.get("/{ref}/count", response_model=Count, responses=error_responses(404))
+async def count_segment(ref: str, db: Db, caller: Caller) -> Count:
+    from crm.segments import service
+
+    return Count(count=await service.count(db, ref))
+
+
+@router.get("/{ref}/preview", response_model=Preview, responses=error_responses(404))
+async def preview_segment(
+    ref: str, db: Db, caller: Caller, limit: int = Query(default=20, ge=1, le=1000)
+) -> Preview:
+    from crm.segments import service
+
+    items, count = await service.preview(db, ref, limit=limit)
+    return Preview(items=items, count=count)

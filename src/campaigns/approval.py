@@ -1,0 +1,91 @@
+"""Approval: freeze the assets and snapshot the segment into one queued delivery record per
+(contact, channel), or per social platform for campaign-level posts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from campaigns import repository, service
+from campaigns.models import EMAIL, SEGMENT_VARIANT, Campaign, State, is_social
+from crm.db import Database
+from crm.errors import ValidationFailed
+from crm.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+PAGE = 500
+
+
+async def _check_assets(db: Database, campaign: Campaign) -> None:
+    missing = []
+    for channel in campaign.channels:
+        found = await repository.latest_assets(db, campaign.id, channel, [SEGMENT_VARIANT])
+        if SEGMENT_VARIANT not in found:
+            missing.append(channel)
+    if missing:
+        raise ValidationFailed(
+            f"no asset for {', '.join(missing)}: run `crm campaigns generate {campaign.id}`",
+            details={"missing": missing},
+        )
+
+
+def _check_sender(campaign: Campaign, settings: Settings) -> None:
+    # CAN-SPAM and most providers' terms require a postal address in commercial email.
+    if EMAIL in campaign.channels and settings.smtp_url and not settings.postal_address:
+        raise ValidationFailed(
+            "set CRM_POSTAL_ADDRESS (the sender's postal address, shown in every email footer) "
+            "before approving an email campaign"
+        )
+
+
+async def approve(db: Database, key: str, settings: Settings) -> Campaign:
+    """review -> approved: assets can no longer be edited and the audience is fixed.
+
+    Deliveries are written before the state changes, so an interrupted approval leaves the
+    campaign in review and approving again starts over cleanly.
+    """
+    from crm.segments import service as segments
+
+    campaign = await service.require(db, key)
+    if campaign.state != State.REVIEW:
+        raise ValidationFailed(
+            f"only a campaign in review can be approved; {campaign.id} is {campaign.state}",
+            details={"state": campaign.state},
+        )
+    await _check_assets(db, campaign)
+    _check_sender(campaign, settings)
+    await repository.delete_queued(db, campaign.id)
+    snapshot = await segments.snapshot(db, campaign.segment)
+    per_contact = [c for c in campaign.channels if not is_social(c)]
+    rows: list[dict[str, Any]] = [
+        {"campaign": campaign.id, "contact": None, "channel": c}
+        for c in campaign.channels
+        if is_social(c)
+    ]
+    after: str | None = None
+    while True:
+        members = await segments.snapshot_members(db, snapshot.id, after=after, limit=PAGE)
+        rows += [
+            {"campaign": campaign.id, "contact": contact, "channel": channel}
+            for contact in members
+            for channel in per_contact
+        ]
+        if len(rows) >= PAGE or len(members) < PAGE:
+            await repository.insert_deliveries(db, rows)
+            rows = []
+        if len(members) < PAGE:
+            break
+        after = members[-1]
+    approved = await service.move(
+        db,
+        campaign,
+        State.APPROVED,
+        members=snapshot.count,
+        snapshot=snapshot.id,
+        approved_at=datetime.now(UTC),
+    )
+    log.info("campaigns.approved", campaign=campaign.id, members=snapshot.count)
+    return approved

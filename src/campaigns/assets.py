@@ -1,0 +1,387 @@
+"""Asset generation through the LLM tools, and hand edits.
+
+Per channel one segment-level asset (email and webhook: an email written for the whole
+segment; each social platform: a post with alternatives), and with `personalize` one email
+per segment member. Every generation or edit is a new version; the highest version is used.
+Generation is resumable: what exists is kept, so running it again continues where an
+interrupted run stopped; `regenerate` writes new versions, except over hand-edited content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from campaigns import repository, service
+from campaigns.models import (
+    CONTACT_VARIANT_PREFIX,
+    EMAIL,
+    SEGMENT_VARIANT,
+    WEBHOOK,
+    Asset,
+    Campaign,
+    State,
+    is_social,
+)
+from crm.contacts import service as contacts
+from crm.contacts.models import Contact
+from crm.contacts.repository import ContactFilter
+from crm.db import Database
+from crm.errors import Conflict, LLMError, ValidationFailed
+from crm.settings import Settings
+from llm_tools.gateway import CachedCompletion, CallRecord, CallStore, Gateway
+from llm_tools.inputs import Brand, ContactProfile
+from llm_tools.inputs import Campaign as CampaignInput
+
+log = structlog.get_logger(__name__)
+
+Progress = Callable[[int], None]
+EDITABLE_STATES = (State.DRAFT, State.GENERATING, State.REVIEW, State.FAILED)
+PAGE = 500
+SOCIAL_VARIANTS = 2
+
+
+@dataclass
+class _Usage:
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float | None = 0.0
+
+    def add(self, call: CallRecord) -> None:
+        self.tokens_in += call.tokens_in
+        self.tokens_out += call.tokens_out
+        if self.cost is not None:
+            self.cost = None if call.cost is None else self.cost + call.cost
+
+
+# The usage of the asset being generated in this task; each asset runs in its own task.
+_usage: contextvars.ContextVar[_Usage | None] = contextvars.ContextVar("usage", default=None)
+
+
+class _Metered:
+    """A CallStore that also adds each call's tokens and cost to the current asset's usage."""
+
+    def __init__(self, inner: CallStore) -> None:
+        self.inner = inner
+
+    async def cache_get(self, key: str) -> CachedCompletion | None:
+        return await self.inner.cache_get(key)
+
+    async def cache_put(self, key: str, entry: CachedCompletion) -> None:
+        await self.inner.cache_put(key, entry)
+
+    async def record(self, call: CallRecord) -> None:
+        usage = _usage.get()
+        if usage is not None:
+            usage.add(call)
+        await self.inner.record(call)
+
+    async def run_cost(self, run: str) -> float:
+        return await self.inner.run_cost(run)
+
+
+@dataclass
+class GenerateReport:
+    id: str
+    state: State
+    created: int = 0
+    kept: int = 0
+    kept_edited: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    tokens: int = 0
+    cost: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "state": self.state.value,
+            "created": self.created,
+            "kept": self.kept,
+            "kept_edited": self.kept_edited,
+            "failed": self.failed,
+            "errors": self.errors,
+            "tokens": self.tokens,
+            "cost": round(self.cost, 6),
+        }
+
+
+@dataclass(frozen=True)
+class _Job:
+    channel: str
+    variant: str
+    contact: Contact | None = None
+
+
+def _brand(campaign: Campaign, settings: Settings) -> Brand:
+    name = campaign.sender_name or settings.sender_name
+    return (
+        Brand(name=name, voice=campaign.brief.voice) if campaign.brief.voice else Brand(name=name)
+    )
+
+
+def _campaign_input(campaign: Campaign, settings: Settings) -> CampaignInput:
+    return CampaignInput(
+        name=campaign.name,
+        brief=campaign.brief.as_text(),
+        link=campaign.brief.link,
+        sender_name=campaign.sender_name or settings.sender_name,
+    )
+
+
+def _profile(contact: Contact | None) -> ContactProfile:
+    if contact is None:
+        return ContactProfile()  # a segment-level email: the tool greets with "Hello,"
+    return ContactProfile(
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        title=contact.title,
+        company=contact.company_name,
+        country=contact.country,
+        city=contact.city,
+        tags=contact.tags,
+    )
+
+
+async def segment_members(db: Database, segment: str) -> AsyncIterator[list[Contact]]:
+    """The segment's current members, a page at a time (id order)."""
+    from crm.segments.service import rule_for
+
+    flt = ContactFilter(rule=await rule_for(db, segment))
+    cursor: str | None = None
+    while True:
+        page = await contacts.list_page(db, flt, cursor=cursor, limit=PAGE)
+        if page.items:
+            yield page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+class _Generator:
+    def __init__(
+        self,
+        db: Database,
+        campaign: Campaign,
+        settings: Settings,
+        gateway: Gateway,
+        report: GenerateReport,
+        progress: Progress | None,
+    ) -> None:
+        self.db, self.campaign, self.settings = db, campaign, settings
+        self.gateway, self.report, self.progress = gateway, report, progress
+        self.brand = _brand(campaign, settings)
+        self.input = _campaign_input(campaign, settings)
+        self.run = service.llm_run(campaign.id)
+
+    async def content(self, job: _Job) -> dict[str, Any]:
+        if is_social(job.channel):
+            from llm_tools.social_post import SocialPostIn, write_social_posts
+
+            posts = await write_social_posts(
+                SocialPostIn(
+                    campaign=self.input,
+                    brand=self.brand,
+                    platforms=[job.channel],  # type: ignore[list-item]
+                    variants=SOCIAL_VARIANTS,
+                ),
+                gateway=self.gateway,
+                run=self.run,
+            )
+            first, *others = [p.model_dump() for p in posts.posts]
+            return {**first, "alternatives": others}
+        from llm_tools.email import EmailIn, write_email
+
+        email = await write_email(
+            EmailIn(contact=_profile(job.contact), campaign=self.input, brand=self.brand),
+            gateway=self.gateway,
+            run=self.run,
+        )
+        return email.model_dump()
+
+    async def one(self, job: _Job, latest: dict[str, Any] | None) -> None:
+        usage = _Usage()
+        _usage.set(usage)  # this task's own context: concurrent jobs do not mix usage
+        try:
+            content = await self.content(job)
+        except LLMError as exc:
+            self.report.failed += 1
+            self._spent(usage)
+            self.report.errors.append(f"{job.channel}/{job.variant}: {exc.message}"[:300])
+            log.warning(
+                "campaigns.asset_failed",
+                campaign=self.campaign.id,
+                channel=job.channel,
+                error=exc.code,
+            )
+            return
+        finally:
+            if self.progress is not None:
+                self.progress(1)
+        row = {
+            "campaign": self.campaign.id,
+            "channel": job.channel,
+            "variant": job.variant,
+            "version": (latest["version"] if latest else 0) + 1,
+            "content": content,
+            "model": self.gateway.model,
+            "tokens_in": usage.tokens_in,
+            "tokens_out": usage.tokens_out,
+            "cost": usage.cost,
+        }
+        try:
+            await repository.insert_asset(self.db, row)
+        except Conflict:
+            return  # a concurrent generation wrote this version first; keep theirs
+        self.report.created += 1
+        self._spent(usage)
+
+    def _spent(self, usage: _Usage) -> None:
+        self.report.tokens += usage.tokens_in + usage.tokens_out
+        self.report.cost += usage.cost or 0.0
+
+
+def _jobs_for(campaign: Campaign) -> list[_Job]:
+    return [_Job(channel, SEGMENT_VARIANT) for channel in campaign.channels]
+
+
+async def count_jobs(db: Database, campaign: Campaign, *, personalize: bool) -> int:
+    """How many assets a generation considers (for a progress bar's total)."""
+    total = len(_jobs_for(campaign))
+    if personalize and EMAIL in campaign.channels:
+        from crm.segments.service import count
+
+        total += await count(db, campaign.segment)
+    return total
+
+
+async def generate(
+    db: Database,
+    key: str,
+    settings: Settings,
+    *,
+    gateway: Gateway | None = None,
+    personalize: bool | None = None,
+    regenerate: bool = False,
+    progress: Progress | None = None,
+) -> GenerateReport:
+    """Write the campaign's missing assets (all of them, with `regenerate`)."""
+    campaign = await service.require(db, key)
+    if personalize is not None and personalize != campaign.personalize:
+        campaign = Campaign.model_validate(
+            await repository.update_campaign(db, campaign.id, {"personalize": personalize})
+        )
+    campaign = await service.move(db, campaign, State.GENERATING)
+    if gateway is None:
+        from crm.llm_calls.service import gateway as make_gateway
+
+        gateway = make_gateway(db, settings)
+    # Wrapped here so every call made for an asset is counted on that asset.
+    gateway.store = _Metered(gateway.store)
+    report = GenerateReport(campaign.id, campaign.state)
+    worker = _Generator(db, campaign, settings, gateway, report, progress)
+    batches = _batches(db, campaign)
+    async for jobs in batches:
+        variants: dict[str, list[str]] = {}
+        for job in jobs:
+            variants.setdefault(job.channel, []).append(job.variant)
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        for channel, names in variants.items():
+            found = await repository.latest_assets(db, campaign.id, channel, names)
+            latest.update({(channel, v): a for v, a in found.items()})
+        todo = []
+        for job in jobs:
+            current = latest.get((job.channel, job.variant))
+            if current and (current["edited"] or not regenerate):
+                report.kept += 1
+                report.kept_edited += bool(current["edited"])
+                if progress is not None:
+                    progress(1)
+                continue
+            todo.append(worker.one(job, current))
+        await asyncio.gather(*todo)
+    if report.failed:
+        reason = f"{report.failed} assets failed; run generate again to retry them"
+        done = await service.move(db, campaign, State.FAILED, reason=reason)
+    else:
+        done = await service.move(db, campaign, State.REVIEW)
+    report.state = done.state
+    log.info(
+        "campaigns.generated",
+        campaign=campaign.id,
+        created=report.created,
+        kept=report.kept,
+        failed=report.failed,
+        cost=report.cost,
+    )
+    return report
+
+
+async def _batches(db: Database, campaign: Campaign) -> AsyncIterator[list[_Job]]:
+    yield _jobs_for(campaign)
+    if campaign.personalize and EMAIL in campaign.channels:
+        async for members in segment_members(db, campaign.segment):
+            yield [_Job(EMAIL, CONTACT_VARIANT_PREFIX + c.id, c) for c in members]
+
+
+async def list_assets(db: Database, key: str, *, history: bool = False) -> list[Asset]:
+    """The current version of each asset (every version with `history`)."""
+    campaign = await service.require(db, key)
+    rows = await repository.assets(db, campaign.id)
+    if not history:
+        current: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in rows:
+            current[(row["channel"], row["variant"])] = row  # rows come oldest first
+        rows = list(current.values())
+    return [Asset.model_validate(r) for r in rows]
+
+
+_REQUIRED = {EMAIL: ("subject", "body"), WEBHOOK: ("subject", "body")}
+
+
+async def edit_asset(
+    db: Database, key: str, channel: str, changes: dict[str, Any], *, variant: str = SEGMENT_VARIANT
+) -> Asset:
+    """A hand edit (or a hand-written asset): a new version marked `edited`, which later
+    generations never replace."""
+    from llm_tools.text import text_to_html
+
+    campaign = await service.require(db, key)
+    if campaign.state not in EDITABLE_STATES:
+        raise ValidationFailed(
+            f"assets of a campaign in state {campaign.state} are frozen",
+            details={"state": campaign.state},
+        )
+    found = await repository.latest_assets(db, campaign.id, channel, [variant])
+    latest = found.get(variant)
+    # With nothing generated yet (or generation failing), the edit is a hand-written asset.
+    content = {**(latest["content"] if latest else {}), **changes}
+    missing = [f for f in _REQUIRED.get(channel, ("text",)) if not str(content.get(f, "")).strip()]
+    if missing:
+        raise ValidationFailed(f"{channel} asset needs {', '.join(missing)}")
+    if channel not in campaign.channels:
+        raise ValidationFailed(f"campaign {campaign.id} has no {channel} channel")
+    if channel in _REQUIRED and "body" in changes and "body_html" not in changes:
+        content["body_html"] = text_to_html(str(content["body"]))
+    if is_social(channel) and "text" in changes and "full_text" not in changes:
+        tags = " ".join(f"#{t}" for t in content.get("hashtags", []))
+        content["full_text"] = "\n\n".join(
+            p for p in (content["text"], tags, content.get("link")) if p
+        )
+    row = {
+        "campaign": campaign.id,
+        "channel": channel,
+        "variant": variant,
+        "version": (latest["version"] if latest else 0) + 1,
+        "content": content,
+        "model": latest.get("model") if latest else None,
+        "edited": True,
+    }
+    asset = Asset.model_validate(await repository.insert_asset(db, row))
+    log.info("campaigns.asset_edited", campaign=campaign.id, channel=channel, variant=variant)
+    return asset

@@ -1,0 +1,112 @@
+"""Channels: how one rendered message leaves the building.
+
+Every channel renders a delivery (campaign + contact + approved asset) into bytes, and sends
+those bytes. The executor only knows this protocol; `build` picks the module per channel name.
+A channel is `idempotent` when sending the same delivery twice is harmless (a file written
+under the delivery's name, an HTTP request carrying its idempotency key): after a crash the
+executor re-sends those instead of asking a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import httpx
+
+    from campaigns.models import Campaign
+    from campaigns.tracking import Tokens
+    from crm.contacts.models import Contact
+    from crm.settings import Settings
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    # Certainly not delivered, worth another try (4xx, connection refused, 5xx from HTTP).
+    RETRY = "retry"
+    # Certainly not delivered, and trying again will not help (5xx SMTP, 4xx HTTP).
+    FAILED = "failed"
+    # Maybe delivered: the connection broke after the message was handed over.
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What to render: one delivery of an approved asset."""
+
+    delivery: str
+    channel: str
+    campaign: Campaign
+    contact: Contact | None
+    content: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    delivery: str
+    channel: str
+    # The outbox file name (`<delivery>.eml` or `.json`) and the bytes sent or written.
+    filename: str
+    body: bytes
+    recipient: str | None = None
+    sender: str | None = None
+    message_id: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Channel(Protocol):
+    name: str
+    idempotent: bool
+
+    def render(self, item: Outgoing) -> Rendered: ...
+
+    async def send(self, message: Rendered) -> Result: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class Context:
+    """What channels need from the outside world, built once per executor run."""
+
+    settings: Settings
+    tokens: Tokens
+    campaign: Campaign
+    outbox: Path
+    http: httpx.AsyncClient | None = None
+
+
+def build(name: str, ctx: Context, *, dry_run: bool = False) -> Channel:
+    """The channel for `name` (email, webhook or a social platform); `dry_run` swaps every
+    transport for the outbox so messages are rendered and written, never sent."""
+    from campaigns.models import EMAIL, WEBHOOK, is_social
+
+    if name == EMAIL:
+        from campaigns.channels.email import build_email
+
+        return build_email(ctx, dry_run=dry_run)
+    if name == WEBHOOK:
+        from campaigns.channels.webhook import build_webhook
+
+        return build_webhook(ctx, dry_run=dry_run)
+    if is_social(name):
+        from campaigns.channels.social import build_social
+
+        return build_social(name, ctx, dry_run=dry_run)
+    raise ValueError(f"unknown channel {name!r}")
+
+
+def is_idempotent(name: str, settings: Settings) -> bool:
+    """Whether `build(name, …)` makes an idempotent channel: everything except SMTP email."""
+    from campaigns.models import EMAIL
+
+    return not (name == EMAIL and settings.smtp_url)

@@ -1,0 +1,211 @@
+"""The email channel: a MIME message per contact, sent by SMTP or written to the outbox.
+
+Each message has a plain-text and an HTML part, a footer with the sender's postal address and
+an unsubscribe link, RFC 8058 one-click unsubscribe headers, tracked links and an open pixel
+(signed tokens, see `campaigns.tracking`), a Message-ID derived from the delivery (unique, and
+the same if the message is rendered again), and a DKIM signature when a key is configured.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from email.header import Header
+from email.utils import formataddr, formatdate
+from functools import cached_property
+from quopri import encodestring
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from campaigns.channels import Context, Outgoing, Rendered, Result
+from campaigns.channels.outbox import OutboxWriter
+from campaigns.tracking import click_payload, open_payload, unsubscribe_payload
+from crm.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from campaigns.channels.smtp import SmtpSender
+
+_HREF = re.compile(r'href="(https?://[^"]+)"')
+# Headers DKIM signs; both unsubscribe headers must be covered (RFC 8058 section 4).
+SIGNED_HEADERS = (
+    b"from",
+    b"to",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"list-unsubscribe",
+    b"list-unsubscribe-post",
+    b"mime-version",
+    b"content-type",
+)
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, ctx: Context, transport: SmtpSender | OutboxWriter) -> None:
+        self.ctx = ctx
+        self.transport = transport
+        # A file is safe to write again; an SMTP server would deliver a second copy.
+        self.idempotent = transport.idempotent
+        settings, campaign = ctx.settings, ctx.campaign
+        self.from_email = campaign.from_email or settings.from_email
+        self.from_name = campaign.sender_name or settings.sender_name
+        self.domain = self.from_email.rpartition("@")[2] or "localhost"
+        self.mailto = settings.unsubscribe_mailto or f"unsubscribe@{self.domain}"
+        self.base_url = settings.base_url
+        self._from = formataddr((self.from_name, self.from_email), charset="utf-8")
+
+    @cached_property
+    def _dkim(self) -> tuple[bytes, bytes, bytes] | None:
+        s = self.ctx.settings
+        if not (s.dkim_key_file and s.dkim_selector):
+            return None
+        key = s.dkim_key_file.read_bytes()
+        return (s.dkim_selector.encode(), (s.dkim_domain or self.domain).encode(), key)
+
+    def render(self, item: Outgoing) -> Rendered:
+        contact = item.contact
+        if contact is None or not contact.email:
+            raise ValidationFailed("an email needs a contact with an email address")
+        tokens, campaign = self.ctx.tokens, item.campaign
+        unsubscribe_url = tokens.url(
+            self.base_url, "unsubscribe", unsubscribe_payload(campaign.id, contact.id)
+        )
+        unsubscribe_token = unsubscribe_url.rsplit("/", 1)[1]
+        message_id = f"<{item.delivery}.{campaign.id}@{self.domain}>"
+        name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+
+        headers = [
+            ("From", self._from),
+            ("To", formataddr((name, contact.email), charset="utf-8")),
+            ("Subject", _encoded(str(item.content.get("subject", campaign.name)))),
+            ("Date", formatdate(usegmt=True)),
+            ("Message-ID", message_id),
+            (
+                "List-Unsubscribe",
+                f"<{unsubscribe_url}>, "
+                f"<mailto:{self.mailto}?subject={quote('unsubscribe ' + unsubscribe_token)}>",
+            ),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ("X-CRM-Campaign", campaign.id),
+            ("X-CRM-Delivery", item.delivery),
+        ]
+        body = mime_alternative(
+            headers,
+            self._text(item.content, unsubscribe_url),
+            self._html(item, unsubscribe_url),
+        )
+        if self._dkim is not None:
+            body = self._sign(body)
+        return Rendered(
+            delivery=item.delivery,
+            channel=self.name,
+            filename=f"{item.delivery}.eml",
+            body=body,
+            recipient=contact.email,
+            sender=self.from_email,
+            message_id=message_id,
+        )
+
+    def _footer_lines(self) -> list[str]:
+        address = self.ctx.settings.postal_address
+        return [f"{self.from_name}" + (f", {address}" if address else "")]
+
+    def _text(self, content: dict[str, Any], unsubscribe_url: str) -> str:
+        footer = "\n".join([*self._footer_lines(), f"Unsubscribe: {unsubscribe_url}"])
+        return f"{str(content.get('body', '')).rstrip()}\n\n-- \n{footer}\n"
+
+    def _html(self, item: Outgoing, unsubscribe_url: str) -> str:
+        tokens, campaign, contact = self.ctx.tokens, item.campaign, item.contact
+        person = contact.id if contact else None
+
+        def track(match: re.Match[str]) -> str:
+            target = html.unescape(match[1])
+            url = tokens.url(
+                self.base_url, "click", click_payload(item.delivery, campaign.id, person, target)
+            )
+            return f'href="{html.escape(url)}"'
+
+        body = _HREF.sub(track, str(item.content.get("body_html", "")))
+        preheader = html.escape(str(item.content.get("preheader", "")))
+        pixel = tokens.url(self.base_url, "open", open_payload(item.delivery, campaign.id, person))
+        footer = "<br>".join(html.escape(line) for line in self._footer_lines())
+        return (
+            "<!doctype html><html><body>"
+            f'<span style="display:none;max-height:0;overflow:hidden">{preheader}</span>\n'
+            f"{body}\n"
+            f'<hr><p style="font-size:12px;color:#666">{footer}<br>'
+            f'<a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>'
+            f'<img src="{html.escape(pixel)}" width="1" height="1" alt="">'
+            "</body></html>"
+        )
+
+    def _sign(self, body: bytes) -> bytes:
+        import dkim
+
+        assert self._dkim is not None
+        selector, domain, key = self._dkim
+        signature: bytes = dkim.sign(
+            body, selector, domain, key, include_headers=list(SIGNED_HEADERS)
+        )
+        return signature + body
+
+    async def send(self, message: Rendered) -> Result:
+        return await self.transport.send(message)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+
+def build_email(ctx: Context, *, dry_run: bool) -> EmailChannel:
+    settings = ctx.settings
+    if dry_run or not settings.smtp_url:
+        return EmailChannel(ctx, OutboxWriter(ctx.outbox))
+    from campaigns.channels.smtp import SmtpSender
+
+    return EmailChannel(ctx, SmtpSender.from_url(settings.smtp_url, timeout=settings.smtp_timeout))
+
+
+def _encoded(text: str) -> str:
+    """A header value as RFC 2047 encoded words when it is not plain ASCII."""
+    if text.isascii():
+        return text
+    return Header(text, "utf-8").encode(linesep="\r\n")
+
+
+def _qp(text: str) -> bytes:
+    """Quoted-printable with CRLF line ends, as SMTP wants."""
+    return encodestring(text.replace("\r\n", "\n").encode("utf-8")).replace(b"\n", b"\r\n")
+
+
+def mime_alternative(headers: list[tuple[str, str]], text: str, html_body: str) -> bytes:
+    """A multipart/alternative message (text, then HTML), written directly.
+
+    The email package's header objects cost milliseconds per message, the largest part of
+    sending one; this writes the same structure in microseconds. Header values are ASCII here
+    (names and subject go through `_encoded`/`formataddr`), and no line is folded: a folded
+    List-Unsubscribe is turned into encoded words that mail clients do not decode. Tests parse
+    the result with the email package.
+    """
+    # "=" never appears unescaped in quoted-printable, so this boundary cannot occur in a part.
+    boundary = f"==crm-{uuid.uuid4().hex}=="
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers)
+    part = (
+        f'--{boundary}\r\nContent-Type: text/{{}}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    )
+    return b"".join(
+        [
+            head.encode("ascii"),
+            b"MIME-Version: 1.0\r\n",
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode(),
+            part.format("plain").encode(),
+            _qp(text),
+            b"\r\n",
+            part.format("html").encode(),
+            _qp(html_body),
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )

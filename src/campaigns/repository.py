@@ -1,0 +1,373 @@
+"""All SurrealQL for campaigns, their assets, delivery records and the suppression list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from crm.db import Database, plain, record
+from crm.paging import is_safe_key
+
+# -- campaign ------------------------------------------------------------------------------
+
+
+async def create_campaign(db: Database, row: dict[str, Any]) -> dict[str, Any]:
+    created = await db.one("CREATE campaign CONTENT $row", {"row": row})
+    return dict(plain(created[0]))
+
+
+async def get_campaign(db: Database, key: str) -> dict[str, Any] | None:
+    if not is_safe_key(key):
+        return None
+    rows = await db.one("SELECT * FROM $id", {"id": record("campaign", key)})
+    return dict(plain(rows[0])) if rows else None
+
+
+async def list_campaigns(db: Database, *, limit: int) -> list[dict[str, Any]]:
+    # Campaigns number in the hundreds at most, so sorting the table is cheap.
+    rows = await db.one(
+        "SELECT * FROM campaign ORDER BY created_at DESC LIMIT $limit", {"limit": limit}
+    )
+    return [dict(plain(r)) for r in rows]
+
+
+async def transition(
+    db: Database, key: str, sources: Iterable[str], target: str, changes: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Move to `target` only from one of `sources` (compare-and-set); None if the state moved."""
+    rows = await db.one(
+        "UPDATE $id MERGE $changes WHERE state IN $sources",
+        {
+            "id": record("campaign", key),
+            "sources": list(sources),
+            "changes": {**changes, "state": target, "updated_at": _now()},
+        },
+    )
+    return dict(plain(rows[0])) if rows else None
+
+
+async def update_campaign(db: Database, key: str, changes: dict[str, Any]) -> dict[str, Any]:
+    rows = await db.one(
+        "UPDATE $id MERGE $changes",
+        {"id": record("campaign", key), "changes": {**changes, "updated_at": _now()}},
+    )
+    return dict(plain(rows[0]))
+
+
+async def campaign_state(db: Database, key: str) -> str | None:
+    rows = await db.one("SELECT VALUE state FROM $id", {"id": record("campaign", key)})
+    return rows[0] if rows else None
+
+
+# -- assets --------------------------------------------------------------------------------
+
+
+async def insert_asset(db: Database, row: dict[str, Any]) -> dict[str, Any]:
+    """Raises Conflict when another writer created the same version first."""
+    row = {**row, "campaign": record("campaign", row["campaign"])}
+    created = await db.one("CREATE campaign_asset CONTENT $row", {"row": row})
+    return dict(plain(created[0]))
+
+
+async def assets(db: Database, campaign: str, channel: str | None = None) -> list[dict[str, Any]]:
+    """Every version of every asset (or of one channel's), oldest first per variant."""
+    rows = await db.one(
+        "SELECT * FROM campaign_asset WHERE campaign = $c AND ($ch = NONE OR channel = $ch)",
+        {"c": record("campaign", campaign), "ch": channel},
+    )
+    return sorted((dict(plain(r)) for r in rows), key=lambda r: (r["variant"], r["version"]))
+
+
+async def latest_assets(
+    db: Database, campaign: str, channel: str, variants: list[str]
+) -> dict[str, dict[str, Any]]:
+    """variant -> its highest version, for the variants that have one."""
+    rows = await db.one(
+        "SELECT * FROM campaign_asset WHERE campaign = $c AND channel = $ch AND variant IN $v",
+        {"c": record("campaign", campaign), "ch": channel, "v": variants},
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["version"] > latest.get(row["variant"], {}).get("version", 0):
+            latest[row["variant"]] = dict(plain(row))
+    return latest
+
+
+# -- deliveries ----------------------------------------------------------------------------
+
+
+async def delete_queued(db: Database, campaign: str) -> None:
+    await db.query(
+        "DELETE delivery WHERE campaign = $c AND state = 'queued'",
+        {"c": record("campaign", campaign)},
+    )
+
+
+async def insert_deliveries(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Queue deliveries; one that exists already (same campaign, contact, channel) is kept."""
+    if not rows:
+        return
+    stored = [
+        {
+            **row,
+            "campaign": record("campaign", row["campaign"]),
+            "contact": record("contact", row["contact"]) if row.get("contact") else None,
+        }
+        for row in rows
+    ]
+    # INSERT IGNORE does not consult unique indexes in this engine; this form does.
+    await db.query(
+        "INSERT INTO delivery $rows ON DUPLICATE KEY UPDATE channel = channel RETURN NONE",
+        {"rows": stored},
+    )
+
+
+async def queued_keys(db: Database, campaign: str, channel: str) -> list[str]:
+    """Keys of the channel's queued deliveries (read once per run; a key is ~20 bytes)."""
+    rows = await db.one(
+        "SELECT VALUE id FROM delivery WHERE campaign = $c AND channel = $ch AND state = 'queued'",
+        {"c": record("campaign", campaign), "ch": channel},
+    )
+    return [plain(r) for r in rows]
+
+
+async def still_queued(db: Database, keys: list[str]) -> list[dict[str, Any]]:
+    """Those of `keys` still queued, with their contact record (None for campaign-level posts
+    and for contacts deleted since approval)."""
+    rows = await db.one(
+        "SELECT id, contact, attempts, contact.* AS person FROM delivery"
+        " WHERE id IN $ids AND state = 'queued'",
+        {"ids": [record("delivery", k) for k in keys]},
+    )
+    return [dict(plain(r)) for r in rows]
+
+
+async def skip(db: Database, skipped: list[tuple[str, str]]) -> None:
+    """Mark queued deliveries skipped with their reasons, in one transaction."""
+    if not skipped:
+        return
+    by_reason: dict[str, list[Any]] = {}
+    for key, reason in skipped:
+        by_reason.setdefault(reason, []).append(record("delivery", key))
+    statements = ["BEGIN"]
+    params: dict[str, Any] = {"now": _now()}
+    for n, (reason, ids) in enumerate(by_reason.items()):
+        # Only the statement number is formatted in; every value is a bound parameter.
+        statements.append(
+            f"UPDATE delivery SET state = 'skipped', reason = $r{n}, updated_at = $now"  # noqa: S608
+            f" WHERE id IN $ids{n} AND state = 'queued' RETURN NONE"
+        )
+        params[f"r{n}"], params[f"ids{n}"] = reason, ids
+    statements.append("COMMIT")
+    await db.query(";\n".join(statements), params)
+
+
+_CLAIM = (
+    "UPDATE $claim SET state = 'sending', attempts += 1, claimed_by = $run,"
+    " claimed_at = $now, updated_at = $now WHERE state = 'queued' RETURN VALUE attempts"
+)
+_COMPLETE = "UPDATE $done MERGE $outcome WHERE state = 'sending' AND claimed_by = $run RETURN NONE"
+
+
+async def claim(
+    db: Database, key: str, run: str, *, complete: tuple[str, dict[str, Any]] | None = None
+) -> int | None:
+    """queued -> sending for this run; returns the attempt number, or None if another run took
+    it or it is no longer queued.
+
+    `complete` records the previous delivery's outcome in the same round trip: a worker
+    finishes one message and claims the next with one query.
+    """
+    params: dict[str, Any] = {"claim": record("delivery", key), "run": run, "now": _now()}
+    sql = _CLAIM
+    if complete is not None:
+        sql = f"{_COMPLETE};\n{_CLAIM}"
+        params.update(_completion_params(*complete))
+    results = await db.query(sql, params)
+    return int(results[-1][0]) if results[-1] else None
+
+
+async def complete(db: Database, key: str, run: str, outcome: dict[str, Any]) -> None:
+    """sending -> the outcome (sent, failed, review, queued again for a retry)."""
+    await db.query(_COMPLETE, {"run": run, **_completion_params(key, outcome)})
+
+
+def _completion_params(key: str, outcome: dict[str, Any]) -> dict[str, Any]:
+    return {"done": record("delivery", key), "outcome": {**outcome, "updated_at": _now()}}
+
+
+async def recover(db: Database, campaign: str, idempotent: list[str]) -> dict[str, int]:
+    """After a crash: deliveries left `sending` are re-queued on channels where a repeat is
+    harmless and marked for review elsewhere; retryable failures are queued again."""
+    c = record("campaign", campaign)
+    results = await db.query(
+        "BEGIN;"
+        "UPDATE delivery SET state = 'queued', updated_at = $now"
+        " WHERE campaign = $c AND state = 'sending' AND channel IN $idem RETURN VALUE id;"
+        "UPDATE delivery SET state = 'review', reason = 'outcome unknown: interrupted while"
+        " sending', updated_at = $now"
+        " WHERE campaign = $c AND state = 'sending' AND channel NOTINSIDE $idem RETURN VALUE id;"
+        "UPDATE delivery SET state = 'queued', retryable = false, updated_at = $now"
+        " WHERE campaign = $c AND state = 'failed' AND retryable = true RETURN VALUE id;"
+        "COMMIT;",
+        {"c": c, "idem": idempotent, "now": _now()},
+    )
+    requeued, review, retried = (len(r or []) for r in results[-3:])
+    return {"requeued": requeued, "review": review, "retried": retried}
+
+
+async def counts(db: Database, campaign: str) -> list[dict[str, Any]]:
+    rows = await db.one(
+        "SELECT channel, state, count() AS n FROM delivery WHERE campaign = $c"
+        " GROUP BY channel, state",
+        {"c": record("campaign", campaign)},
+    )
+    return [dict(r) for r in rows]
+
+
+async def count_retryable(db: Database, campaign: str) -> int:
+    rows = await db.one(
+        "SELECT count() AS n FROM delivery WHERE campaign = $c AND state = 'failed'"
+        " AND retryable = true GROUP ALL",
+        {"c": record("campaign", campaign)},
+    )
+    return int(rows[0]["n"]) if rows else 0
+
+
+async def engagement(db: Database, campaign: str) -> dict[str, int]:
+    rows = await db.one(
+        "SELECT count(opened_at != NONE) AS opened, count(clicks > 0) AS clicked"
+        " FROM delivery WHERE campaign = $c GROUP ALL",
+        {"c": record("campaign", campaign)},
+    )
+    return {"opened": rows[0]["opened"], "clicked": rows[0]["clicked"]} if rows else {}
+
+
+async def skip_reasons(db: Database, campaign: str) -> dict[str, int]:
+    rows = await db.one(
+        "SELECT reason, count() AS n FROM delivery WHERE campaign = $c AND state = 'skipped'"
+        " GROUP BY reason",
+        {"c": record("campaign", campaign)},
+    )
+    return {r["reason"]: r["n"] for r in rows}
+
+
+async def deliveries(
+    db: Database, campaign: str, *, state: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    rows = await db.one(
+        "SELECT * FROM delivery WHERE campaign = $c AND ($state = NONE OR state = $state)"
+        " LIMIT $limit",
+        {"c": record("campaign", campaign), "state": state, "limit": limit},
+    )
+    return [dict(plain(r)) for r in rows]
+
+
+async def resolve_review(db: Database, campaign: str, keys: list[str], outcome: str) -> int:
+    """review -> sent (it did go out) or queued (it did not: send it)."""
+    rows = await db.one(
+        "UPDATE delivery SET state = $state, reason = NONE, updated_at = $now"
+        " WHERE id IN $ids AND campaign = $c AND state = 'review' RETURN VALUE id",
+        {
+            "ids": [record("delivery", k) for k in keys if is_safe_key(k)],
+            "c": record("campaign", campaign),
+            "state": outcome,
+            "now": _now(),
+        },
+    )
+    return len(rows)
+
+
+async def recently_emailed(
+    db: Database, contacts: list[str], *, since: datetime, exclude_campaign: str
+) -> set[str]:
+    """Contacts among `contacts` sent an email by another campaign after `since`."""
+    if not contacts:
+        return set()
+    rows = await db.one(
+        "SELECT VALUE contact FROM delivery WHERE contact IN $contacts AND channel = 'email'"
+        " AND state = 'sent' AND sent_at > $since AND campaign != $c",
+        {
+            "contacts": [record("contact", k) for k in contacts],
+            "since": since,
+            "c": record("campaign", exclude_campaign),
+        },
+    )
+    return {plain(r) for r in rows}
+
+
+async def get_delivery(db: Database, key: str) -> dict[str, Any] | None:
+    if not is_safe_key(key):
+        return None
+    rows = await db.one("SELECT * FROM $id", {"id": record("delivery", key)})
+    return dict(plain(rows[0])) if rows else None
+
+
+async def delivery_by_message_id(db: Database, message_id: str) -> dict[str, Any] | None:
+    rows = await db.one("SELECT * FROM delivery WHERE message_id = $m LIMIT 1", {"m": message_id})
+    return dict(plain(rows[0])) if rows else None
+
+
+async def mark_opened(db: Database, key: str) -> bool:
+    """True for the first open only."""
+    rows = await db.one(
+        "UPDATE $id SET opened_at = $now WHERE opened_at = NONE RETURN VALUE id",
+        {"id": record("delivery", key), "now": _now()},
+    )
+    return bool(rows)
+
+
+async def add_click(db: Database, key: str) -> bool:
+    """Count a click; a click is also an open (images are often blocked). True when this
+    click is the delivery's first sign of an open."""
+    results = await db.query(
+        "UPDATE $id SET opened_at = $now WHERE opened_at = NONE RETURN VALUE id;"
+        "UPDATE $id SET clicks += 1 RETURN NONE",
+        {"id": record("delivery", key), "now": _now()},
+    )
+    return bool(results[0])
+
+
+async def mark_bounced(db: Database, key: str) -> None:
+    await db.query(
+        "UPDATE $id SET bounced_at = $now RETURN NONE",
+        {"id": record("delivery", key), "now": _now()},
+    )
+
+
+# -- suppression ---------------------------------------------------------------------------
+
+
+async def suppress(db: Database, email_key: str, reason: str, detail: str | None) -> None:
+    """Idempotent: an address already on the list keeps its first reason."""
+    await db.query(
+        "INSERT INTO suppression $row ON DUPLICATE KEY UPDATE reason = reason RETURN NONE",
+        {"row": {"email_key": email_key, "reason": reason, "detail": detail}},
+    )
+
+
+async def unsuppress(db: Database, email_key: str) -> bool:
+    rows = await db.one("DELETE suppression WHERE email_key = $k RETURN BEFORE", {"k": email_key})
+    return bool(rows)
+
+
+async def suppressed_among(db: Database, email_keys: list[str]) -> set[str]:
+    if not email_keys:
+        return set()
+    rows = await db.one(
+        "SELECT VALUE email_key FROM suppression WHERE email_key IN $keys", {"keys": email_keys}
+    )
+    return set(rows)
+
+
+async def suppression_list(db: Database, *, limit: int) -> list[dict[str, Any]]:
+    rows = await db.one(
+        "SELECT email_key, reason, detail, created_at FROM suppression LIMIT $limit",
+        {"limit": limit},
+    )
+    return [dict(r) for r in rows]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,224 @@
+"""All SurrealQL for `schedule` and `schedule_run`.
+
+Every claim is decided by the database: a conditional UPDATE returns the row only to the
+writer whose condition still held, and an occurrence's run has a deterministic id plus a unique
+(schedule, due_at) index, so it can be created once.
+
+One engine caveat shapes this module: the embedded SurrealDB 3.0 beta engine sometimes lets two
+*concurrent* conflicting writes on one connection both commit (measured here: a lost update on
+`UPDATE … WHERE` in about 1 of 300 races, and even two successful `CREATE`s of one record id).
+So every write that can collide is serialized per connection by `_writing`. That costs nothing
+in correctness elsewhere: the embedded file is open in one process only, and workers in other
+processes (against a server) still compete through the same conditional statements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from crm.db import Database, plain, record
+from crm.paging import is_safe_key
+
+_locks: WeakKeyDictionary[Database, asyncio.Lock] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def _writing(db: Database) -> AsyncIterator[None]:
+    lock = _locks.setdefault(db, asyncio.Lock())
+    async with lock:
+        yield
+
+
+def run_key(schedule_key: str, due_at: datetime) -> str:
+    """The id of an occurrence's run: the same for every worker that computes it."""
+    return f"{schedule_key}_{int(due_at.timestamp())}"
+
+
+async def create(db: Database, row: dict[str, Any]) -> dict[str, Any]:
+    created = await db.one("CREATE schedule CONTENT $row", {"row": row})
+    return dict(plain(created[0]))
+
+
+async def get(db: Database, key: str) -> dict[str, Any] | None:
+    if not is_safe_key(key):
+        return None
+    rows = await db.one("SELECT * FROM $id", {"id": record("schedule", key)})
+    return dict(plain(rows[0])) if rows else None
+
+
+def _where(equals: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """`WHERE a = $a AND …` for the given fields (names from this module, values bound)."""
+    given = {field: value for field, value in equals.items() if value}
+    if not given:
+        return "", {}
+    return " WHERE " + " AND ".join(f"{field} = ${field}" for field in given), given
+
+
+async def list_schedules(
+    db: Database, *, kind: str | None = None, target: str | None = None
+) -> list[dict[str, Any]]:
+    where, params = _where({"kind": kind, "target": target})
+    rows = await db.one(
+        f"SELECT * FROM schedule{where} ORDER BY created_at",  # noqa: S608 - see _where
+        params,
+    )
+    return [dict(plain(r)) for r in rows]
+
+
+async def change_state(
+    db: Database, key: str, *, from_state: str, changes: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Apply `changes` only if the schedule is still in `from_state`; None otherwise."""
+    async with _writing(db):
+        rows = await db.one(
+            "UPDATE $id MERGE $changes WHERE state = $from RETURN AFTER",
+            {"id": record("schedule", key), "changes": changes, "from": from_state},
+        )
+    return dict(plain(rows[0])) if rows else None
+
+
+async def delete(db: Database, key: str, now: datetime) -> bool:
+    """Delete a schedule; retries still waiting are cancelled, finished runs stay as history.
+
+    A run in progress is left to finish: stopping it half-way helps nobody.
+    """
+    async with _writing(db):
+        results = await db.query(
+            "BEGIN;"
+            "UPDATE schedule_run SET status = 'cancelled', finished_at = $now, retry_at = NONE"
+            " WHERE schedule = $id AND status = 'retrying' RETURN NONE;"
+            "DELETE $id RETURN BEFORE;"
+            "COMMIT;",
+            {"id": record("schedule", key), "now": now},
+        )
+    return bool(results[-1])
+
+
+async def due(db: Database, now: datetime, limit: int) -> list[dict[str, Any]]:
+    rows = await db.one(
+        "SELECT * FROM schedule WHERE state = 'active' AND next_due_at <= $now"
+        " ORDER BY next_due_at LIMIT $limit",
+        {"now": now, "limit": limit},
+    )
+    return [dict(plain(r)) for r in rows]
+
+
+async def claim_occurrence(
+    db: Database,
+    schedule_key: str,
+    *,
+    due_at: datetime,
+    advance: dict[str, Any],
+    run: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Move the schedule past `due_at` and create that occurrence's run, in one transaction.
+
+    The UPDATE is a compare-and-swap on `next_due_at`: when another worker moved it first (or
+    the schedule was paused or deleted meanwhile) nothing is created and None comes back. Two
+    workers racing on one schedule conflict in the database; `Database.query` retries the loser,
+    whose condition then fails.
+    """
+    sid = record("schedule", schedule_key)
+    async with _writing(db):
+        results = await db.query(
+            "BEGIN;"
+            "LET $moved = (UPDATE $sid MERGE $advance"
+            " WHERE state = 'active' AND next_due_at = $due RETURN VALUE id);"
+            "LET $made = IF array::len($moved) > 0 { (CREATE $rid CONTENT $run) } ELSE { [] };"
+            "RETURN $made;"
+            "COMMIT;",
+            {
+                "sid": sid,
+                "due": due_at,
+                "advance": advance,
+                "rid": record("schedule_run", run_key(schedule_key, due_at)),
+                "run": {**run, "schedule": sid, "due_at": due_at},
+            },
+        )
+    made = results[-1]
+    return dict(plain(made[0])) if made else None
+
+
+async def claimable_runs(db: Database, now: datetime, limit: int) -> list[str]:
+    """Runs whose lease ran out (a worker died or released it) or whose retry is due."""
+    rows = await db.one(
+        "SELECT VALUE id FROM schedule_run WHERE"
+        " (status = 'running' AND lease_until <= $now)"
+        " OR (status = 'retrying' AND retry_at <= $now) LIMIT $limit",
+        {"now": now, "limit": limit},
+    )
+    return [str(plain(r)) for r in rows]
+
+
+async def take(
+    db: Database, key: str, *, owner: str, now: datetime, lease_until: datetime
+) -> dict[str, Any] | None:
+    """Claim a claimable run; only the worker whose condition still holds gets the row.
+
+    A lease that ran out while it still had an owner means that worker died mid-run: it counts
+    as a failed attempt (assignments apply in order, so this reads the old owner).
+    """
+    async with _writing(db):
+        rows = await db.one(
+            "UPDATE $id SET"
+            " failures += IF status = 'running' AND owner != NONE { 1 } ELSE { 0 },"
+            " status = 'running', owner = $owner, lease_until = $lease_until,"
+            " attempts += 1, claimed_at = $now, retry_at = NONE, workers += $owner"
+            " WHERE (status = 'running' AND lease_until <= $now)"
+            " OR (status = 'retrying' AND retry_at <= $now)"
+            " RETURN AFTER",
+            {
+                "id": record("schedule_run", key),
+                "owner": owner,
+                "now": now,
+                "lease_until": lease_until,
+            },
+        )
+    return dict(plain(rows[0])) if rows else None
+
+
+async def update_owned(
+    db: Database, key: str, *, owner: str, changes: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Change a run only while `owner` still holds it (renew, finish, fail, release)."""
+    async with _writing(db):
+        rows = await db.one(
+            "UPDATE $id MERGE $changes WHERE status = 'running' AND owner = $owner RETURN AFTER",
+            {"id": record("schedule_run", key), "owner": owner, "changes": changes},
+        )
+    return dict(plain(rows[0])) if rows else None
+
+
+async def get_run(db: Database, key: str) -> dict[str, Any] | None:
+    if not is_safe_key(key):
+        return None
+    rows = await db.one("SELECT * FROM $id", {"id": record("schedule_run", key)})
+    return dict(plain(rows[0])) if rows else None
+
+
+async def runs(
+    db: Database,
+    *,
+    schedule: str | None = None,
+    kind: str | None = None,
+    target: str | None = None,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """The latest runs first, of one schedule or of everything scheduled for one target."""
+    where, params = _where(
+        {
+            "schedule": record("schedule", schedule) if schedule else None,
+            "kind": kind,
+            "target": target,
+        }
+    )
+    rows = await db.one(
+        f"SELECT * FROM schedule_run{where} ORDER BY due_at DESC LIMIT $limit",  # noqa: S608
+        {**params, "limit": limit},
+    )
+    return [dict(plain(r)) for r in rows]

@@ -1,0 +1,1 @@
+"""Deterministic enrichers: one small pure module each."""

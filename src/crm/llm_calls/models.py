@@ -1,0 +1,9 @@
+"""A stored LLM call, as listed by `crm llm calls` and the API."""
+
+from __future__ import annotations
+
+from llm_tools.gateway import CallRecord
+
+
+class LLMCall(CallRecord):
+    id: str

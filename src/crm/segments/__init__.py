@@ -1,0 +1,1 @@
+"""Segments: saved rules that select the contacts a campaign targets."""

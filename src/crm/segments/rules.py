@@ -1,0 +1,349 @@
+"""Rules -> parameterized SurrealQL: parse (text or JSON), bind to the field allow-list, emit.
+
+Binding checks every field against `fields.FIELDS`, every operator against the field's type,
+and turns values into what the database stores (country names -> codes, tags lower-case,
+relative dates -> instants). Emitting writes only allow-listed idioms and operators; every
+value, custom-field key included, becomes a bound parameter `$r0`, `$r1`, ….
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crm.segments.fields import Field, Kind, UnknownField, lookup, suggest
+from crm.segments.json_rules import from_json
+from crm.segments.nodes import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Loc,
+    Node,
+    Not,
+    Op,
+    RawCondition,
+    RawEvent,
+    RuleError,
+    Value,
+)
+from crm.segments.parser import parse
+
+RuleInput = str | dict[str, Any]
+# (field kind, literal kind) pairs whose literal is stored as written.
+_PLAIN = {
+    (Kind.NUMBER, "number"),
+    (Kind.BOOL, "bool"),
+    (Kind.ANY, "text"),
+    (Kind.ANY, "number"),
+    (Kind.ANY, "bool"),
+}
+ORDERING = {Op.LT, Op.LE, Op.GT, Op.GE}
+_NEGATED = {Op.LT: Op.GE, Op.LE: Op.GT, Op.GT: Op.LE, Op.GE: Op.LT}
+_WHAT = {
+    Kind.TEXT: "text in quotes",
+    Kind.NUMBER: "a number",
+    Kind.BOOL: "true or false",
+    Kind.DATE: "a date like 2024-01-31 or 30d ago",
+    Kind.TAGS: "a tag in quotes",
+    Kind.ANY: "text, a number or true/false",
+}
+
+
+def parse_rule(rule: RuleInput) -> Node:
+    """The syntax tree of a rule given as text, as JSON text, or as a parsed JSON object."""
+    if isinstance(rule, dict):
+        return from_json(rule)
+    if rule.lstrip().startswith("{"):
+        try:
+            obj = json.loads(rule)
+        except json.JSONDecodeError as exc:
+            raise RuleError(f"invalid JSON: {exc.msg}", Loc(column=exc.colno)) from None
+        return from_json(obj)
+    return parse(rule)
+
+
+def bind_rule(rule: RuleInput, *, now: datetime | None = None) -> Node:
+    """Parse and check a rule; relative dates are taken from `now`."""
+    return _Binder(now or datetime.now(UTC)).bind(parse_rule(rule))
+
+
+def compile_rule(rule: RuleInput, *, now: datetime | None = None) -> tuple[str, dict[str, Any]]:
+    """A SurrealQL boolean expression over `contact` and its bound parameters."""
+    emitter = _Emitter()
+    node = bind_rule(rule, now=now)
+    if isinstance(node, AllOf):
+        # Top-level conjuncts go bare: `WHERE x AND (rule)` stays a flat AND for the planner,
+        # and an AND needs no parentheses wherever it is spliced in.
+        sql = " AND ".join(emitter.emit(item, negate=False) for item in node.items)
+    else:
+        sql = emitter.emit(node, negate=False)
+    return sql, emitter.params
+
+
+class _Binder:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def bind(self, node: Node) -> Node:
+        if isinstance(node, AllOf):
+            return AllOf(tuple(self.bind(item) for item in node.items))
+        if isinstance(node, AnyOf):
+            return AnyOf(tuple(self.bind(item) for item in node.items))
+        if isinstance(node, Not):
+            return Not(self.bind(node.item))
+        if isinstance(node, RawEvent):
+            raise RuleError(
+                f"'{node.verb}' conditions are not available yet",
+                node.loc,
+                ": engagement facts (opened, clicked, replied, visited, submitted) arrive with "
+                "campaign tracking",
+            )
+        if isinstance(node, RawCondition):
+            return self.condition(node)
+        return node
+
+    def condition(self, raw: RawCondition) -> Node:
+        try:
+            field = lookup(raw.field)
+        except UnknownField as exc:
+            raise RuleError(exc.problem, raw.field_loc, exc.hint) from None
+        op = raw.op
+        negated = op.startswith("not ") or op == "!~"
+        base = op.removeprefix("not ") if op != "!~" else "~"
+        if base in ("=", "==", "!=", "<", "<=", ">", ">="):
+            bound = self.compare(field, "=" if base == "==" else base, raw)
+        elif base == "in":
+            bound = self.in_list(field, raw)
+        elif base in ("contains", "contains any", "contains all", "~"):
+            bound = self.contains(field, base, raw)
+        elif base == "exists":
+            bound = Condition(field, Op.EXISTS)
+        elif base == "within":
+            if field.kind != Kind.DATE:
+                raise RuleError(
+                    "'within' needs a date field", raw.op_loc, f"; {field} is {field.kind}"
+                )
+            delta = self.single(raw).value
+            assert isinstance(delta, timedelta)
+            bound = Condition(field, Op.GE, self.before(delta, raw.op_loc))
+        else:
+            raise RuleError(
+                f"unknown operator '{op}'",
+                raw.op_loc,
+                ": use =, !=, <, <=, >, >=, in, contains, contains any, contains all, ~, !~, "
+                "exists or within (in, contains and exists may follow 'not')",
+            )
+        return Not(bound) if negated else bound
+
+    def compare(self, field: Field, op: str, raw: RawCondition) -> Node:
+        if field.kind == Kind.TAGS:
+            raise RuleError(f"'{op}' does not work on tags", raw.op_loc, ': use tags contains "x"')
+        value = self.single(raw)
+        if op in ("<", "<=", ">", ">="):
+            numeric = field.kind == Kind.ANY and value.kind == "number"
+            if field.kind not in (Kind.NUMBER, Kind.DATE) and not numeric:
+                raise RuleError(
+                    f"'{op}' needs a number or a date", raw.op_loc, f"; {field} is {field.kind}"
+                )
+        if field.kind == Kind.DATE and op in ("=", "!=") and value.kind == "ago":
+            raise RuleError(
+                "relative dates need <, <=, > or >=", raw.op_loc, f": like {field} > 30d ago"
+            )
+        bound = self.convert(field, value)
+        if field.kind == Kind.DATE and op in ("=", "!=") and bound == _midnight(bound):
+            # A day means the whole day (UTC).
+            day = AllOf(
+                (Condition(field, Op.GE, bound), Condition(field, Op.LT, bound + timedelta(days=1)))
+            )
+            return Not(day) if op == "!=" else day
+        return Condition(field, Op(op), bound)
+
+    def in_list(self, field: Field, raw: RawCondition) -> Node:
+        if field.kind == Kind.TAGS:
+            raise RuleError(
+                "'in' does not work on tags", raw.op_loc, ': use tags contains any ["a", "b"]'
+            )
+        if field.kind == Kind.DATE:
+            raise RuleError("'in' does not work on dates", raw.op_loc, ": use < and >")
+        values = raw.value if isinstance(raw.value, tuple) else None
+        if values is None:
+            raise RuleError("'in' needs a list", raw.op_loc, ': like country in ["DE", "AT"]')
+        return Condition(field, Op.IN, tuple(dict.fromkeys(self.convert(field, v) for v in values)))
+
+    def contains(self, field: Field, op: str, raw: RawCondition) -> Node:
+        if field.kind == Kind.TAGS:
+            if op == "contains":
+                if isinstance(raw.value, tuple):
+                    raise RuleError(
+                        "'contains' takes one tag",
+                        raw.op_loc,
+                        ": use contains any [...] or contains all [...]",
+                    )
+                return Condition(field, Op.HAS, self.convert(field, self.single(raw)))
+            if op == "~":
+                raise RuleError("'~' does not work on tags", raw.op_loc, ': use tags contains "x"')
+            values = raw.value if isinstance(raw.value, tuple) else (self.single(raw),)
+            tags = tuple(dict.fromkeys(self.convert(field, v) for v in values))
+            return Condition(field, Op.HAS_ANY if op == "contains any" else Op.HAS_ALL, tags)
+        if field.kind not in (Kind.TEXT, Kind.ANY) or op in ("contains any", "contains all"):
+            raise RuleError(
+                f"'{op}' does not work on {field}", raw.op_loc, f"; {field} is {field.kind}"
+            )
+        needle = self.single(raw)
+        if needle.kind != "text" or not str(needle.value).strip():
+            raise RuleError(f"'{op}' needs non-empty text in quotes", needle.loc)
+        return Condition(field, Op.MATCH, str(needle.value).lower())
+
+    def single(self, raw: RawCondition) -> Value:
+        if isinstance(raw.value, Value):
+            return raw.value
+        raise RuleError(f"'{raw.op}' takes one value, not a list", raw.op_loc)
+
+    def before(self, delta: timedelta, loc: Loc) -> datetime:
+        try:
+            return self.now - delta
+        except OverflowError:
+            raise RuleError("that date is out of range", loc) from None
+
+    def convert(self, field: Field, value: Value) -> Any:
+        """The stored form of a literal compared with `field`."""
+        kind, raw = value.kind, value.value
+        if field.kind == Kind.DATE:
+            if kind == "ago":
+                assert isinstance(raw, timedelta)
+                return self.before(raw, value.loc)
+            if kind == "date":
+                return raw
+            if kind == "text":  # the JSON form, and quoted dates in text rules
+                return self.convert(field, _date_text(str(raw), value.loc))
+        elif field.kind in (Kind.TEXT, Kind.TAGS) and kind == "text":
+            text = field.normalize(str(raw)) if field.normalize else str(raw)
+            if field.choices and text not in field.choices:
+                raise RuleError(
+                    f"unknown {field} '{text}'", value.loc, suggest(text, field.choices)
+                )
+            return text
+        elif (field.kind, kind) in _PLAIN:
+            return raw
+        raise RuleError(f"{field} needs {_WHAT[field.kind]}, not {_shown(value)}", value.loc)
+
+
+def _midnight(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _date_text(text: str, loc: Loc) -> Value:
+    """Read "2024-01-31" or "30d ago" given as text (the JSON form, or a quoted date)."""
+    problem = RuleError(f"'{text}' is not a date like 2024-01-31 or 30d ago", loc)
+    try:
+        node = parse(f"x > {text}")
+    except RuleError:
+        raise problem from None
+    if not (isinstance(node, RawCondition) and isinstance(node.value, Value)):
+        raise problem
+    if node.value.kind not in ("date", "ago"):
+        raise problem
+    return Value(node.value.kind, node.value.value, loc)
+
+
+def _shown(value: Value) -> str:
+    if value.kind == "text":
+        return f'"{value.value}"'
+    if value.kind == "bool":
+        return "true" if value.value else "false"
+    if value.kind in ("ago", "duration"):
+        return "a relative date"
+    return str(value.value)
+
+
+class _Emitter:
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+        self.seen: dict[tuple[str, str], str] = {}
+
+    def param(self, value: Any) -> str:
+        # The same value (a custom-field key used twice) is bound once; type is part of the
+        # key because 1 == 1.0 == True in Python but not in SurrealQL.
+        seen = (type(value).__name__, repr(value))
+        if seen not in self.seen:
+            self.seen[seen] = f"r{len(self.params)}"
+            self.params[self.seen[seen]] = list(value) if isinstance(value, tuple) else value
+        return f"${self.seen[seen]}"
+
+    def emit(self, node: Node, *, negate: bool) -> str:
+        # Negations are pushed down to the conditions (De Morgan): SurrealDB's planner gives up
+        # on index use for a whole WHERE clause that contains a unary `!`.
+        if isinstance(node, AllOf | AnyOf):
+            joiner = " AND " if isinstance(node, AllOf) != negate else " OR "
+            return "(" + joiner.join(self.emit(item, negate=negate) for item in node.items) + ")"
+        if isinstance(node, Not):
+            return self.emit(node.item, negate=not negate)
+        if isinstance(node, Condition):
+            return self.condition(node, negate)
+        raise TypeError(f"unbound rule node {node!r}")  # bind_rule always runs first
+
+    def path(self, field: Field, *, key: bool = False) -> str:
+        path = (field.key_path or field.path) if key else field.path
+        if field.custom_key is not None:
+            return path.replace("$key", self.param(field.custom_key))
+        return path
+
+    def condition(self, cond: Condition, negate: bool) -> str:
+        field, op = cond.field, cond.op
+        if op in (Op.EQ, Op.NE, Op.IN, Op.NOT_IN):
+            flip = {Op.EQ: Op.NE, Op.NE: Op.EQ, Op.IN: Op.NOT_IN, Op.NOT_IN: Op.IN}
+            sql_op = {Op.EQ: "=", Op.NE: "!=", Op.IN: "IN", Op.NOT_IN: "NOT IN"}
+            sql = sql_op[flip[op] if negate else op]
+            return f"{self.path(field, key=True)} {sql} {self.param(cond.value)}"
+        path = self.path(field)
+        if op in ORDERING:
+            return self.ordering(field, path, _NEGATED[op] if negate else op, cond.value, negate)
+        if op == Op.HAS:
+            return f"{path} {'CONTAINSNOT' if negate else 'CONTAINS'} {self.param(cond.value)}"
+        if op == Op.HAS_ANY:
+            return f"{path} {'CONTAINSNONE' if negate else 'CONTAINSANY'} {self.param(cond.value)}"
+        if op == Op.HAS_ALL:
+            if not negate:
+                return f"{path} CONTAINSALL {self.param(cond.value)}"
+            # `CONTAINSALL … = false` is misplanned as an index union, so spell it out.
+            return (
+                "(" + " OR ".join(f"{path} CONTAINSNOT {self.param(t)}" for t in cond.value) + ")"
+            )
+        if op == Op.MATCH:
+            return self.match(field, cond.value, negate)
+        if op == Op.EXISTS:
+            return self.exists(field, path, negate)
+        raise AssertionError(op)
+
+    def ordering(self, field: Field, path: str, op: Op, value: Any, negate: bool) -> str:
+        compare = f"{path} {op} {self.param(value)}"
+        if field.required:
+            return compare
+        # A missing value sorts below everything in SurrealDB, so `size < 50` would match
+        # contacts without a company; comparisons only hold for values of the right type.
+        if field.kind == Kind.ANY:
+            return (
+                f"(type::is::number({path}) = false OR {compare})"
+                if negate
+                else f"(type::is::number({path}) AND {compare})"
+            )
+        return f"({path} = NONE OR {compare})" if negate else f"({path} != NONE AND {compare})"
+
+    def match(self, field: Field, needle: str, negate: bool) -> str:
+        needle_param = self.param(needle)
+        if field.kind == Kind.ANY:
+            path = self.path(field)
+            test = f"string::contains(string::lowercase({path}), {needle_param})"
+            if negate:
+                return f"(type::is::string({path}) = false OR {test} = false)"
+            return f"(type::is::string({path}) AND {test})"
+        test = f"string::contains(string::lowercase({field.path} ?? ''), {needle_param})"
+        return f"{test} = false" if negate else test
+
+    def exists(self, field: Field, path: str, negate: bool) -> str:
+        if field.kind == Kind.TAGS:
+            return f"array::len({path}) {'=' if negate else '>'} 0"
+        if field.kind == Kind.ANY:
+            return f"({path} ?? NONE) {'=' if negate else '!='} NONE"
+        return f"{path} {'=' if negate else '!='} NONE"

@@ -1,0 +1,118 @@
+"""Segment rules: unique names, rules that must compile, counting, previews and snapshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.contacts import service as contacts
+from crm.contacts.models import Contact
+from crm.contacts.repository import ContactFilter
+from crm.db import Database
+from crm.errors import Conflict, NotFound
+from crm.paging import check_limit
+from crm.segments import repository
+from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate, Snapshot, name_key
+from crm.segments.rules import compile_rule
+
+
+async def create(db: Database, data: SegmentCreate) -> Segment:
+    compile_rule(data.rule)  # a segment is saved only with a rule that works
+    row = data.model_dump(exclude_none=True) | {"name_key": name_key(data.name)}
+    try:
+        created = await repository.create(db, row)
+    except Conflict:
+        raise Conflict(f"a segment named {data.name!r} already exists") from None
+    return Segment.model_validate(created)
+
+
+async def get(db: Database, ref: str) -> Segment | None:
+    """By id or by name (case-insensitive)."""
+    row = await repository.get(db, ref.strip()) or await repository.find(db, name_key(ref))
+    return Segment.model_validate(row) if row else None
+
+
+async def require(db: Database, ref: str) -> Segment:
+    segment = await get(db, ref)
+    if segment is None:
+        raise NotFound(f"no segment {ref!r}")
+    return segment
+
+
+async def list_all(db: Database) -> list[Segment]:
+    return [Segment.model_validate(r) for r in await repository.list_all(db)]
+
+
+async def update(db: Database, ref: str, data: SegmentUpdate) -> Segment:
+    segment = await require(db, ref)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude_none=True)
+    if data.rule is not None:
+        compile_rule(data.rule)
+    if data.name is not None:
+        changes["name_key"] = name_key(data.name)
+    if not changes:
+        return segment
+    try:
+        updated = await repository.update(db, segment.id, changes)
+    except Conflict:
+        raise Conflict(f"a segment named {data.name!r} already exists") from None
+    return Segment.model_validate(updated)
+
+
+async def delete(db: Database, ref: str) -> None:
+    segment = await require(db, ref)
+    await repository.delete(db, segment.id)
+
+
+async def rule_for(db: Database, ref: str) -> tuple[str, dict[str, Any]]:
+    """The segment's rule compiled now (relative dates count from this moment), for
+    `ContactFilter(rule=…)` and anyone else selecting its contacts."""
+    return compile_rule((await require(db, ref)).rule)
+
+
+async def count(db: Database, ref: str | None = None, *, rule: Rule | None = None) -> int:
+    """Contacts in a saved segment, or matching an ad-hoc `rule`."""
+    return await repository.count(db, await _compiled(db, ref, rule))
+
+
+async def preview(
+    db: Database, ref: str | None = None, *, rule: Rule | None = None, limit: int = 20
+) -> tuple[list[Contact], int]:
+    """The first `limit` members (in id order) and how many there are in all."""
+    compiled = await _compiled(db, ref, rule)
+    page = await contacts.list_page(db, ContactFilter(rule=compiled), limit=check_limit(limit))
+    return page.items, await repository.count(db, compiled)
+
+
+async def snapshot(db: Database, ref: str) -> Snapshot:
+    segment = await require(db, ref)
+    row = await repository.snapshot(
+        db, segment.id, segment.name, segment.rule, compile_rule(segment.rule)
+    )
+    return Snapshot.model_validate(row)
+
+
+async def get_snapshot(db: Database, snapshot_id: str) -> Snapshot | None:
+    row = await repository.get_snapshot(db, snapshot_id)
+    return Snapshot.model_validate(row) if row else None
+
+
+async def snapshots(db: Database, ref: str) -> list[Snapshot]:
+    segment = await require(db, ref)
+    return [Snapshot.model_validate(r) for r in await repository.snapshots_of(db, segment.id)]
+
+
+async def snapshot_members(
+    db: Database, snapshot_id: str, *, after: str | None = None, limit: int = 500
+) -> list[str]:
+    """Contact ids frozen in a snapshot, in id order; pass the last id as `after` for more."""
+    if await repository.get_snapshot(db, snapshot_id) is None:
+        raise NotFound(f"no segment snapshot {snapshot_id!r}")
+    return await repository.members(db, snapshot_id, after=after, limit=check_limit(limit))
+
+
+async def _compiled(db: Database, ref: str | None, rule: Rule | None) -> tuple[str, dict[str, Any]]:
+    if rule is not None:
+        return compile_rule(rule)
+    if ref is None:
+        raise ValueError("give a segment or a rule")
+    return await rule_for(db, ref)

@@ -1,0 +1,1 @@
+"""Read-side use cases across packages: engagement summaries and analytics."""

@@ -1,0 +1,97 @@
+"""Numbers for dashboards: the contact base, and each campaign's funnel with rates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from crm.db import Database
+from insights import repository
+
+RECENT = timedelta(days=30)
+
+
+class ContactsOverview(BaseModel):
+    total: int
+    by_status: dict[str, int]
+    by_source: dict[str, int]
+    explicit_consent: int
+    engaged_recently: int = Field(description="Opened, clicked or submitted in the last 30 days.")
+    new_recently: int = Field(description="Added in the last 30 days.")
+
+
+class FunnelStep(BaseModel):
+    step: str
+    count: int
+    rate: float = Field(description="Share of the step before (0-1).")
+
+
+class CampaignAnalytics(BaseModel):
+    id: str
+    name: str
+    state: str
+    sent: int
+    delivered: int = Field(description="Sent and not bounced.")
+    opened: int
+    clicked: int
+    submitted: int = Field(description="Contacts who sent a form of the campaign's pages.")
+    unsubscribed: int
+    bounced: int
+    rates: dict[str, float] = Field(
+        description="delivery (of sent), open/click/submit/unsubscribe (of delivered), "
+        "click_to_open (of opened)."
+    )
+    funnel: list[FunnelStep]
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+async def contacts_overview(db: Database, *, now: datetime | None = None) -> ContactsOverview:
+    since = (now or datetime.now(UTC)) - RECENT
+    return ContactsOverview.model_validate(await repository.contact_overview(db, since))
+
+
+async def campaign(db: Database, key: str) -> CampaignAnalytics:
+    from campaigns import service
+
+    status = await service.status(db, key)
+    events = await repository.campaign_events(db, status.id)
+    bounced = events.get("bounced", 0)
+    delivered = max(0, status.sent - bounced)
+    submitted = events.get("form_submitted", 0)
+    unsubscribed = events.get("unsubscribed", 0)
+    steps = [
+        ("sent", status.sent),
+        ("delivered", delivered),
+        ("opened", status.opened),
+        ("clicked", status.clicked),
+        ("submitted", submitted),
+    ]
+    funnel = [
+        FunnelStep(step=name, count=count, rate=1.0 if i == 0 else _rate(count, steps[i - 1][1]))
+        for i, (name, count) in enumerate(steps)
+    ]
+    return CampaignAnalytics(
+        id=status.id,
+        name=status.name,
+        state=status.state.value,
+        sent=status.sent,
+        delivered=delivered,
+        opened=status.opened,
+        clicked=status.clicked,
+        submitted=submitted,
+        unsubscribed=unsubscribed,
+        bounced=bounced,
+        rates={
+            "delivery": _rate(delivered, status.sent),
+            "open": _rate(status.opened, delivered),
+            "click": _rate(status.clicked, delivered),
+            "click_to_open": _rate(status.clicked, status.opened),
+            "submit": _rate(submitted, delivered),
+            "unsubscribe": _rate(unsubscribed, delivered),
+        },
+        funnel=funnel,
+    )

@@ -1,0 +1,123 @@
+"""Landing page records and what the API and CLI send to make or change one."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from llm_tools.landing_page import LandingPageSpec
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+SLUG_PATTERN = SLUG.pattern
+
+
+class PageStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+def check_slug(value: str) -> str:
+    value = value.strip().lower()
+    if not SLUG.match(value):
+        raise ValueError("slug must be 1-80 lowercase letters, digits and dashes (not at the ends)")
+    return value
+
+
+class LandingPage(BaseModel):
+    id: str
+    slug: str
+    title: str
+    campaign: str | None = Field(default=None, description="The campaign's id, if any.")
+    spec: LandingPageSpec
+    status: PageStatus = PageStatus.DRAFT
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None = None
+
+
+class LandingPageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    spec: LandingPageSpec
+    slug: str | None = Field(default=None, description="Made from the headline when left out.")
+    title: str | None = Field(default=None, max_length=200, description="Defaults to seo_title.")
+    campaign: str | None = Field(default=None, max_length=64)
+    publish: bool = False
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        return None if value is None else check_slug(value)
+
+
+class LandingPageUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    spec: LandingPageSpec | None = None
+    slug: str | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        return None if value is None else check_slug(value)
+
+
+class GenerateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    campaign: str = Field(min_length=1, max_length=64, description="Campaign id.")
+    slug: str | None = None
+    audience: str | None = Field(default=None, max_length=500)
+    publish: bool = False
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        return None if value is None else check_slug(value)
+
+
+class Submission(BaseModel):
+    """A valid form submission, ready to store."""
+
+    email: str
+    answers: dict[str, str | bool] = Field(default_factory=dict)
+    utm: dict[str, str] = Field(default_factory=dict)
+    consent: bool = True
+
+
+class SubmitResult(BaseModel):
+    contact_id: str
+    created: bool
+
+
+class PageBrief(BaseModel):
+    """What a page is written from; adapters fill it from a campaign (campaigns import this
+    package, not the other way round)."""
+
+    campaign_id: str | None = None
+    name: str
+    brief: str
+    link: str | None = None
+    voice: str | None = None
+    sender_name: str | None = None
+    audience: str | None = None
+
+    @classmethod
+    def from_campaign(cls, campaign: Any, *, audience: str | None = None) -> PageBrief:
+        """From a `campaigns.models.Campaign` (duck-typed: this package must not import
+        campaigns, which imports it)."""
+        brief = campaign.brief
+        return cls(
+            campaign_id=campaign.id,
+            name=campaign.name,
+            brief=brief.as_text(),
+            link=brief.link,
+            voice=brief.voice,
+            sender_name=campaign.sender_name,
+            audience=audience or brief.audience,
+        )

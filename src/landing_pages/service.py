@@ -1,0 +1,268 @@
+"""Landing page rules: slugs, draft/published, generation from a brief, form submissions."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from crm import engagement
+from crm.companies.models import name_key
+from crm.companies.service import resolve_names
+from crm.contacts import repository as contacts
+from crm.contacts.models import ContactCreate, Status
+from crm.contacts.service import new_row
+from crm.db import Database, record
+from crm.errors import Conflict, NotFound, ValidationFailed
+from crm.normalize import email_key
+from landing_pages import repository
+from landing_pages.models import (
+    LandingPage,
+    LandingPageCreate,
+    LandingPageUpdate,
+    PageBrief,
+    PageStatus,
+    Submission,
+    SubmitResult,
+)
+from llm_tools.inputs import Brand, Campaign
+from llm_tools.landing_page import LandingPageIn, write_landing_page
+
+if TYPE_CHECKING:
+    from llm_tools.gateway import Gateway
+
+log = structlog.get_logger(__name__)
+MAX_SLUG_TRIES = 5
+_SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _SLUG_CHARS.sub("-", ascii_text.lower()).strip("-")[:60].strip("-")
+    return slug or "page"
+
+
+async def _free_slug(db: Database, base: str) -> str:
+    taken = await repository.slugs_like(db, base)
+    if base not in taken:
+        return base
+    for n in range(2, 100):
+        candidate = f"{base[:56]}-{n}"
+        if candidate not in taken:
+            return candidate
+    return f"{base[:50]}-{secrets.token_hex(3)}"
+
+
+async def create(db: Database, data: LandingPageCreate) -> LandingPage:
+    explicit = data.slug is not None
+    slug = data.slug or await _free_slug(db, slugify(data.spec.headline))
+    row: dict[str, Any] = {
+        "slug": slug,
+        "title": data.title or data.spec.seo_title,
+        "spec": data.spec.model_dump(mode="json"),
+        "status": PageStatus.PUBLISHED if data.publish else PageStatus.DRAFT,
+    }
+    if data.campaign:
+        row["campaign"] = data.campaign
+    if data.publish:
+        row["published_at"] = datetime.now(UTC)
+    for _ in range(MAX_SLUG_TRIES):
+        try:
+            return LandingPage.model_validate(await repository.create(db, row))
+        except Conflict:
+            if explicit:
+                raise Conflict(f"the slug {slug!r} is taken", details={"slug": slug}) from None
+            # Someone took it between the check and the write: the unique index decided.
+            row["slug"] = await _free_slug(db, f"{slugify(data.spec.headline)[:52]}")
+            row["slug"] = f"{row['slug'][:52]}-{secrets.token_hex(3)}"
+    raise Conflict("could not find a free slug; pass one explicitly")
+
+
+async def generate(
+    db: Database,
+    brief: PageBrief,
+    gateway: Gateway,
+    *,
+    slug: str | None = None,
+    publish: bool = False,
+) -> LandingPage:
+    """Ask the landing_page tool for a spec and store it as a page (a draft unless `publish`)."""
+    inp = LandingPageIn(
+        campaign=Campaign(
+            name=brief.name, brief=brief.brief, link=brief.link, sender_name=brief.sender_name
+        ),
+        brand=Brand(
+            name=brief.sender_name or brief.name, **({"voice": brief.voice} if brief.voice else {})
+        ),
+        audience=brief.audience,
+    )
+    spec = await write_landing_page(inp, gateway=gateway, run=brief.campaign_id)
+    page = await create(
+        db,
+        LandingPageCreate(spec=spec, slug=slug, campaign=brief.campaign_id, publish=publish),
+    )
+    log.info("landing_pages.generated", page=page.id, campaign=brief.campaign_id)
+    return page
+
+
+async def get(db: Database, ref: str) -> LandingPage | None:
+    """By slug or id."""
+    row = await repository.by_slug(db, ref.strip().lower()) or await repository.get(db, ref)
+    return LandingPage.model_validate(row) if row else None
+
+
+async def require(db: Database, ref: str) -> LandingPage:
+    page = await get(db, ref)
+    if page is None:
+        raise NotFound(f"no landing page {ref!r}")
+    return page
+
+
+async def published(db: Database, slug: str) -> LandingPage | None:
+    row = await repository.by_slug(db, slug)
+    if row is None or row["status"] != PageStatus.PUBLISHED:
+        return None
+    return LandingPage.model_validate(row)
+
+
+async def list_pages(
+    db: Database,
+    *,
+    campaign: str | None = None,
+    status: PageStatus | None = None,
+    limit: int = 100,
+) -> list[LandingPage]:
+    rows = await repository.list_pages(
+        db, campaign=campaign, status=status.value if status else None, limit=limit
+    )
+    return [LandingPage.model_validate(r) for r in rows]
+
+
+async def update(db: Database, ref: str, data: LandingPageUpdate) -> LandingPage:
+    page = await require(db, ref)
+    changes: dict[str, Any] = {}
+    if data.spec is not None:
+        changes["spec"] = data.spec.model_dump(mode="json")
+    if data.title is not None:
+        changes["title"] = data.title
+    if data.slug is not None and data.slug != page.slug:
+        changes["slug"] = data.slug
+    if not changes:
+        return page
+    try:
+        return LandingPage.model_validate(await repository.update(db, page.id, changes))
+    except Conflict:
+        raise Conflict(f"the slug {data.slug!r} is taken", details={"slug": data.slug}) from None
+
+
+async def set_status(db: Database, ref: str, status: PageStatus) -> LandingPage:
+    page = await require(db, ref)
+    if page.status == status:
+        return page
+    changes: dict[str, Any] = {"status": status.value}
+    if status == PageStatus.PUBLISHED:
+        changes["published_at"] = datetime.now(UTC)
+    return LandingPage.model_validate(await repository.update(db, page.id, changes))
+
+
+async def delete(db: Database, ref: str) -> LandingPage:
+    page = await require(db, ref)
+    await repository.delete(db, page.id)
+    return page
+
+
+def _contact_fields(answers: dict[str, str | bool]) -> dict[str, str]:
+    from landing_pages.forms import CONTACT_FIELDS
+
+    fields: dict[str, str] = {}
+    for name, target in CONTACT_FIELDS.items():
+        value = answers.get(name)
+        if isinstance(value, str) and value and target not in fields:
+            fields[target] = value
+    full_name = answers.get("name") or answers.get("full_name")
+    if isinstance(full_name, str) and full_name and "first_name" not in fields:
+        first, _, last = full_name.partition(" ")
+        fields["first_name"] = first
+        if last.strip() and "last_name" not in fields:
+            fields["last_name"] = last.strip()
+    return fields
+
+
+async def submit(db: Database, page: LandingPage, submission: Submission) -> SubmitResult:
+    """Upsert the contact (filling only what it lacks), record consent and the event."""
+    fields = _contact_fields(submission.answers)
+    try:
+        data = ContactCreate.model_validate(
+            {
+                "email": submission.email,
+                "source": "form",
+                "source_detail": f"landing_page:{page.slug}",
+                "status": Status.ENGAGED,
+                "consent_explicit": submission.consent,
+                **fields,
+            }
+        )
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise ValidationFailed(f"the form's values are not valid: {exc}") from None
+    company_id = (
+        (await resolve_names(db, [data.company]))[name_key(data.company)] if data.company else None
+    )
+    before = (await contacts.insert_or_get(db, [new_row(data, company_id)]))[0]
+    created = before is None
+    if before is None:
+        stored = await contacts.get_by_email_key(db, email_key(data.email))
+        if stored is None:  # pragma: no cover - deleted in between
+            raise Conflict("the contact was deleted while the form was being saved")
+        contact_id = str(stored["id"])
+    else:
+        contact_id = str(before["id"])
+        changes = _fill_in(before, data, company_id, submission.consent)
+        if changes:
+            await contacts.update(db, contact_id, changes)
+    await engagement.record_event(
+        db,
+        contact_id,
+        "form_submitted",
+        page=page.slug,
+        campaign=page.campaign,
+        utm=submission.utm,
+        answers={k: (v[:500] if isinstance(v, str) else v) for k, v in submission.answers.items()},
+        consent=submission.consent,
+        created=created,
+    )
+    log.info("landing_pages.submitted", page=page.slug, campaign=page.campaign, created=created)
+    return SubmitResult(contact_id=contact_id, created=created)
+
+
+def _fill_in(
+    before: dict[str, Any], data: ContactCreate, company_id: str | None, consent: bool
+) -> dict[str, Any]:
+    """What a form may change on an existing contact: empty fields, consent, the funnel step.
+
+    Values someone already set are kept: a visitor's typo never overwrites a curated record.
+    """
+    changes: dict[str, Any] = {}
+    for field in ("first_name", "last_name", "phone", "title", "country", "city"):
+        value = getattr(data, field)
+        if value and not before.get(field):
+            changes[field] = value
+    if company_id and not before.get("company"):
+        changes["company"] = record("company", company_id)
+    status = before.get("status")
+    if consent:
+        if not before.get("consent_explicit"):
+            changes |= {
+                "consent_explicit": True,
+                "consent_source": "form",
+                "consent_at": datetime.now(UTC),
+            }
+        # Opting in again through a form is the one way back from unsubscribed.
+        if status == Status.UNSUBSCRIBED:
+            changes["status"] = Status.ENGAGED.value
+    if status in (Status.NEW, Status.CONTACTED):
+        changes["status"] = Status.ENGAGED.value
+    return changes

@@ -1,0 +1,583 @@
+"""The one door to an LLM: structured output, retries, rate limits, budget, cache, records.
+
+    tool ──► Gateway.generate(Output, prompt)
+               ├─ cache hit? ──────────────────────────────► validated Output
+               └─ attempt ≤ max_attempts:
+                    budget check ─► rate limiter ─► litellm (retried on 429/5xx/timeouts)
+                    ─► record the call ─► validate JSON ─► Output, or re-ask with the errors
+
+litellm is imported on the first call only (see `load_litellm`), so commands that never talk
+to a model do not pay its import time. The database stays outside: callers hand in a
+`CallStore` (SurrealDB in `crm.llm_calls`, in-memory in tests and scripts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+
+import structlog
+from pydantic import BaseModel, Field, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from crm.errors import LLMError
+from llm_tools import tokens
+from llm_tools.limits import Clock, RateLimiter, Sleep
+from llm_tools.retry import headers_of, is_retryable, parse_duration, retry_after, to_crm_error
+
+if TYPE_CHECKING:
+    from crm.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+Outcome = Literal["ok", "invalid", "error"]
+
+# Used when litellm does not know the model's context window.
+DEFAULT_CONTEXT_WINDOW = 8192
+# Our token count is an estimate for non-OpenAI tokenizers: keep a tenth of the window spare.
+CONTEXT_SAFETY = 0.9
+# Room kept for the validation errors sent back when output must be repaired.
+REPAIR_RESERVE_TOKENS = 300
+MAX_PROBLEMS_SHOWN = 10
+# Model strings served by the embedded provider in `llm_tools.local`.
+LOCAL_PREFIX = "local/"
+
+
+class CallRecord(BaseModel):
+    """One request to a model (or one answer from the cache), as shown by `crm llm calls`."""
+
+    tool: str
+    model: str
+    tokens_in: int
+    tokens_out: int
+    cost: float | None = Field(default=None, description="USD; None when the price is unknown")
+    latency_ms: float
+    cache_hit: bool
+    outcome: Outcome
+    run: str | None = None
+    created_at: datetime
+
+
+class CachedCompletion(BaseModel):
+    model: str
+    content: str
+    tokens_in: int
+    tokens_out: int
+
+
+class CallStore(Protocol):
+    """Where the gateway keeps its cache and call records."""
+
+    async def cache_get(self, key: str) -> CachedCompletion | None: ...
+
+    async def cache_put(self, key: str, entry: CachedCompletion) -> None: ...
+
+    async def record(self, call: CallRecord) -> None: ...
+
+    async def run_cost(self, run: str) -> float: ...
+
+
+class BudgetExceeded(LLMError):
+    code = "llm_budget_exceeded"
+
+
+@dataclass(frozen=True)
+class _Completion:
+    content: str
+    finish_reason: str
+    tokens_in: int
+    tokens_out: int
+    cost: float | None
+    latency_ms: float
+
+
+@dataclass
+class _Usage:
+    """What all attempts of one `generate` used, for the error when they all fail."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float | None = 0.0
+
+    def add(self, completion: _Completion) -> None:
+        self.tokens_in += completion.tokens_in
+        self.tokens_out += completion.tokens_out
+        if self.cost is not None:
+            self.cost = None if completion.cost is None else self.cost + completion.cost
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "cost": self.cost}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    system: dict[str, str]
+    response_format: dict[str, Any] | None
+
+
+def is_local(model: str) -> bool:
+    return model.startswith(LOCAL_PREFIX)
+
+
+@cache
+def load_litellm() -> ModuleType:
+    """Import and configure litellm once: offline cost map, quiet, local provider registered."""
+    # Read by litellm at import: use the bundled cost map instead of fetching it.
+    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    import litellm
+
+    from llm_tools import local
+
+    litellm.suppress_debug_info = True
+    local.register(litellm)
+    return litellm
+
+
+def _json_text(content: str) -> str:
+    """The JSON object in a reply, without the code fences or chatter models like to add."""
+    start, end = content.find("{"), content.rfind("}")
+    return content[start : end + 1] if 0 <= start < end else content
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    return [
+        f"{'.'.join(str(p) for p in error['loc']) or 'reply'}: {error['msg']}"
+        for error in exc.errors(include_url=False)[:MAX_PROBLEMS_SHOWN]
+    ]
+
+
+def _keyless_server_key(model: str, api_base: str | None) -> str | None:
+    """A stand-in key for self-hosted OpenAI-compatible servers that need none.
+
+    The OpenAI client refuses to send a request without some key; local servers (vLLM,
+    llama.cpp, LM Studio) ignore it. A real OPENAI_API_KEY in the environment still wins.
+    """
+    if api_base and model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
+        return "no-key"
+    return None
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _rate_headers(response: Any) -> dict[str, str]:
+    hidden = getattr(response, "_hidden_params", None) or {}
+    raw = hidden.get("additional_headers") or {}
+    return {str(k).lower().removeprefix("llm_provider-"): str(v) for k, v in raw.items()}
+
+
+class Gateway:
+    """Calls one model for the typed tools. Create one per process or command and share it."""
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        store: CallStore,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        rpm: int = 0,
+        tpm: int = 0,
+        concurrency: int = 4,
+        max_cost: float = 0.0,
+        max_attempts: int = 3,
+        cache: bool = True,
+        context_window: int | None = None,
+        max_retries: int = 6,
+        retry_after_cap: float = 60.0,
+        backoff_max: float = 30.0,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.model = model
+        self.store = store
+        self.max_cost = max_cost
+        self.cache = cache
+        self.spent = 0.0
+        self._api_base = api_base or None
+        self._api_key = api_key or _keyless_server_key(model, self._api_base)
+        self._timeout = timeout
+        self._max_attempts = max(1, max_attempts)
+        self._context_window = context_window
+        self._max_retries = max_retries
+        self._retry_after_cap = retry_after_cap
+        self._backoff = wait_random_exponential(multiplier=0.5, max=backoff_max)
+        self._sleep = sleep
+        self._limiter = RateLimiter(rpm=rpm, tpm=tpm, clock=clock, sleep=sleep)
+        self._slots = asyncio.Semaphore(concurrency) if concurrency > 0 else None
+        self._shapes: dict[type[BaseModel], _Shape] = {}
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        store: CallStore,
+        *,
+        max_cost: float | None = None,
+        cache: bool | None = None,
+    ) -> Gateway:
+        """The configured gateway; `max_cost`/`cache` override settings (CLI flags)."""
+        return cls(
+            model=settings.llm_model,
+            store=store,
+            api_base=settings.llm_api_base,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout,
+            rpm=settings.llm_rpm,
+            tpm=settings.llm_tpm,
+            concurrency=settings.llm_concurrency,
+            max_cost=settings.llm_max_cost if max_cost is None else max_cost,
+            max_attempts=settings.llm_max_attempts,
+            cache=settings.llm_cache if cache is None else cache,
+        )
+
+    # -- token budgeting -------------------------------------------------------------------
+
+    def count_tokens(self, text: str) -> int:
+        return tokens.count_text(text, self.model)
+
+    async def context_window(self) -> int:
+        if self._context_window is None:
+            self._context_window = await asyncio.to_thread(self._lookup_context_window)
+        return self._context_window
+
+    def _lookup_context_window(self) -> int:
+        if is_local(self.model):
+            from llm_tools import local
+
+            return local.CONTEXT_WINDOW
+        try:
+            info = load_litellm().get_model_info(self.model)
+        except Exception:  # litellm raises for models missing from its map
+            return DEFAULT_CONTEXT_WINDOW
+        window = info.get("max_input_tokens") or info.get("max_tokens")
+        return int(window) if window else DEFAULT_CONTEXT_WINDOW
+
+    async def prompt_budget(self, output: type[BaseModel], *, max_tokens: int) -> int:
+        """Tokens left for the user prompt of a `generate(output, max_tokens=...)` call."""
+        shape = await self._shape(output)
+        reserved = max_tokens + tokens.count_messages([shape.system], self.model)
+        reserved += tokens.TOKENS_PER_MESSAGE
+        if self._max_attempts > 1:
+            reserved += max_tokens + REPAIR_RESERVE_TOKENS
+        return int(await self.context_window() * CONTEXT_SAFETY) - reserved
+
+    # -- structured generation -------------------------------------------------------------
+
+    async def generate(
+        self,
+        output: type[M],
+        *,
+        tool: str,
+        prompt: str,
+        context: Mapping[str, Any] | None = None,
+        run: str | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.3,
+    ) -> M:
+        """Ask for JSON matching `output`; re-ask with the validation errors, bounded.
+
+        `context` reaches the model's validators (pydantic validation context), for rules that
+        depend on the input, such as a platform's length limit.
+        """
+        shape = await self._shape(output)
+        messages = [shape.system, {"role": "user", "content": prompt}]
+        params: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
+        if shape.response_format is not None:
+            params["response_format"] = shape.response_format
+        key = self._cache_key(messages, params) if self.cache else None
+        if key is not None and (hit := await self._from_cache(output, tool, key, context, run)):
+            return hit
+
+        request, problems, raw = messages, [], ""
+        usage = _Usage()
+        for attempt in range(1, self._max_attempts + 1):
+            completion = await self._complete(tool, request, params, run)
+            raw = completion.content
+            usage.add(completion)
+            try:
+                result = output.model_validate_json(_json_text(raw), context=context)
+            except ValidationError as exc:
+                await self._record(tool, completion, cache_hit=False, outcome="invalid", run=run)
+                problems = _problems(exc)
+                log.info(
+                    "llm_tools.invalid_output", tool=tool, attempt=attempt, problems=len(problems)
+                )
+                log.debug("llm_tools.invalid_output_detail", tool=tool, problems=problems)
+                repair = self._repair(problems, truncated=completion.finish_reason == "length")
+                request = [*messages, {"role": "assistant", "content": raw}, repair]
+                continue
+            await self._record(tool, completion, cache_hit=False, outcome="ok", run=run)
+            if key is not None:
+                entry = CachedCompletion(
+                    model=self.model,
+                    content=raw,
+                    tokens_in=completion.tokens_in,
+                    tokens_out=completion.tokens_out,
+                )
+                await self.store.cache_put(key, entry)
+            return result
+        raise LLMError(
+            f"{self.model} gave no valid {output.__name__} for {tool} after "
+            f"{self._max_attempts} attempts: {'; '.join(problems[:3])}",
+            details={
+                "tool": tool,
+                "model": self.model,
+                "attempts": self._max_attempts,
+                "raw": raw,
+                "problems": problems,
+                "usage": usage.as_dict(),
+            },
+        )
+
+    async def _from_cache(
+        self,
+        output: type[M],
+        tool: str,
+        key: str,
+        context: Mapping[str, Any] | None,
+        run: str | None,
+    ) -> M | None:
+        entry = await self.store.cache_get(key)
+        if entry is None:
+            return None
+        try:
+            result = output.model_validate_json(_json_text(entry.content), context=context)
+        except ValidationError:
+            return None  # cached before the rules changed: ask again
+        # A cache hit costs nothing; the tokens say what it would have cost.
+        hit = _Completion(entry.content, "stop", entry.tokens_in, entry.tokens_out, 0.0, 0.0)
+        await self._record(tool, hit, cache_hit=True, outcome="ok", run=run)
+        return result
+
+    def _repair(self, problems: list[str], *, truncated: bool) -> dict[str, str]:
+        from prompts import render
+
+        return {"role": "user", "content": render("repair", problems=problems, truncated=truncated)}
+
+    async def _shape(self, output: type[BaseModel]) -> _Shape:
+        """The system message and `response_format` for an output model (cached)."""
+        if output not in self._shapes:
+            from prompts import render
+
+            response_format = await self._response_format(output)
+            schema = output.model_json_schema()
+            fields = [
+                (name, p.get("description", name)) for name, p in schema["properties"].items()
+            ]
+            # A format without the schema (plain JSON mode or none) teaches nesting only via the
+            # prompt, so the schema goes there instead.
+            constrained = response_format is not None and (
+                "schema" in response_format or "json_schema" in response_format
+            )
+            system = render(
+                "system", fields=fields, schema=None if constrained else json.dumps(schema)
+            )
+            self._shapes[output] = _Shape({"role": "system", "content": system}, response_format)
+        return self._shapes[output]
+
+    async def _response_format(self, output: type[BaseModel]) -> dict[str, Any] | None:
+        schema = output.model_json_schema()
+        if is_local(self.model):
+            # llama.cpp compiles the schema into a grammar: output is valid JSON by construction.
+            return {"type": "json_object", "schema": schema}
+        litellm = await asyncio.to_thread(load_litellm)
+        try:
+            if litellm.supports_response_schema(model=self.model):
+                return {
+                    "type": "json_schema",
+                    "json_schema": {"name": output.__name__, "schema": schema, "strict": False},
+                }
+            supported = litellm.get_supported_openai_params(model=self.model) or []
+        except Exception:  # litellm raises for providers it cannot resolve
+            return None
+        return {"type": "json_object"} if "response_format" in supported else None
+
+    def _cache_key(self, messages: list[dict[str, str]], params: dict[str, Any]) -> str:
+        payload = json.dumps(
+            {"model": self.model, "messages": messages, "params": params}, sort_keys=True
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    # -- one provider request --------------------------------------------------------------
+
+    async def _complete(
+        self, tool: str, messages: list[dict[str, str]], params: dict[str, Any], run: str | None
+    ) -> _Completion:
+        await self._check_budget(run)
+        litellm = await asyncio.to_thread(load_litellm)
+        if is_local(self.model):
+            from llm_tools import local
+
+            local.ensure_available()
+        max_tokens = int(params["max_tokens"])
+        tokens_in = tokens.count_messages(messages, self.model)
+        await self._check_fits(tokens_in, max_tokens)
+        reserved = tokens_in + max_tokens
+        started = time.perf_counter()
+        attempts = 0
+        try:
+            async with AsyncExitStack() as stack:
+                if self._slots is not None:
+                    await stack.enter_async_context(self._slots)
+                async for attempt in AsyncRetrying(
+                    stop=stop_after_attempt(self._max_retries + 1),
+                    retry=retry_if_exception(is_retryable),
+                    wait=self._wait,
+                    sleep=self._sleep,
+                    before_sleep=self._before_retry,
+                    reraise=True,
+                ):
+                    with attempt:
+                        attempts = attempt.retry_state.attempt_number
+                        await self._limiter.acquire(reserved)
+                        response = await litellm.acompletion(
+                            model=self.model,
+                            messages=messages,
+                            api_base=self._api_base,
+                            api_key=self._api_key,
+                            timeout=self._timeout,
+                            num_retries=0,
+                            **params,
+                        )
+        except Exception as exc:
+            failed = _Completion("", "error", tokens_in, 0, None, _ms_since(started))
+            await self._record(tool, failed, cache_hit=False, outcome="error", run=run)
+            raise to_crm_error(exc, model=self.model, attempts=attempts) from exc
+
+        choice = response.choices[0]
+        usage = getattr(response, "usage", None)
+        completion = _Completion(
+            content=choice.message.content or "",
+            finish_reason=choice.finish_reason or "stop",
+            tokens_in=getattr(usage, "prompt_tokens", None) or tokens_in,
+            tokens_out=getattr(usage, "completion_tokens", None) or 0,
+            cost=self._cost(litellm, response),
+            latency_ms=_ms_since(started),
+        )
+        self._limiter.refund(reserved - completion.tokens_in - completion.tokens_out)
+        self._observe(_rate_headers(response), reserved)
+        return completion
+
+    async def _check_budget(self, run: str | None) -> None:
+        if self.max_cost <= 0:
+            return
+        spent = await self.store.run_cost(run) if run else self.spent
+        if spent >= self.max_cost:
+            scope = f"run {run!r}" if run else "this session"
+            raise BudgetExceeded(
+                f"LLM budget reached: ${spent:.4f} spent of ${self.max_cost:.4f} for {scope}. "
+                "Raise --max-cost or CRM_LLM_MAX_COST to continue.",
+                details={"spent": spent, "max_cost": self.max_cost, "run": run},
+            )
+
+    async def _check_fits(self, tokens_in: int, max_tokens: int) -> None:
+        window = await self.context_window()
+        if tokens_in + max_tokens > window * CONTEXT_SAFETY:
+            raise LLMError(
+                f"The prompt ({tokens_in} tokens) plus {max_tokens} output tokens does not fit "
+                f"{self.model}'s context of {window} tokens; shorten the input.",
+                details={
+                    "tokens_in": tokens_in,
+                    "max_tokens": max_tokens,
+                    "context_window": window,
+                },
+            )
+
+    def _cost(self, litellm: ModuleType, response: Any) -> float | None:
+        if is_local(self.model):
+            return 0.0
+        try:
+            return float(litellm.completion_cost(completion_response=response, model=self.model))
+        except Exception:  # unmapped model: the price is unknown, not zero
+            return None
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = retry_after(headers_of(exc)) if exc is not None else None
+        if asked is not None:
+            return min(asked, self._retry_after_cap)
+        return float(self._backoff(state))
+
+    async def _before_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.upcoming_sleep
+        if exc is not None and getattr(exc, "status_code", None) == 429:
+            # Hold every call to this model, not just this one, until the provider is ready.
+            self._limiter.pause(wait)
+        log.warning(
+            "llm_tools.retry",
+            model=self.model,
+            attempt=state.attempt_number,
+            status=getattr(exc, "status_code", None),
+            error=type(exc).__name__,
+            wait_s=round(wait, 3),
+        )
+
+    def _observe(self, headers: Mapping[str, str], reserved: int) -> None:
+        """Slow down before a 429 when the provider says the window is (nearly) used up."""
+        for kind, needed in (("requests", 1), ("tokens", reserved)):
+            remaining = headers.get(f"x-ratelimit-remaining-{kind}")
+            reset = parse_duration(headers.get(f"x-ratelimit-reset-{kind}", ""))
+            if remaining is None or reset is None:
+                continue
+            try:
+                left = float(remaining)
+            except ValueError:
+                continue
+            if left < needed:
+                self._limiter.pause(min(reset, self._retry_after_cap))
+                log.info("llm_tools.rate_limit_pause", model=self.model, kind=kind, wait_s=reset)
+
+    async def _record(
+        self,
+        tool: str,
+        completion: _Completion,
+        *,
+        cache_hit: bool,
+        outcome: Outcome,
+        run: str | None,
+    ) -> None:
+        if completion.cost:
+            self.spent += completion.cost
+        call = CallRecord(
+            tool=tool,
+            model=self.model,
+            tokens_in=completion.tokens_in,
+            tokens_out=completion.tokens_out,
+            cost=completion.cost,
+            latency_ms=round(completion.latency_ms, 3),
+            cache_hit=cache_hit,
+            outcome=outcome,
+            run=run,
+            created_at=datetime.now(UTC),
+        )
+        log.info("llm_tools.call", **call.model_dump(exclude={"created_at"}))
+        await self.store.record(call)
+
+
+def default_gateway() -> Gateway:
+    """A gateway from the environment whose records stay in memory (scripts, notebooks)."""
+    from crm.settings import load_settings
+    from llm_tools.memory import InMemoryCallStore
+
+    return Gateway.from_settings(load_settings(), InMemoryCallStore())

@@ -1,0 +1,62 @@
+"""Bounces and complaints suppress addresses and end subscriptions."""
+
+from __future__ import annotations
+
+from campaigns import executor, repository, suppression
+from campaigns.tracking import Tokens
+from crm.contacts import service as contacts
+from crm.contacts.models import Status
+from crm.db import Database
+from crm.settings import Settings
+from factories import make_contact, make_ready_campaign
+
+
+async def test_hard_bounce_by_message_id_marks_the_contact_bounced(
+    db: Database, outbox_settings: Settings
+) -> None:
+    campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=1)
+    await executor.run(db, campaign.id, outbox_settings)
+    [delivery] = await repository.deliveries(db, campaign.id)
+
+    contact = await suppression.report_bounce(
+        db, kind="hard", message_id=delivery["message_id"], detail="550 5.1.1 unknown user"
+    )
+
+    assert contact is not None and contact.status == Status.BOUNCED
+    assert await suppression.suppressed(db, [contact.email]) == {contact.email}
+    assert (await repository.get_delivery(db, delivery["id"]) or {}).get("bounced_at")
+    _, events = await contacts.history(db, contact.id)
+    assert "bounced" in {e.kind for e in events}
+
+
+async def test_complaint_unsubscribes_and_soft_bounce_only_records(db: Database) -> None:
+    await make_contact(db, email="angry@example.com")
+    await make_contact(db, email="full@example.com")
+
+    await suppression.report_bounce(db, kind="complaint", email="angry@example.com")
+    await suppression.report_bounce(db, kind="soft", email="full@example.com")
+
+    assert (await contacts.require(db, "angry@example.com")).status == Status.UNSUBSCRIBED
+    assert (await contacts.require(db, "full@example.com")).status == Status.NEW
+    assert await suppression.suppressed(db, ["angry@example.com", "full@example.com"]) == {
+        "angry@example.com"
+    }
+
+
+async def test_unknown_addresses_are_suppressed_too(db: Database) -> None:
+    assert await suppression.report_bounce(db, kind="hard", email="gone@example.com") is None
+    assert await suppression.suppressed(db, ["GONE@example.com"]) == {"gone@example.com"}
+    assert await suppression.unsuppress(db, "gone@example.com")
+    assert await suppression.suppressed(db, ["gone@example.com"]) == set()
+
+
+async def test_unsubscribing_a_bounced_contact_keeps_it_bounced(db: Database) -> None:
+    contact = await make_contact(db, email="b@example.com")
+    await contacts.set_status(db, contact.id, Status.BOUNCED)
+    tokens = Tokens("k")
+    token = tokens.make("unsubscribe", {"c": "camp", "p": contact.id})
+
+    result = await suppression.unsubscribe(db, tokens, token)
+
+    assert result.status == Status.BOUNCED
+    assert await suppression.suppressed(db, [contact.email]) == {contact.email}

@@ -1,0 +1,224 @@
+"""The compiled SurrealQL selects exactly the contacts a plain-Python reading of the rule does."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from segments_oracle import evaluate
+
+from crm.db import Database, plain, record
+from crm.segments.rules import bind_rule, compile_rule
+
+NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
+COMPANIES = [
+    {
+        "key": "acme",
+        "name": "Acme Corp",
+        "name_key": "acme corp",
+        "size": 50,
+        "custom": {"tier": "gold"},
+    },
+    {"key": "tiny", "name": "Tiny", "name_key": "tiny", "custom": {}},
+]
+TEXT = ["DE", "AT", "Head of Sales", "ärztin", "ΟΔΟΣ", "vip", "pro", 'o\'neil "x"', ""]
+
+contacts = st.fixed_dictionaries(
+    {
+        "country": st.sampled_from(["DE", "AT", "FR", None]),
+        "tags": st.lists(st.sampled_from(["vip", "lead", "x"]), unique=True, max_size=3),
+        "status": st.sampled_from(["new", "engaged", "unsubscribed"]),
+        "title": st.sampled_from([None, "Head of Sales", "CEO", "Ärztin", "ΟΔΟΣ"]),
+        "plan": st.sampled_from([None, "pro", "Pro plan", "free", 1, 2.5, True, False]),
+        "seats": st.one_of(st.none(), st.integers(-5, 100), st.floats(-5, 100), st.just("ten")),
+        "company": st.sampled_from([None, "acme", "tiny"]),
+        "age_days": st.integers(0, 400),
+        "consent_explicit": st.booleans(),
+        "seniority": st.sampled_from([None, "head", "c_level"]),
+    }
+)
+
+values = st.one_of(st.sampled_from(TEXT), st.integers(-5, 100), st.booleans(), st.just(2.5))
+
+
+def leaf() -> st.SearchStrategy[dict[str, Any]]:
+    def cond(field: str, op: str, value: Any = None) -> dict[str, Any]:
+        return {"field": field, "op": op} | ({} if value is None else {"value": value})
+
+    texts = st.sampled_from(["DE", "AT", "FR", "Germany", "austria"])
+    tags = st.sampled_from(["vip", "lead", "VIP", "none"])
+    tag_lists = st.lists(tags, min_size=1, max_size=3)
+    return st.one_of(
+        st.builds(cond, st.just("country"), st.sampled_from(["=", "!="]), texts),
+        st.builds(
+            cond,
+            st.just("country"),
+            st.sampled_from(["in", "not in"]),
+            st.lists(texts, min_size=1, max_size=3),
+        ),
+        st.builds(
+            cond,
+            st.sampled_from(
+                [
+                    "country",
+                    "title",
+                    "tags",
+                    "company",
+                    "seniority",
+                    "custom.plan",
+                    "company.size",
+                    "company.custom.tier",
+                ]
+            ),
+            st.sampled_from(["exists", "not exists"]),
+        ),
+        st.builds(cond, st.just("tags"), st.sampled_from(["contains", "not contains"]), tags),
+        st.builds(
+            cond,
+            st.just("tags"),
+            st.sampled_from(
+                ["contains any", "contains all", "not contains any", "not contains all"]
+            ),
+            tag_lists,
+        ),
+        st.builds(
+            cond,
+            st.just("status"),
+            st.sampled_from(["=", "!="]),
+            st.sampled_from(["new", "unsubscribed"]),
+        ),
+        st.builds(
+            cond,
+            st.sampled_from(["title", "custom.plan", "company", "company.custom.tier"]),
+            st.sampled_from(["~", "!~"]),
+            st.sampled_from(["head", "ÄRZ", "οδ", "pro", "acme", "gol"]),
+        ),
+        st.builds(
+            cond,
+            st.just("custom.plan"),
+            st.sampled_from(["=", "!=", "in", "not in"]),
+            st.one_of(values, st.lists(values, min_size=1, max_size=3)),
+        ).filter(lambda c: isinstance(c["value"], list) == ("in" in c["op"])),
+        st.builds(
+            cond,
+            st.just("custom.seats"),
+            st.sampled_from(["<", "<=", ">", ">=", "=", "!="]),
+            st.one_of(st.integers(-5, 100), st.just(2.5)),
+        ),
+        st.builds(
+            cond,
+            st.just("company.size"),
+            st.sampled_from(["<", "<=", ">", ">=", "=", "!="]),
+            st.sampled_from([10, 50, 51]),
+        ),
+        st.builds(
+            cond,
+            st.just("company.name"),
+            st.sampled_from(["=", "!="]),
+            st.sampled_from(["acme corp", "ACME  Corp", "Tiny"]),
+        ),
+        st.builds(
+            cond,
+            st.just("created"),
+            st.sampled_from(["<", ">="]),
+            st.sampled_from([{"ago": "30d"}, {"ago": "1y"}, {"date": "2025-01-01"}]),
+        ),
+        st.builds(cond, st.just("created"), st.just("within"), st.sampled_from(["60d", "2w"])),
+        st.builds(cond, st.just("consent_explicit"), st.sampled_from(["=", "!="]), st.booleans()),
+        st.builds(
+            cond,
+            st.just("seniority"),
+            st.sampled_from(["=", "!="]),
+            st.sampled_from(["head", "c_level"]),
+        ),
+    )
+
+
+rules = st.recursive(
+    leaf(),
+    lambda inner: st.one_of(
+        st.builds(lambda xs: {"all": xs}, st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda xs: {"any": xs}, st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda x: {"not": x}, inner),
+    ),
+    max_leaves=6,
+)
+
+
+def as_text(rule: dict[str, Any]) -> str:
+    """The same rule in the text language."""
+    if "all" in rule or "any" in rule:
+        joiner = " and " if "all" in rule else " or "
+        return "(" + joiner.join(as_text(r) for r in rule.get("all", rule.get("any"))) + ")"
+    if "not" in rule:
+        return f"not {as_text(rule['not'])}"
+    value = rule.get("value")
+    if rule["op"] == "within":
+        literal = value
+    elif isinstance(value, dict) and "ago" in value:
+        literal = f"{value['ago']} ago"
+    elif isinstance(value, dict):
+        literal = value["date"]
+    elif isinstance(value, list):
+        literal = "[" + ", ".join(json.dumps(v) for v in value) + "]"
+    else:
+        literal = "" if value is None else json.dumps(value, ensure_ascii=False)
+    return f"{rule['field']} {rule['op']} {literal}".strip()
+
+
+async def load(db: Database, people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    await db.query("DELETE contact; DELETE company;")
+    await db.query(
+        "INSERT INTO company $rows RETURN NONE",
+        {
+            "rows": [
+                {k: v for k, v in c.items() if k != "key"} | {"id": record("company", c["key"])}
+                for c in COMPANIES
+            ]
+        },
+    )
+    rows = []
+    for n, p in enumerate(people):
+        custom = {k: p[k] for k in ("plan", "seats") if p[k] is not None}
+        row: dict[str, Any] = {
+            "id": record("contact", f"c{n:03d}"),
+            "email": f"p{n}@example.com",
+            "email_key": f"p{n}@example.com",
+            "tags": p["tags"],
+            "status": p["status"],
+            "custom": custom,
+            "created_at": NOW - timedelta(days=p["age_days"]),
+            "consent_explicit": p["consent_explicit"],
+        }
+        for key in ("country", "title", "seniority"):
+            if p[key] is not None:
+                row[key] = p[key]
+        if p["company"]:
+            row["company"] = record("company", p["company"])
+        rows.append(row)
+    await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})
+    return [dict(plain(r)) for r in await db.one("SELECT *, company.* AS company FROM contact")]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    people=st.lists(contacts, min_size=1, max_size=12),
+    batch=st.lists(rules, min_size=1, max_size=4),
+)
+async def test_database_and_python_agree(
+    db: Database, people: list[dict[str, Any]], batch: list[dict[str, Any]]
+) -> None:
+    stored = await load(db, people)
+    for rule in batch:
+        expected = sorted(c["id"] for c in stored if evaluate(bind_rule(rule, now=NOW), c))
+        for form in (rule, as_text(rule)):
+            sql, params = compile_rule(form, now=NOW)
+            found = await db.one(f"SELECT VALUE record::id(id) FROM contact WHERE {sql}", params)
+            assert sorted(found) == expected, (form, sql, params)
+            count = await db.one(f"RETURN count(SELECT VALUE id FROM contact WHERE {sql})", params)
+            assert count == len(expected)

@@ -1,0 +1,185 @@
+"""The rule language: what compiles, what is rejected (and where), and that no input becomes
+SurrealQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crm.db import Database
+from crm.errors import ValidationFailed
+from crm.segments.rules import compile_rule
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+class TestValidRules:
+    def test_the_example_from_the_brief(self) -> None:
+        sql, params = compile_rule(
+            'country in ["DE","AT"] and tags contains "vip" and status != "unsubscribed" '
+            "and created > 30d ago",
+            now=NOW,
+        )
+        assert sql == "country IN $r0 AND tags CONTAINS $r1 AND status != $r2 AND created_at > $r3"
+        assert params == {
+            "r0": ["DE", "AT"],
+            "r1": "vip",
+            "r2": "unsubscribed",
+            "r3": NOW - timedelta(days=30),
+        }
+
+    def test_values_are_normalized_the_way_contacts_store_them(self) -> None:
+        _, params = compile_rule(
+            'country = "Germany" and tags contains "VIP" and email = "Ada@X.COM"'
+        )
+        assert list(params.values()) == ["DE", "vip", "ada@x.com"]
+
+    def test_keywords_are_case_insensitive_and_precedence_is_not_and_or(self) -> None:
+        sql, _ = compile_rule('NOT country = "DE" AND title ~ "ceo" OR phone EXISTS')
+        assert sql.startswith("((country != $r0 AND")
+        assert sql.endswith("OR phone != NONE)")
+
+    def test_text_and_json_forms_compile_alike(self) -> None:
+        text = compile_rule('company.size >= 50 or custom.plan = "pro"', now=NOW)
+        as_json = compile_rule(
+            {"any": [{"field": "company.size", "op": ">=", "value": 50},
+                     {"field": "custom.plan", "op": "=", "value": "pro"}]},
+            now=NOW,
+        )  # fmt: skip
+        assert text == as_json
+
+    def test_json_text_is_accepted_too(self) -> None:
+        assert compile_rule('{"field": "phone", "op": "exists"}') == ("phone != NONE", {})
+
+    def test_a_day_means_the_whole_day(self) -> None:
+        sql, params = compile_rule("created = 2025-01-31")
+        assert sql == "created_at >= $r0 AND created_at < $r1"
+        assert params["r1"] - params["r0"] == timedelta(days=1)
+
+    def test_param_names_never_collide_with_the_contact_filter(self) -> None:
+        _, params = compile_rule(
+            'tags contains "a" and status = "new" and company = "x" and email ~ "y"'
+        )
+        assert not set(params) & {"tag", "status", "company", "text", "limit"}
+
+
+class TestErrorsPointAtThePosition:
+    @pytest.mark.parametrize(
+        ("rule", "message"),
+        [
+            ('cuntry = "DE"', "unknown field 'cuntry' at column 1, did you mean 'country'?"),
+            (
+                'country = "DE" and stauts = "new"',
+                "unknown field 'stauts' at column 20, did you mean 'status'?",
+            ),
+            (
+                'status = "unsubscibed"',
+                "unknown status 'unsubscibed' at column 10, did you mean 'unsubscribed'?",
+            ),
+            (
+                "country = DE",
+                "expected a value, found 'DE' at column 11: put text in quotes, like \"DE\"",
+            ),
+            ('country = "DE', "unterminated text at column 11"),
+            ('(country = "DE"', "expected ')', found the end of the rule at column 16"),
+            ('country = "DE")', "unmatched ')' at column 15"),
+            ('country like "x"', "expected an operator after 'country', found 'like' at column 9"),
+            ('company.size >= "fifty"', 'company.size needs a number, not "fifty" at column 17'),
+            ("title < 5", "'<' needs a number or a date at column 7; title is text"),
+            ('tags = "vip"', "'=' does not work on tags at column 6"),
+            ("created > 30d", "expected 'ago', found the end of the rule at column 14"),
+            ("created = 30d ago", "relative dates need <, <=, > or >= at column 9"),
+            ("created > 2025-13-01", "invalid date '2025-13-01' at column 11"),
+            ("custom.Bad-Key = 1", "unexpected character '-' at column 11"),
+            ("", "the rule is empty at column 1"),
+        ],
+    )
+    def test_text(self, rule: str, message: str) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            compile_rule(rule)
+        assert caught.value.message.startswith(message)
+
+    def test_json_errors_point_at_a_path(self) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            compile_rule(
+                {
+                    "all": [
+                        {"field": "country", "op": "=", "value": "DE"},
+                        {"field": "cuntry", "op": "=", "value": "DE"},
+                    ]
+                }
+            )
+        assert (
+            caught.value.message
+            == "unknown field 'cuntry' at $.all[1].field, did you mean 'country'?"
+        )
+        assert caught.value.details["path"] == "$.all[1].field"
+
+    def test_the_column_is_in_the_details_for_the_api(self) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            compile_rule('country = "DE" or cuntry = "AT"')
+        assert caught.value.details["column"] == 19
+
+
+class TestEngagementFactsAreNotAvailableYet:
+    @pytest.mark.parametrize(
+        "rule", ["opened within 14d", 'clicked campaign "spring"', 'country = "DE" and replied']
+    )
+    def test_rejected_with_a_clear_message(self, rule: str) -> None:
+        with pytest.raises(ValidationFailed, match="conditions are not available yet"):
+            compile_rule(rule)
+
+    def test_json_form(self) -> None:
+        with pytest.raises(
+            ValidationFailed, match="'opened' conditions are not available yet at \\$"
+        ):
+            compile_rule({"event": "opened", "within": "14d"})
+
+
+HOSTILE = [
+    '"; DELETE contact; --',
+    "country = 'DE'; DELETE contact",
+    'country = "DE" /* x */',
+    "country = `DE`",
+    "country = $limit",
+    'country = "DE" OR 1=1',
+    "custom.`x` = 1",
+    "custom.x;DELETE = 1",
+    "company.name->contact = 1",
+    "country = (SELECT * FROM contact)",
+    'country = "DE"\x00',
+    "(" * 100 + 'country = "DE"' + ")" * 100,
+]
+
+
+class TestHostileInput:
+    @pytest.mark.parametrize("rule", HOSTILE)
+    def test_rejected(self, rule: str) -> None:
+        with pytest.raises(ValidationFailed):
+            compile_rule(rule)
+
+    @pytest.mark.parametrize(
+        "value",
+        ['x"; DELETE contact; --', "x') OR true OR ('", "$limit", "`contact`", '\\" OR 1=1 --'],
+    )
+    async def test_strings_only_ever_become_parameters(self, db: Database, value: str) -> None:
+        await db.query(
+            "CREATE contact CONTENT {email: 'a@x.com', email_key: 'a@x.com', title: 'ceo'}"
+        )
+        for rule in (
+            {"field": "title", "op": "=", "value": value},
+            {"field": "custom.plan", "op": "~", "value": value},
+            {"field": "country", "op": "in", "value": [value]},
+        ):
+            sql, params = compile_rule(rule)
+            assert value not in sql
+            assert (
+                await db.one(f"RETURN count(SELECT VALUE id FROM contact WHERE {sql})", params) == 0
+            )
+        assert await db.one("RETURN count(SELECT VALUE id FROM contact)") == 1
+
+    def test_quoted_text_may_hold_anything(self) -> None:
+        sql, params = compile_rule(r'title = "a \"quoted\" ; DELETE contact"')
+        assert sql == "title = $r0"
+        assert params == {"r0": 'a "quoted" ; DELETE contact'}

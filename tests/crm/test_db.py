@@ -1,0 +1,109 @@
+"""The connection: bound parameters, error mapping, embedded files and their lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crm.db import Database, connect, embedded_file, lock_owner
+from crm.errors import Conflict, DatabaseError, DatabaseLocked
+from crm.schema import migrate
+from crm.settings import Settings
+
+
+class TestSettings:
+    def test_default_database_is_a_surrealkv_file_under_the_data_dir(
+        self, isolated_data_dir: Path
+    ) -> None:
+        url = Settings().database_url
+
+        assert url.startswith("surrealkv://")
+        assert embedded_file(url) == (isolated_data_dir / "crm.db").resolve()
+
+    def test_crm_db_url_overrides_the_default(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("CRM_DB_URL", "mem://")
+
+        assert Settings().database_url == "mem://"
+
+
+class TestQuery:
+    async def test_values_are_bound_not_spliced_into_the_statement(self, db: Database) -> None:
+        hostile = "x'; DELETE company; --"
+        await db.query("CREATE company CONTENT {name: 'safe', name_key: 'safe'}")
+
+        await db.query("CREATE company CONTENT {name: $name, name_key: $name}", {"name": hostile})
+
+        names = await db.one("SELECT VALUE name FROM company ORDER BY name")
+        assert sorted(names) == sorted(["safe", hostile])
+
+    async def test_one_returns_the_last_statements_result(self, db: Database) -> None:
+        assert await db.one("RETURN 1; RETURN 2") == 2
+
+    async def test_a_unique_index_violation_is_a_conflict(self, db: Database) -> None:
+        row = {"email": "a@example.com", "email_key": "a@example.com"}
+        await db.query("CREATE contact CONTENT $row", {"row": row})
+
+        with pytest.raises(Conflict):
+            await db.query("CREATE contact CONTENT $row", {"row": row})
+
+    async def test_a_failed_transaction_reports_its_real_cause_and_writes_nothing(
+        self, db: Database
+    ) -> None:
+        with pytest.raises(DatabaseError) as caught:
+            await db.query(
+                "BEGIN;"
+                "CREATE company CONTENT {name: 'a', name_key: 'a'};"
+                "CREATE contact CONTENT {email: 'x@y.z', email_key: 'x@y.z', status: 'bogus'};"
+                "COMMIT;"
+            )
+
+        assert "failed transaction" not in caught.value.message
+        assert "status" in caught.value.message
+        assert await db.one("SELECT * FROM company") == []
+
+    async def test_a_syntax_error_is_a_database_error(self, db: Database) -> None:
+        with pytest.raises(DatabaseError):
+            await db.query("SELEKT * FROM contact")
+
+
+class TestEmbeddedFile:
+    async def test_data_persists_across_connections(self, tmp_path: Path) -> None:
+        settings = Settings(db_url=f"surrealkv://{tmp_path / 'crm.db'}")
+        async with connect(settings) as db:
+            await migrate(db)
+            await db.query("CREATE company CONTENT {name: 'Acme', name_key: 'acme'}")
+
+        async with connect(settings) as db:
+            assert await db.one("SELECT VALUE name FROM company") == ["Acme"]
+
+    async def test_a_second_connection_to_a_locked_file_fails_at_once_naming_the_file(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "crm.db"
+        settings = Settings(db_url=f"surrealkv://{path}")
+        async with connect(settings) as db:
+            await migrate(db)
+            with pytest.raises(DatabaseLocked) as caught:
+                async with connect(settings):
+                    pytest.fail("opened a database another connection holds")
+
+            assert str(path) in caught.value.message
+            assert "CRM_DB_LOCK_TIMEOUT" in caught.value.message
+            assert caught.value.details["owner"]["pid"] > 0
+
+    async def test_the_lock_and_its_owner_record_are_released_on_close(
+        self, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "crm.db"
+        settings = Settings(db_url=f"surrealkv://{path}")
+        async with connect(settings):
+            assert lock_owner(path) is not None
+
+        assert lock_owner(path) is None
+        async with connect(settings) as db:  # not locked any more
+            assert await db.one("RETURN 1") == 1
+
+    async def test_memory_databases_are_not_locked(self) -> None:
+        async with connect(Settings(db_url="mem://")), connect(Settings(db_url="mem://")) as db:
+            assert await db.one("RETURN 1") == 1
