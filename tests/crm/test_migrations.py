@@ -62,12 +62,6 @@ class TestMigrate:
             assert await recorded_versions(db) == [m.version for m in available()]
             assert await current_version(db) == latest()
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=DatabaseError,
-        reason="0003_segments and 0005_api_pages add required contact fields (enrichment, "
-        "clicks) that rows written before them lack, so their indexes fail on existing data",
-    )
     async def test_a_database_with_data_from_the_first_version_upgrades_to_the_latest(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
