@@ -47,6 +47,11 @@ bench: install
 	$(PY) bench/list_contacts.py
 	$(PY) bench/serve.py
 	$(PY) bench/llm_gateway.py
+	$(PY) bench/segments.py
+	$(PY) bench/enrich.py
+	$(PY) bench/executor.py
+	$(PY) bench/scheduler.py
+	$(PY) bench/local_model_quality.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
