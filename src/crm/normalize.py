@@ -108,3 +108,16 @@ def coerce_scalar(text: str) -> CustomValue:
     if value.lower() in ("true", "false"):
         return value.lower() == "true"
     return value
+
+
+def custom_field_value(value: Any) -> dict[str, CustomValue] | None:
+    """`normalize_custom` for a pydantic validator: a bad key is a ValueError, so it is reported
+    like any other bad field."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("custom must be an object")
+    try:
+        return normalize_custom(value)
+    except ValidationFailed as exc:
+        raise ValueError(exc.message) from None

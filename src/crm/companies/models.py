@@ -8,8 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from crm.errors import ValidationFailed
-from crm.normalize import CustomValue, clean_text, normalize_custom
+from crm.normalize import CustomValue, clean_text, custom_field_value
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -50,15 +49,7 @@ class CompanyFields(BaseModel):
     @field_validator("custom", mode="before")
     @classmethod
     def _custom(cls, value: Any) -> Any:
-        # As a ValueError, so a bad key is a validation error like any other bad field.
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise ValueError("custom must be an object")
-        try:
-            return normalize_custom(value)
-        except ValidationFailed as exc:
-            raise ValueError(exc.message) from None
+        return custom_field_value(value)
 
 
 class CompanyCreate(CompanyFields):

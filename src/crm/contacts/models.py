@@ -12,7 +12,7 @@ from crm.errors import ValidationFailed
 from crm.normalize import (
     CustomValue,
     clean_text,
-    normalize_custom,
+    custom_field_value,
     normalize_email,
     normalize_phone,
     normalize_tags,
@@ -91,14 +91,7 @@ class ContactFields(BaseModel):
     @field_validator("custom", mode="before")
     @classmethod
     def _custom(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise ValueError("custom must be an object")
-        try:
-            return normalize_custom(value)
-        except ValidationFailed as exc:
-            raise ValueError(exc.message) from None
+        return custom_field_value(value)
 
     @model_validator(mode="after")
     def _phone(self) -> ContactFields:
