@@ -224,13 +224,3 @@ class CsvSource:
                 start, line = line + 1, reader.line_num
                 if values and any(v.strip() for v in values):
                     yield Row(start, values)
-
-
-def write_rows(handle: IO[str], header: list[str], rows: Iterator[list[str]]) -> int:
-    writer = csv.writer(handle)
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow(row)
-        count += 1
-    return count

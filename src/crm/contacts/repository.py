@@ -82,14 +82,6 @@ async def get_by_email_key(db: Database, email_key: str) -> dict[str, Any] | Non
     return dict(plain(rows[0])) if rows else None
 
 
-async def rows_by_email_keys(db: Database, keys: list[str]) -> dict[str, dict[str, Any]]:
-    """email_key -> stored contact, for the keys that exist (indexed lookups)."""
-    if not keys:
-        return {}
-    rows = await db.one("SELECT * FROM contact WHERE email_key IN $keys", {"keys": keys})
-    return {row["email_key"]: dict(plain(row)) for row in rows}
-
-
 async def update(db: Database, key: str, changes: dict[str, Any]) -> dict[str, Any]:
     rows = await db.one(
         "UPDATE $id MERGE $changes RETURN *, company.name AS company_name",
