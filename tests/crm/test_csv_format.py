@@ -102,6 +102,10 @@ class TestEncoding:
             (b"email\na@b.com\n", "utf-8"),
             ("email,name\na@b.com,Zoë\n".encode(), "utf-8"),
             (codecs.BOM_UTF8 + b"email\n", "utf-8-sig"),
+            # Excel's "Unicode text" and many Windows tools write UTF-16 with a byte-order mark.
+            (codecs.BOM_UTF16_LE + "email\n".encode("utf-16-le"), "utf-16"),
+            (codecs.BOM_UTF16_BE + "email\n".encode("utf-16-be"), "utf-16"),
+            (codecs.BOM_UTF32_LE + "email\n".encode("utf-32-le"), "utf-32"),
             ("email,name\na@b.com,Müller\n".encode("latin-1"), "latin-1"),
             # A sample that ends in the middle of a multi-byte character is still UTF-8.
             ("email,name\na@b.com,Zoë".encode()[:-1], "utf-8"),
@@ -110,7 +114,7 @@ class TestEncoding:
     def test_detected_from_the_bytes(self, data: bytes, expected: str) -> None:
         assert detect_encoding(data) == expected
 
-    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1"])
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1", "utf-16"])
     def test_each_supported_encoding_reads_back_the_text(
         self, tmp_path: Path, encoding: str
     ) -> None:

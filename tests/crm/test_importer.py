@@ -115,7 +115,7 @@ class TestCreate:
 
     @pytest.mark.parametrize(
         ("delimiter", "encoding"),
-        [(";", "utf-8"), ("\t", "utf-8-sig"), (",", "latin-1"), ("|", "latin-1")],
+        [(";", "utf-8"), ("\t", "utf-8-sig"), (",", "latin-1"), ("|", "latin-1"), ("\t", "utf-16")],
     )
     async def test_delimiters_and_encodings(
         self, db: Database, tmp_path: Path, delimiter: str, encoding: str

@@ -123,9 +123,21 @@ class CountingReader(io.RawIOBase):
         return n
 
 
+# Spreadsheet programs write these byte-order marks ("Unicode text" exports are UTF-16).
+# UTF-32's marks come first: UTF-32-LE's starts with UTF-16-LE's.
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def detect_encoding(sample: bytes) -> str:
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+    for bom, encoding in BOMS:
+        if sample.startswith(bom):
+            return encoding
     try:
         # A multi-byte character cut at the sample's end is not an error.
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
