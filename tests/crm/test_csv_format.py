@@ -106,6 +106,9 @@ class TestEncoding:
             (codecs.BOM_UTF16_LE + "email\n".encode("utf-16-le"), "utf-16"),
             (codecs.BOM_UTF16_BE + "email\n".encode("utf-16-be"), "utf-16"),
             (codecs.BOM_UTF32_LE + "email\n".encode("utf-32-le"), "utf-32"),
+            # Without a mark, UTF-16 is told by the NUL in every other byte of ASCII text.
+            ("email,name\na@b.com,Zoë\n".encode("utf-16-le"), "utf-16-le"),
+            ("email,name\na@b.com,Zoë\n".encode("utf-16-be"), "utf-16-be"),
             ("email,name\na@b.com,Müller\n".encode("latin-1"), "latin-1"),
             # A sample that ends in the middle of a multi-byte character is still UTF-8.
             ("email,name\na@b.com,Zoë".encode()[:-1], "utf-8"),
@@ -129,6 +132,14 @@ class TestEncoding:
             (2, ["zoe@example.com", "Zoë Müller"])
         ]
         assert source.header == ["Email", "Name"]
+
+    @pytest.mark.parametrize("content", [b"", b"Email\n"])
+    def test_an_unknown_encoding_is_refused_by_name(self, tmp_path: Path, content: bytes) -> None:
+        path = tmp_path / "in.csv"
+        path.write_bytes(content)
+
+        with pytest.raises(ValidationFailed, match="unknown encoding 'klingon'"):
+            CsvSource(path, "klingon")
 
     def test_an_explicit_encoding_wins(self, tmp_path: Path) -> None:
         path = tmp_path / "in.csv"

@@ -384,6 +384,18 @@ class TestErrorsFile:
         assert row["Name"] == "Müller"  # the odd bytes read as latin-1, the likeliest guess
         assert row["_line"] == "5"
 
+    async def test_a_nul_byte_is_a_row_error_and_the_other_rows_land(
+        self, db: Database, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "in.csv"
+        path.write_bytes(b"Email,Name\na@example.com,Ada\nb@example.com,B\x00b\n")
+
+        report = await run(db, path)
+
+        assert counts(report) == (2, 1, 0, 0, 1)
+        assert (report.errors[0].line, report.errors[0].reason) == (3, "a NUL byte in a cell")
+        assert [c.email for c in await everyone(db)] == ["a@example.com"]
+
     async def test_bad_custom_field_names_fail_each_row_with_the_reason(
         self, db: Database, tmp_path: Path
     ) -> None:

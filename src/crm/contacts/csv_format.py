@@ -134,10 +134,24 @@ BOMS = (
 )
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 text that is mostly ASCII has a NUL in every other byte: odd ones for LE."""
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    if sample[1::2].count(0) > half * 0.9 and sample[0::2].count(0) == 0:
+        return "utf-16-le"
+    if sample[0::2].count(0) > half * 0.9 and sample[1::2].count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
 def detect_encoding(sample: bytes) -> str:
     for bom, encoding in BOMS:
         if sample.startswith(bom):
             return encoding
+    if utf16 := _utf16_without_bom(sample):
+        return utf16
     try:
         # A multi-byte character cut at the sample's end is not an error.
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
@@ -196,9 +210,11 @@ class CsvSource:
             sample = probe.read(SNIFF_BYTES)
         self.encoding = encoding or detect_encoding(sample)
         try:
-            text = sample.decode(self.encoding, errors="replace")
+            # Looked up by name: decoding an empty sample would not notice a bad one.
+            codecs.lookup(self.encoding)
         except LookupError:
             raise ValidationFailed(f"unknown encoding {self.encoding!r}") from None
+        text = sample.decode(self.encoding, errors="replace")
         self.delimiter = sniff_delimiter(text, complete=len(sample) < SNIFF_BYTES)
         self._counter: CountingReader | None = None
         self.header: list[str] = []

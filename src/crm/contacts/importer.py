@@ -113,6 +113,9 @@ class _RowParser:
                 f"too many columns ({len(row.values)}; the header has {self.width})",
                 row.values,
             )
+        if "\x00" in "".join(row.values):
+            # The database can't read back text holding NUL, so such a row never lands.
+            return RowError(row.line, "a NUL byte in a cell", row.values)
         if _UNDECODED.search("".join(row.values)):
             return RowError(
                 row.line,
