@@ -135,6 +135,7 @@ async def bench(count: int, concurrency: int) -> dict[str, Any]:
     return {
         "contacts": count,
         "concurrency": concurrency,
+        "claim_group": settings.send_claim_group,
         "executor_msgs_per_s": executed,
         "bare_aiosmtplib_msgs_per_s": bare,
         "ratio": executed / bare,

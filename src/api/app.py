@@ -7,13 +7,14 @@ engine allows one process per file). Tests hand in an open `database` instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from api import errors
+from api import errors, server_info
 from api.auth import reject_nul
 from api.deps import AppState, announce_server
 from api.jobs import Jobs
@@ -43,6 +44,7 @@ def create_app(
     *,
     database: Database | None = None,
     server_url: str | None = None,
+    worker: bool = False,
 ) -> FastAPI:
     settings = settings or load_settings()
     state = AppState(
@@ -61,17 +63,21 @@ def create_app(
             finally:
                 await state.jobs.shutdown()
             return
+        from campaigns.scheduling.worker import in_background
         from crm.db import connect
         from crm.schema import migrate
 
         async with connect(settings) as db:
             await migrate(db)
             state.db = db
-            if server_url:
-                announce_server(settings, server_url)
+            announced = announce_server(state, server_url) if server_url else None
             try:
-                yield
+                # `crm serve --worker`: a scheduler worker for as long as the server runs.
+                async with in_background(db, settings) if worker else nullcontext():
+                    yield
             finally:
+                if announced is not None:
+                    server_info.remove(announced, os.getpid())
                 await state.jobs.shutdown()
                 state.db = None
 
@@ -83,7 +89,11 @@ def create_app(
     )
     app.state.crm = state
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.api_max_body,
+        uploads={f"{API_PREFIX}/contacts/import": settings.api_max_upload},
+    )
     app.add_middleware(SecurityHeaders)
 
     from api.routers import (
@@ -95,12 +105,15 @@ def create_app(
         jobs,
         landing_pages,
         public_pages,
+        schedules,
         segments,
         tracking,
     )
 
     v1 = APIRouter(prefix=API_PREFIX, responses=API_ERRORS, dependencies=[Depends(reject_nul)])
-    for module in (contacts, companies, segments, campaigns, landing_pages, analytics, jobs):
+    for module in (
+        contacts, companies, segments, campaigns, schedules, landing_pages, analytics, jobs
+    ):  # fmt: skip
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(health.router)

@@ -1,4 +1,5 @@
-"""Bearer API keys: from `CRM_API_KEYS` or made with `crm apikeys create` (stored hashed).
+"""Bearer API keys: from `CRM_API_KEYS`, made with `crm apikeys create` (stored hashed), or
+the per-process token `crm serve` leaves for `crm` commands on the same machine.
 
 No key: 401. A revoked key: 403. Each key has its own rate limit (429 with Retry-After).
 """
@@ -41,6 +42,13 @@ def _configured(keys: str, given: str) -> Principal | None:
     return found
 
 
+def _local(token: str, given: str) -> Principal | None:
+    """The token `crm serve` gave to `crm` commands on this machine (api.server_info)."""
+    if token and hmac.compare_digest(token.encode(), given.encode("utf-8", "surrogatepass")):
+        return Principal(id="local", name="crm on this machine")
+    return None
+
+
 async def require_key(
     state: State,
     db: Db,
@@ -51,7 +59,7 @@ async def require_key(
     given = credentials.credentials.strip()
     principal = None
     if len(given) <= MAX_KEY_LENGTH:
-        principal = _configured(state.settings.api_keys, given)
+        principal = _local(state.local_token, given) or _configured(state.settings.api_keys, given)
         if principal is None:
             from crm.apikeys import service
 
@@ -80,6 +88,8 @@ async def reject_nul(request: Request) -> None:
     for FastAPI's own parsing."""
     if "\x00" in request.url.path or "%00" in request.url.query:
         raise ValidationFailed("the request must not contain NUL characters")
+    if request.headers.get("content-type", "").startswith("text/csv"):
+        return  # an upload: checked as it streams to disk (routers.contacts), not read here
     body = await request.body()
     if b"\x00" in body or b"\\u0000" in body.lower():
         raise ValidationFailed("the request body must not contain NUL characters")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
@@ -36,6 +38,8 @@ class AppState:
     gateway_factory: Callable[[Database], Gateway] | None = None
     # Published pages rendered once, for a few seconds (see landing_pages.render.PageCache).
     page_cache: PageCache = field(default_factory=PageCache)
+    # Accepted as an API key from `crm` commands on this machine (see api.server_info).
+    local_token: str = ""
     _secret: str = ""
 
     @property
@@ -75,17 +79,24 @@ Db = Annotated["Database", Depends(get_db)]
 CurrentSettings = Annotated[Settings, Depends(get_settings)]
 
 
-def announce_server(settings: Settings, url: str) -> None:
-    """Add the server's URL to the embedded database's owner record (`<db>.owner`), so another
-    `crm` command that finds the file locked can say where the API is."""
+def announce_server(state: AppState, url: str) -> Path | None:
+    """Tell other `crm` commands on this machine where the API is: the server-info file (URL,
+    pid, a per-process token they call the API with) and the URL in the owner record that the
+    lock error shows. Returns the database file, to withdraw the announcement at shutdown."""
+    from api import server_info
     from crm.db import embedded_file, lock_owner
 
-    path = embedded_file(settings.database_url)
+    path = embedded_file(state.settings.database_url)
     if path is None:
-        return
+        return None
+    state.local_token = server_info.new_token()
+    server_info.write(
+        path, server_info.ServerInfo(url=url, pid=os.getpid(), token=state.local_token)
+    )
     owner = lock_owner(path) or {}
     owner |= {
         "url": url,
         "command": f"crm serve, serving {url}; use its REST API at {url}/api/v1 or stop it first",
     }
     path.with_name(path.name + ".owner").write_text(json.dumps(owner))
+    return path

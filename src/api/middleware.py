@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -49,11 +50,18 @@ class SecurityHeaders:
 class BodyLimit:
     """Refuse bodies over `max_bytes` with 413: by Content-Length up front, or while reading."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, uploads: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = dict(uploads or {})  # path -> its own limit (file uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") in self.uploads:
+            limit = BodyLimit(self.app, self.uploads[scope["path"]])
+            await limit(scope, receive, send)
+            return
         if scope["type"] != "http" or self.max_bytes <= 0:
             await self.app(scope, receive, send)
             return

@@ -12,6 +12,7 @@ from campaigns import repository, service
 from campaigns.models import EMAIL, SEGMENT_VARIANT, Campaign, State, is_social
 from crm.db import Database
 from crm.errors import ValidationFailed
+from crm.segments.models import Snapshot
 from crm.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -47,8 +48,6 @@ async def approve(db: Database, key: str, settings: Settings) -> Campaign:
     Deliveries are written before the state changes, so an interrupted approval leaves the
     campaign in review and approving again starts over cleanly.
     """
-    from crm.segments import service as segments
-
     campaign = await service.require(db, key)
     if campaign.state != State.REVIEW:
         raise ValidationFailed(
@@ -57,28 +56,7 @@ async def approve(db: Database, key: str, settings: Settings) -> Campaign:
         )
     await _check_assets(db, campaign)
     _check_sender(campaign, settings)
-    await repository.delete_queued(db, campaign.id)
-    snapshot = await segments.snapshot(db, campaign.segment)
-    per_contact = [c for c in campaign.channels if not is_social(c)]
-    rows: list[dict[str, Any]] = [
-        {"campaign": campaign.id, "contact": None, "channel": c}
-        for c in campaign.channels
-        if is_social(c)
-    ]
-    after: str | None = None
-    while True:
-        members = await segments.snapshot_members(db, snapshot.id, after=after, limit=PAGE)
-        rows += [
-            {"campaign": campaign.id, "contact": contact, "channel": channel}
-            for contact in members
-            for channel in per_contact
-        ]
-        if len(rows) >= PAGE or len(members) < PAGE:
-            await repository.insert_deliveries(db, rows)
-            rows = []
-        if len(members) < PAGE:
-            break
-        after = members[-1]
+    snapshot = await queue_members(db, campaign)
     approved = await service.move(
         db,
         campaign,
@@ -89,3 +67,34 @@ async def approve(db: Database, key: str, settings: Settings) -> Campaign:
     )
     log.info("campaigns.approved", campaign=campaign.id, members=snapshot.count)
     return approved
+
+
+async def queue_members(db: Database, campaign: Campaign, *, round_key: str = "") -> Snapshot:
+    """Snapshot the segment now and queue one delivery per (member, channel) of the round, and
+    one per social platform; deliveries that reached nobody (queued, or skipped in this round)
+    are replaced, the others in the round are kept (the unique index decides)."""
+    from crm.segments import service as segments
+
+    await repository.delete_unsent(db, campaign.id, round_key)
+    snapshot = await segments.snapshot(db, campaign.segment)
+    per_contact = [c for c in campaign.channels if not is_social(c)]
+    rows: list[dict[str, Any]] = [
+        {"campaign": campaign.id, "contact": None, "channel": c, "round": round_key}
+        for c in campaign.channels
+        if is_social(c)
+    ]
+    after: str | None = None
+    while True:
+        members = await segments.snapshot_members(db, snapshot.id, after=after, limit=PAGE)
+        rows += [
+            {"campaign": campaign.id, "contact": contact, "channel": channel, "round": round_key}
+            for contact in members
+            for channel in per_contact
+        ]
+        if len(rows) >= PAGE or len(members) < PAGE:
+            await repository.insert_deliveries(db, rows)
+            rows = []
+        if len(members) < PAGE:
+            break
+        after = members[-1]
+    return snapshot

@@ -1,16 +1,22 @@
 """The executor: turns an approved campaign's delivery records into sent messages, once each.
 
     approve ─► delivery (queued) per (campaign, contact, channel), unique index
-    per channel: producer ─► batches of queued keys ─► skip rules ─► work queue
-                 workers  ─► pace ─► claim (queued → sending, compare-and-set) ─► render
-                          ─► send ─► complete (sent | failed | review | queued for retry)
+    per channel: producer ─► pages of queued deliveries ─► skip rules ─► work queue
+                 workers  ─► claim a group (queued → sending, compare-and-set)
+                          ─► per message: pace ─► render ─► send
+                          ─► complete the group (sent | failed | review | queued for retry)
 
 A delivery is claimed in the database before its message leaves and completed after, so a
 crash (even kill -9) leaves it `sending`. `resume` re-queues those on channels where a repeat
 is harmless (outbox files, HTTP with an idempotency key) and marks the rest `review`: an SMTP
 server may or may not have accepted a message when the connection died, and a person decides
-(`resolve_review`) rather than the executor sending a second copy. A worker completes one
-message and claims the next in one round trip, which keeps the cost to one query per message.
+(`resolve_review`) rather than the executor sending a second copy.
+
+A database round trip costs more than sending a message, so a worker claims up to
+CRM_SEND_CLAIM_GROUP deliveries in one statement and writes their outcomes together with its
+next claim. The price is the crash bound: at most concurrency x group deliveries per channel
+are `sending` at any moment, and those are what `resume` has to recover. Cancelling a run
+returns the claimed deliveries not yet handed to a channel to the queue.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,12 +42,14 @@ from campaigns.channels import (
     Rendered,
     Result,
     build,
+    check_cancelled,
     is_idempotent,
 )
 from campaigns.models import (
     CONTACT_VARIANT_PREFIX,
     EMAIL,
     SEGMENT_VARIANT,
+    WEBHOOK,
     Campaign,
     Controls,
     DeliveryState,
@@ -54,6 +62,7 @@ from crm import timeline
 from crm.contacts.models import Contact
 from crm.db import Database
 from crm.errors import Conflict, CRMError, ValidationFailed
+from crm.processes import alive
 from crm.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -130,23 +139,13 @@ def _runner() -> dict[str, Any]:
     }
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def runner_gone(campaign: Campaign) -> bool:
     """A `running` campaign whose executor process no longer exists (killed, crashed)."""
     runner = campaign.runner or {}
     if runner.get("host") != socket.gethostname():
         return False
     pid = runner.get("pid")
-    return isinstance(pid, int) and pid != os.getpid() and not _pid_alive(pid)
+    return isinstance(pid, int) and pid != os.getpid() and not alive(pid)
 
 
 async def run(
@@ -226,7 +225,16 @@ async def _execute(
             http=http,
         )
         report.outbox = str(ctx.outbox)
-        channels = {name: build(name, ctx) for name in campaign.channels}
+        channels: dict[str, Channel] = {}
+        reasons: list[str] = []
+        for name in campaign.channels:
+            try:
+                channels[name] = build(name, ctx)
+            except ValidationFailed as exc:
+                # Settings may have changed since approval. Failed as retryable, the channel's
+                # deliveries are queued again by the resume that follows the fix.
+                reasons.append(f"{name} channel not configured: {exc.message}")
+                report.failed += await repository.fail_queued(db, campaign.id, name, reasons[-1])
         runs = [
             _ChannelRun(db, campaign, run_id, channel, settings, options, stop, report)
             for channel in channels.values()
@@ -236,7 +244,7 @@ async def _execute(
         finally:
             for channel in channels.values():
                 await channel.aclose()
-    reasons = [r.stop_reason for r in runs if r.stop_reason]
+    reasons += [r.stop_reason for r in runs if r.stop_reason]
     return await _finish(db, campaign, report, reasons[0] if reasons else None)
 
 
@@ -298,8 +306,55 @@ class _Work:
     content: dict[str, Any]
 
 
+@dataclass
+class _Page:
+    """One page of a channel's queued deliveries: what to send, and what to skip and why."""
+
+    works: list[_Work]
+    skipped: dict[str, str]
+
+
+async def _pages(
+    db: Database, campaign: Campaign, channel: str, rules: eligibility.Rules, size: int
+) -> AsyncIterator[_Page]:
+    """The channel's queued deliveries, `size` at a time in key order, with skip rules applied
+    and the approved asset picked per contact; never more than one page in memory."""
+    found = await repository.latest_assets(db, campaign.id, channel, [SEGMENT_VARIANT])
+    default: dict[str, Any] = found[SEGMENT_VARIANT]["content"] if found else {}
+    after: str | None = None
+    while rows := await repository.queued_page(db, campaign.id, channel, after=after, limit=size):
+        after = rows[-1]["id"]
+        contacts = {r["id"]: _contact(r.get("person")) for r in rows}
+        skipped: dict[str, str] = {}
+        if channel in (EMAIL, WEBHOOK):
+            skipped = await eligibility.skip_reasons(db, campaign, channel, contacts, rules)
+        personal = await _personal_assets(db, campaign, channel, contacts)
+        works = [
+            _Work(key, contact, personal.get(contact.id, default) if contact else default)
+            for key, contact in contacts.items()
+            if key not in skipped
+        ]
+        yield _Page(works, skipped)
+
+
+async def _personal_assets(
+    db: Database, campaign: Campaign, channel: str, contacts: dict[str, Contact | None]
+) -> dict[str, dict[str, Any]]:
+    if not (campaign.personalize and channel == EMAIL):
+        return {}
+    variants = [CONTACT_VARIANT_PREFIX + c.id for c in contacts.values() if c is not None]
+    found = await repository.latest_assets(db, campaign.id, channel, variants)
+    return {v.removeprefix(CONTACT_VARIANT_PREFIX): a["content"] for v, a in found.items()}
+
+
 class _ChannelRun:
-    """One channel of one run: a producer filling a bounded queue, `concurrency` workers."""
+    """One channel of one run: a producer filling a bounded queue, `concurrency` workers.
+
+    A worker claims up to `claim_group` deliveries in one statement, sends them one by one and
+    writes their outcomes together with its next claim. So at most concurrency x claim_group
+    deliveries of a channel are `sending` at any moment, and that is what a crash can leave for
+    `resume` to recover (re-queued on idempotent channels, `review` on SMTP).
+    """
 
     def __init__(
         self,
@@ -315,6 +370,7 @@ class _ChannelRun:
         self.db, self.campaign, self.run_id, self.channel = db, campaign, run_id, channel
         self.options, self.stop, self.report = options, stop, report
         self.controls = campaign.controls(channel.name, default_controls(settings))
+        self.group = min(settings.send_claim_group, self.controls.batch_size)
         self.rules = eligibility.rules_for(
             campaign,
             require_consent=settings.require_consent,
@@ -334,45 +390,42 @@ class _ChannelRun:
 
     async def run(self) -> None:
         workers = [asyncio.create_task(self._worker()) for _ in range(self.controls.concurrency)]
+        watch = asyncio.create_task(self._drop_retries_on_stop())
         try:
             await self._produce()
-        finally:
             self.producing = False
             self._maybe_release()
-            if self.stop.is_set():
-                # Waiting deliveries are queued in the database already; resume sends them.
-                for task in list(self.retry_tasks):
-                    task.cancel()
             await asyncio.gather(*workers)
+        except BaseException:
+            # Cancelled or failed: stop sending now. Each worker writes what it sent and
+            # returns the deliveries it claimed but did not hand over to the queue.
+            self.stop.set()
+            await _cancel(workers)
+            raise
+        finally:
+            await _cancel([watch, *self.retry_tasks])
             await self._flush_events()
+
+    async def _drop_retries_on_stop(self) -> None:
+        # Waiting retries are queued in the database already; resume sends them.
+        await self.stop.wait()
+        await _cancel(list(self.retry_tasks))
 
     # -- producer --------------------------------------------------------------------------
 
     async def _produce(self) -> None:
-        keys = await repository.queued_keys(self.db, self.campaign.id, self.channel.name)
-        segment_asset = await self._content(SEGMENT_VARIANT)
-        size = self.controls.batch_size
-        for start in range(0, len(keys), size):
+        pages = _pages(
+            self.db, self.campaign, self.channel.name, self.rules, self.controls.batch_size
+        )
+        async for page in pages:
             if self.stop.is_set() or not await self._still_running():
                 return
-            rows = await repository.still_queued(self.db, keys[start : start + size])
-            contacts = {r["id"]: _contact(r.get("person")) for r in rows}
-            per_contact = await self._personal_assets(contacts)
-            skip: dict[str, str] = {}
-            if self.channel.name in (EMAIL, "webhook"):
-                skip = await eligibility.skip_reasons(
-                    self.db, self.campaign, self.channel.name, contacts, self.rules
-                )
-            await repository.skip(self.db, list(skip.items()))
-            for reason in skip.values():
+            await repository.skip(self.db, list(page.skipped.items()))
+            for reason in page.skipped.values():
                 self._count_skip(reason)
-            for row in rows:
-                if row["id"] in skip:
-                    continue
-                contact = contacts[row["id"]]
-                content = per_contact.get(contact.id, segment_asset) if contact else segment_asset
+            for work in page.works:
                 self.outstanding += 1
-                await self.queue.put(_Work(row["id"], contact, content or {}))
+                await self.queue.put(work)
 
     async def _still_running(self) -> bool:
         state = await repository.campaign_state(self.db, self.campaign.id)
@@ -380,23 +433,6 @@ class _ChannelRun:
             self.stop.set()
             return False
         return True
-
-    async def _content(self, variant: str) -> dict[str, Any] | None:
-        found = await repository.latest_assets(
-            self.db, self.campaign.id, self.channel.name, [variant]
-        )
-        return found[variant]["content"] if variant in found else None
-
-    async def _personal_assets(
-        self, contacts: dict[str, Contact | None]
-    ) -> dict[str, dict[str, Any]]:
-        if not (self.campaign.personalize and self.channel.name == EMAIL):
-            return {}
-        variants = [CONTACT_VARIANT_PREFIX + c.id for c in contacts.values() if c is not None]
-        found = await repository.latest_assets(
-            self.db, self.campaign.id, self.channel.name, variants
-        )
-        return {v.removeprefix(CONTACT_VARIANT_PREFIX): a["content"] for v, a in found.items()}
 
     def _count_skip(self, reason: str) -> None:
         self.report.skipped += 1
@@ -415,32 +451,77 @@ class _ChannelRun:
             for _ in range(self.controls.concurrency):
                 self.queue.put_nowait(None)
 
+    async def _take(self) -> list[_Work]:
+        """The next group of work: waits for one item, then takes what is ready up to the
+        group size. Empty when the channel is done."""
+        group: list[_Work] = []
+        work = await self.queue.get()
+        while work is not None:
+            group.append(work)
+            if len(group) == self.group or self.queue.empty():
+                return group
+            work = self.queue.get_nowait()
+        # Leave the end marker for this worker's next call (a slot was just freed).
+        if group:
+            self.queue.put_nowait(None)
+        return group
+
     async def _worker(self) -> None:
-        pending: tuple[str, dict[str, Any]] | None = None
+        done: list[repository.Completion] = []  # outcomes not written yet
         try:
-            while (work := await self.queue.get()) is not None:
-                self.taken += 1
+            while True:
+                check_cancelled()
+                if done and self.queue.empty():
+                    # No claim to carry them soon: write them rather than hold them idle.
+                    await repository.complete(self.db, done, self.run_id)
+                    done.clear()
+                group = await self._take()
+                if not group:
+                    return
+                self.taken += len(group)
                 # A pause from elsewhere (API, another process) is seen within a batch.
-                if self.taken % self.controls.batch_size == 0:
+                if self.taken % self.controls.batch_size < len(group):
                     await self._still_running()
                 if self.stop.is_set():
-                    # Leave it queued in the database for the next resume.
-                    self._settle()
+                    # Left queued in the database for the next resume.
+                    for _ in group:
+                        self._settle()
                     continue
-                await self.pacer.acquire()
-                attempt = await repository.claim(
-                    self.db, work.delivery, self.run_id, complete=pending
+                claimed = await repository.claim(
+                    self.db, [w.delivery for w in group], self.run_id, complete=done
                 )
-                pending = None
-                if attempt is None:
-                    self._settle()  # skipped or taken by another run meanwhile
-                    continue
-                pending = await self._send(work, attempt)
+                done.clear()
+                await self._send_claimed(group, claimed, done)
+                if len(self.events) >= self.controls.batch_size:
+                    await self._flush_events()
         finally:
-            if pending is not None:
-                await repository.complete(self.db, pending[0], self.run_id, pending[1])
+            await repository.complete(self.db, done, self.run_id)
 
-    async def _send(self, work: _Work, attempt: int) -> tuple[str, dict[str, Any]] | None:
+    async def _send_claimed(
+        self, group: list[_Work], claimed: dict[str, int], done: list[repository.Completion]
+    ) -> None:
+        """Send the claimed part of `group`, adding each outcome to `done`."""
+        todo = [w for w in group if w.delivery in claimed]
+        for _ in range(len(group) - len(todo)):
+            self._settle()  # skipped or taken by another run meanwhile
+        try:
+            while todo and not self.stop.is_set():
+                check_cancelled()
+                await self.pacer.acquire()
+                # From here until send returns, the outcome is unknown (stays `sending`).
+                work = todo.pop(0)
+                outcome = await self._send(work, claimed[work.delivery])
+                if outcome is not None:
+                    done.append(outcome)
+        finally:
+            # Stopped or cancelled before these were handed to the channel: queued again,
+            # as if never claimed, so resume sends them.
+            for work in todo:
+                unclaim = {"state": DeliveryState.QUEUED, "attempts": claimed[work.delivery] - 1}
+                done.append((work.delivery, unclaim))
+                self._settle()
+
+    async def _send(self, work: _Work, attempt: int) -> repository.Completion | None:
         """Send one claimed delivery; returns its completion, written with the next claim."""
         message, result = await self._attempt(work)
         if result.outcome == Outcome.UNKNOWN and self.channel.idempotent:
@@ -448,22 +529,16 @@ class _ChannelRun:
         if result.outcome == Outcome.SENT and message is not None:
             self.report.sent += 1
             self._settle()
-            await self._sent_event(work)
-            return work.delivery, {
-                "state": DeliveryState.SENT,
-                "sent_at": datetime.now(UTC),
-                "message_id": message.message_id,
-                "reason": None,
-            }
+            self._sent_event(work)
+            return work.delivery, {"state": DeliveryState.SENT, "message_id": message.message_id}
         self._error(result)
         if result.outcome == Outcome.RETRY and attempt < self.controls.max_attempts:
             self.report.retried += 1
             # Written now, not with the next claim: the retry may be claimed by any worker.
             await repository.complete(
                 self.db,
-                work.delivery,
+                [(work.delivery, {"state": DeliveryState.QUEUED, "reason": result.detail})],
                 self.run_id,
-                {"state": DeliveryState.QUEUED, "reason": result.detail},
             )
             self._retry_later(work, attempt)
             return None
@@ -522,13 +597,10 @@ class _ChannelRun:
         self.retry_tasks.add(task)
         task.add_done_callback(self.retry_tasks.discard)
 
-    async def _sent_event(self, work: _Work) -> None:
-        if work.contact is None:
-            return
-        kind = "email_sent" if self.channel.name == EMAIL else f"{self.channel.name}_sent"
-        self.events.append(timeline.event(work.contact.id, kind, campaign=self.campaign.id))
-        if len(self.events) >= self.controls.batch_size:
-            await self._flush_events()
+    def _sent_event(self, work: _Work) -> None:
+        if work.contact is not None:
+            kind = "email_sent" if self.channel.name == EMAIL else f"{self.channel.name}_sent"
+            self.events.append(timeline.event(work.contact.id, kind, campaign=self.campaign.id))
 
     async def _flush_events(self) -> None:
         # The delivery record is the truth; timeline events are written in batches and may
@@ -537,8 +609,17 @@ class _ChannelRun:
         await timeline.add(self.db, events)
 
 
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel `tasks` (once: a second cancel would interrupt their cleanup) and wait for them."""
+    for task in tasks:
+        if not task.cancelling():
+            task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def _contact(person: dict[str, Any] | None) -> Contact | None:
-    return Contact.model_validate(person) if person else None
+    # A link to a deleted contact yields a projection of NONEs rather than NONE.
+    return Contact.model_validate(person) if person and person.get("id") else None
 
 
 async def _dry_run(
@@ -561,65 +642,17 @@ async def _dry_run(
     )
     for name in campaign.channels:
         channel = build(name, ctx, dry_run=True)
-        writer = _DryRunChannel(db, campaign, channel, rules, report, options)
-        await writer.render_all(settings.send_batch_size)
+        async for page in _pages(db, campaign, name, rules, settings.send_batch_size):
+            for reason in page.skipped.values():
+                report.skipped += 1
+                report.skip_reasons[reason] = report.skip_reasons.get(reason, 0) + 1
+            for work in page.works:
+                item = Outgoing(work.delivery, name, campaign, work.contact, work.content)
+                result = await channel.send(channel.render(item))
+                if result.outcome == Outcome.SENT:
+                    report.rendered += 1
+                else:
+                    report.failed += 1
+            if options.progress is not None:
+                options.progress(name, len(page.works) + len(page.skipped))
     return report
-
-
-@dataclass
-class _DryRunChannel:
-    db: Database
-    campaign: Campaign
-    channel: Channel
-    rules: eligibility.Rules
-    report: RunReport
-    options: Options
-
-    async def render_all(self, batch_size: int) -> None:
-        name = self.channel.name
-        keys = await repository.queued_keys(self.db, self.campaign.id, name)
-        segment = await repository.latest_assets(self.db, self.campaign.id, name, [SEGMENT_VARIANT])
-        default = segment[SEGMENT_VARIANT]["content"] if segment else {}
-        for start in range(0, len(keys), batch_size):
-            rows = await repository.still_queued(self.db, keys[start : start + batch_size])
-            contacts = {r["id"]: _contact(r.get("person")) for r in rows}
-            skip: dict[str, str] = {}
-            if name in (EMAIL, "webhook"):
-                skip = await eligibility.skip_reasons(
-                    self.db, self.campaign, name, contacts, self.rules
-                )
-            personal = await self._personal(contacts)
-            for row in rows:
-                await self._one(row["id"], contacts[row["id"]], skip, personal, default)
-
-    async def _personal(self, contacts: dict[str, Contact | None]) -> dict[str, Any]:
-        if not (self.campaign.personalize and self.channel.name == EMAIL):
-            return {}
-        variants = [CONTACT_VARIANT_PREFIX + c.id for c in contacts.values() if c]
-        found = await repository.latest_assets(self.db, self.campaign.id, EMAIL, variants)
-        return {v.removeprefix(CONTACT_VARIANT_PREFIX): a["content"] for v, a in found.items()}
-
-    async def _one(
-        self,
-        key: str,
-        contact: Contact | None,
-        skip: dict[str, str],
-        personal: dict[str, Any],
-        default: dict[str, Any],
-    ) -> None:
-        if key in skip:
-            self.report.skipped += 1
-            reasons = self.report.skip_reasons
-            reasons[skip[key]] = reasons.get(skip[key], 0) + 1
-            return
-        content = personal.get(contact.id, default) if contact else default
-        message = self.channel.render(
-            Outgoing(key, self.channel.name, self.campaign, contact, content)
-        )
-        result = await self.channel.send(message)
-        if result.outcome == Outcome.SENT:
-            self.report.rendered += 1
-        else:
-            self.report.failed += 1
-        if self.options.progress is not None:
-            self.options.progress(self.channel.name, 1)

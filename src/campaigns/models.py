@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from campaigns.scheduling.models import Run
 from crm.errors import ValidationFailed
 
 EMAIL = "email"
@@ -51,14 +52,25 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 }
 
 
+# A new round of a campaign schedule (campaigns.rounds) re-opens a completed campaign: the only
+# way out of `completed`, so it is not in TRANSITIONS, where any caller could take it.
+ROUND_TRANSITIONS: dict[State, frozenset[State]] = {
+    State.APPROVED: frozenset({State.RUNNING}),
+    State.COMPLETED: frozenset({State.RUNNING}),
+}
+
+
 def sources_of(target: State) -> list[State]:
     """The states from which `target` may be entered."""
     return [s for s, targets in TRANSITIONS.items() if target in targets]
 
 
-def check_transition(current: State, target: State) -> None:
-    if target not in TRANSITIONS[current]:
-        allowed = sorted(TRANSITIONS[current])
+def check_transition(current: State, target: State, *, new_round: bool = False) -> None:
+    allowed_targets = (
+        ROUND_TRANSITIONS.get(current, frozenset()) if new_round else TRANSITIONS[current]
+    )
+    if target not in allowed_targets:
+        allowed = sorted(allowed_targets)
         raise ValidationFailed(
             f"cannot move a campaign from {current} to {target}"
             + (f"; allowed: {', '.join(allowed)}" if allowed else f": {current} is final"),
@@ -161,6 +173,7 @@ class Campaign(BaseModel):
     members: int | None = None
     snapshot: str | None = None
     approved_at: datetime | None = None
+    scheduled_run: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -202,6 +215,7 @@ class Delivery(BaseModel):
     campaign: str
     contact: str | None = None
     channel: str
+    round: str = ""
     state: DeliveryState
     reason: str | None = None
     retryable: bool = False
@@ -240,3 +254,4 @@ class Status(BaseModel):
     cost: float
     opened: int = 0
     clicked: int = 0
+    runs: list[Run] = Field(default=[], description="Its latest scheduled runs, newest first.")

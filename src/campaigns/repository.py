@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm.db import Database, plain, record
-from crm.paging import is_safe_key
+from crm.paging import is_safe_key, range_source
 
 # -- campaign ------------------------------------------------------------------------------
 
@@ -97,10 +97,13 @@ async def latest_assets(
 # -- deliveries ----------------------------------------------------------------------------
 
 
-async def delete_queued(db: Database, campaign: str) -> None:
+async def delete_unsent(db: Database, campaign: str, round_key: str) -> None:
+    """Forget the deliveries that reached nobody: every queued one, and the round's skipped
+    ones (a contact skipped for the frequency limit or missing consent is tried again)."""
     await db.query(
-        "DELETE delivery WHERE campaign = $c AND state = 'queued'",
-        {"c": record("campaign", campaign)},
+        "DELETE delivery WHERE campaign = $c"
+        " AND (state = 'queued' OR (state = 'skipped' AND round = $round))",
+        {"c": record("campaign", campaign), "round": round_key},
     )
 
 
@@ -123,22 +126,26 @@ async def insert_deliveries(db: Database, rows: list[dict[str, Any]]) -> None:
     )
 
 
-async def queued_keys(db: Database, campaign: str, channel: str) -> list[str]:
-    """Keys of the channel's queued deliveries (read once per run; a key is ~20 bytes)."""
-    rows = await db.one(
-        "SELECT VALUE id FROM delivery WHERE campaign = $c AND channel = $ch AND state = 'queued'",
-        {"c": record("campaign", campaign), "ch": channel},
-    )
-    return [plain(r) for r in rows]
+# The contact fields that skip rules and channels read. Decoding whole contact records was a
+# large share of the executor's time; a channel that needs another field adds it here.
+SEND_FIELDS = (
+    "id, email, first_name, last_name, company_name, status, consent_explicit, created_at,"
+    " updated_at"
+)
 
 
-async def still_queued(db: Database, keys: list[str]) -> list[dict[str, Any]]:
-    """Those of `keys` still queued, with their contact record (None for campaign-level posts
-    and for contacts deleted since approval)."""
+async def queued_page(
+    db: Database, campaign: str, channel: str, *, after: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The next `limit` queued deliveries of the channel in key order after `after`, each with
+    its contact's SEND_FIELDS as `person` (None for campaign-level posts and for contacts
+    deleted since approval). A key-range scan: each page costs the same, however long the run."""
     rows = await db.one(
-        "SELECT id, contact, attempts, contact.* AS person FROM delivery"
-        " WHERE id IN $ids AND state = 'queued'",
-        {"ids": [record("delivery", k) for k in keys]},
+        # Only range_source's checked key is formatted in; values are bound parameters.
+        f"SELECT id, contact, contact.{{{SEND_FIELDS}}} AS person"  # noqa: S608
+        f" FROM {range_source('delivery', after)}"
+        " WHERE campaign = $c AND channel = $ch AND state = 'queued' LIMIT $limit",
+        {"c": record("campaign", campaign), "ch": channel, "limit": limit},
     )
     return [dict(plain(r)) for r in rows]
 
@@ -154,47 +161,84 @@ async def skip(db: Database, skipped: list[tuple[str, str]]) -> None:
     params: dict[str, Any] = {"now": _now()}
     for n, (reason, ids) in enumerate(by_reason.items()):
         # Only the statement number is formatted in; every value is a bound parameter.
+        # `UPDATE $ids` reads just those records; `WHERE id IN` would scan the table.
         statements.append(
-            f"UPDATE delivery SET state = 'skipped', reason = $r{n}, updated_at = $now"  # noqa: S608
-            f" WHERE id IN $ids{n} AND state = 'queued' RETURN NONE"
+            f"UPDATE $ids{n} SET state = 'skipped', reason = $r{n}, updated_at = $now"  # noqa: S608
+            " WHERE state = 'queued' RETURN NONE"
         )
         params[f"r{n}"], params[f"ids{n}"] = reason, ids
     statements.append("COMMIT")
     await db.query(";\n".join(statements), params)
 
 
+Completion = tuple[str, dict[str, Any]]
+
 _CLAIM = (
     "UPDATE $claim SET state = 'sending', attempts += 1, claimed_by = $run,"
-    " claimed_at = $now, updated_at = $now WHERE state = 'queued' RETURN VALUE attempts"
+    " claimed_at = $now, updated_at = $now WHERE state = 'queued' RETURN id, attempts"
 )
-_COMPLETE = "UPDATE $done MERGE $outcome WHERE state = 'sending' AND claimed_by = $run RETURN NONE"
+# Sent (the common case) as [id, message_id] pairs: far less to encode than an outcome map.
+_COMPLETE = (
+    "FOR $row IN $sent { UPDATE $row[0] SET state = 'sent', message_id = $row[1],"
+    " sent_at = $now, reason = NONE, updated_at = $now"
+    " WHERE state = 'sending' AND claimed_by = $run RETURN NONE };"
+    "FOR $row IN $other { UPDATE $row.id MERGE $row.outcome"
+    " WHERE state = 'sending' AND claimed_by = $run RETURN NONE }"
+)
 
 
 async def claim(
-    db: Database, key: str, run: str, *, complete: tuple[str, dict[str, Any]] | None = None
-) -> int | None:
-    """queued -> sending for this run; returns the attempt number, or None if another run took
-    it or it is no longer queued.
+    db: Database, keys: list[str], run: str, *, complete: list[Completion] | None = None
+) -> dict[str, int]:
+    """queued -> sending for this run, for those of `keys` still queued; returns key ->
+    attempt number (a key another run took, or skipped meanwhile, is absent).
 
-    `complete` records the previous delivery's outcome in the same round trip: a worker
-    finishes one message and claims the next with one query.
+    `complete` records earlier deliveries' outcomes in the same round trip: a worker finishes
+    one group of messages and claims the next with one query.
     """
-    params: dict[str, Any] = {"claim": record("delivery", key), "run": run, "now": _now()}
+    params: dict[str, Any] = {
+        "claim": [record("delivery", k) for k in keys],
+        "run": run,
+        "now": _now(),
+    }
     sql = _CLAIM
-    if complete is not None:
+    if complete:
         sql = f"{_COMPLETE};\n{_CLAIM}"
-        params.update(_completion_params(*complete))
+        params.update(_completions(complete))
     results = await db.query(sql, params)
-    return int(results[-1][0]) if results[-1] else None
+    return {plain(r["id"]): int(r["attempts"]) for r in results[-1] or []}
 
 
-async def complete(db: Database, key: str, run: str, outcome: dict[str, Any]) -> None:
-    """sending -> the outcome (sent, failed, review, queued again for a retry)."""
-    await db.query(_COMPLETE, {"run": run, **_completion_params(key, outcome)})
+async def complete(db: Database, done: list[Completion], run: str) -> None:
+    """sending -> each outcome (sent, failed, review, queued again for a retry or an unsent
+    claim), for deliveries this run claimed. `sent_at` is when the outcome is written."""
+    if done:
+        await db.query(_COMPLETE, {"run": run, **_completions(done)})
 
 
-def _completion_params(key: str, outcome: dict[str, Any]) -> dict[str, Any]:
-    return {"done": record("delivery", key), "outcome": {**outcome, "updated_at": _now()}}
+def _completions(done: list[Completion]) -> dict[str, Any]:
+    now = _now()
+    sent = [[record("delivery", k), o.get("message_id")] for k, o in done if o["state"] == "sent"]
+    other = [
+        {"id": record("delivery", k), "outcome": {**o, "updated_at": now}}
+        for k, o in done
+        if o["state"] != "sent"
+    ]
+    return {"sent": sent, "other": other, "now": now}
+
+
+async def fail_queued(db: Database, campaign: str, channel: str, reason: str) -> int:
+    """Every queued delivery of a channel that cannot send -> failed (retryable); how many."""
+    results = await db.query(
+        "BEGIN;"
+        "count(SELECT VALUE id FROM delivery"
+        " WHERE campaign = $c AND channel = $ch AND state = 'queued');"
+        "UPDATE delivery SET state = 'failed', retryable = true, reason = $r, updated_at = $now"
+        " WHERE campaign = $c AND channel = $ch AND state = 'queued' RETURN NONE;"
+        "COMMIT;",
+        {"c": record("campaign", campaign), "ch": channel, "r": reason, "now": _now()},
+    )
+    return int(results[-2])
 
 
 async def recover(db: Database, campaign: str, idempotent: list[str]) -> dict[str, int]:
@@ -367,6 +411,18 @@ async def suppression_list(db: Database, *, limit: int) -> list[dict[str, Any]]:
         {"limit": limit},
     )
     return [dict(r) for r in rows]
+
+
+async def bounce_report_seen(db: Database, key: str) -> bool:
+    rows = await db.one("SELECT VALUE key FROM bounce_report WHERE key = $k", {"k": key})
+    return bool(rows)
+
+
+async def record_bounce_report(db: Database, key: str, kind: str) -> None:
+    await db.query(
+        "INSERT INTO bounce_report $row ON DUPLICATE KEY UPDATE kind = kind RETURN NONE",
+        {"row": {"key": key, "kind": kind}},
+    )
 
 
 def _now() -> datetime:

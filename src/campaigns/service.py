@@ -17,6 +17,7 @@ from campaigns.models import (
     Status,
     check_transition,
 )
+from campaigns.scheduling import service as schedules
 from crm.db import Database
 from crm.errors import Conflict, NotFound, ValidationFailed
 
@@ -52,14 +53,16 @@ async def move(
     target: State,
     *,
     reason: str | None = None,
+    new_round: bool = False,
     **changes: Any,
 ) -> Campaign:
-    """Enter `target` if the state machine allows it from the campaign's current state.
+    """Enter `target` if the state machine allows it from the campaign's current state
+    (`new_round`: the transitions only campaigns.rounds takes).
 
     The write is a compare-and-set on the state read, so two processes cannot both start
     (or both approve) one campaign.
     """
-    check_transition(campaign.state, target)
+    check_transition(campaign.state, target, new_round=new_round)
     row = await repository.transition(
         db, campaign.id, [campaign.state], target, {**changes, "state_reason": reason}
     )
@@ -103,6 +106,7 @@ async def status(db: Database, key: str) -> Status:
         cost=await llm_cost(db, campaign.id),
         opened=engagement.get("opened", 0),
         clicked=engagement.get("clicked", 0),
+        runs=await schedules.runs(db, kind="campaign", target=campaign.id),
     )
 
 

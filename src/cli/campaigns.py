@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cli.bounces import bounces as _bounces
 from cli.output import JSON_OPTION, emit, show_progress, stdout
+from cli.remote import seg
 from cli.runtime import fail, run
 
 if TYPE_CHECKING:
     from campaigns.models import Asset, Campaign, Status
+    from cli.remote import Remote
     from crm.db import Database
 
 app = typer.Typer(
@@ -127,7 +130,11 @@ def create(
         await require(db, segment)  # a campaign for a segment that does not exist is a typo
         return await service.create(db, data)
 
-    campaign = run(work)
+    def remote(api: Remote) -> Campaign:
+        api.get(f"segments/{seg(segment)}")
+        return _campaign(api.post("campaigns", data.model_dump(mode="json", exclude_unset=True)))
+
+    campaign = run(work, remote)
     emit(
         {"id": campaign.id, "name": campaign.name, "state": campaign.state},
         as_json,
@@ -144,6 +151,9 @@ def list_(as_json: bool = JSON_OPTION) -> None:
 
         return await service.list_all(db)
 
+    def remote(api: Remote) -> list[Campaign]:
+        return [_campaign(c) for c in api.get("campaigns")["items"]]
+
     def render(items: list[Campaign]) -> None:
         from rich.table import Table
 
@@ -154,7 +164,13 @@ def list_(as_json: bool = JSON_OPTION) -> None:
             )
         stdout.print(table)
 
-    emit(run(work), as_json, render)
+    emit(run(work, remote), as_json, render)
+
+
+def _campaign(data: object) -> Campaign:
+    from campaigns.models import Campaign
+
+    return Campaign.model_validate(data)
 
 
 def _asset_panel(asset: Asset) -> None:
@@ -191,6 +207,15 @@ def show(
             "assets": await assets.list_assets(db, key, history=history),
         }
 
+    def remote(api: Remote) -> dict[str, Any]:
+        from campaigns.models import Asset
+
+        found = api.get(f"campaigns/{seg(key)}/assets", history=history)["items"]
+        return {
+            "campaign": _campaign(api.get(f"campaigns/{seg(key)}")),
+            "assets": [Asset.model_validate(a) for a in found],
+        }
+
     def render(r: dict[str, Any]) -> None:
         c: Campaign = r["campaign"]
         stdout.print(f"[bold]{c.name}[/bold] ({c.id}) — {c.state}", highlight=False)
@@ -205,7 +230,7 @@ def show(
         if personal:
             stdout.print(f"  and {len(personal)} personalised emails (--json shows them)")
 
-    emit(run(work), as_json, render)
+    emit(run(work, remote), as_json, render)
 
 
 @app.command()
@@ -243,6 +268,15 @@ def generate(
             )
         return report.as_dict()
 
+    def remote(api: Remote) -> dict[str, Any]:
+        if max_cost is not None:
+            raise fail("--max-cost works only on the database: set CRM_LLM_MAX_COST on the server")
+        found = api.post(
+            f"campaigns/{seg(key)}/assets", personalize=personalize, regenerate=regenerate
+        )
+        result: dict[str, Any] = api.wait(found)
+        return result
+
     def render(r: dict[str, Any]) -> None:
         stdout.print(
             f"Assets: {r['created']} written, {r['kept']} kept ({r['kept_edited']} hand-edited), "
@@ -252,7 +286,7 @@ def generate(
         for error in r["errors"]:
             stdout.print(f"  [red]{error}[/red]", highlight=False)
 
-    emit(run(work), as_json, render)
+    emit(run(work, remote), as_json, render)
 
 
 @app.command("edit-asset")
@@ -299,7 +333,7 @@ def approve(key: str = ID, as_json: bool = JSON_OPTION) -> None:
 
         return await approval.approve(db, key, load_settings())
 
-    campaign = run(work)
+    campaign = run(work, lambda api: _campaign(api.post(f"campaigns/{seg(key)}/approve")))
     emit(
         {"id": campaign.id, "state": campaign.state, "members": campaign.members},
         as_json,
@@ -324,6 +358,14 @@ def _execute(key: str, *, resume: bool, dry_run: bool, force: bool, as_json: boo
         result["cost"] = (await service.status(db, key)).cost
         return result
 
+    def remote(api: Remote) -> dict[str, Any]:
+        if resume:
+            job = api.post(f"campaigns/{seg(key)}/resume", force=force)
+        else:
+            job = api.post(f"campaigns/{seg(key)}/execute", dry_run=dry_run)
+        result: dict[str, Any] = api.wait(job)
+        return result
+
     def render(r: dict[str, Any]) -> None:
         if r["dry_run"]:
             stdout.print(
@@ -341,7 +383,7 @@ def _execute(key: str, *, resume: bool, dry_run: bool, force: bool, as_json: boo
         for reason, n in r["skip_reasons"].items():
             stdout.print(f"  skipped {n}: {reason}", highlight=False)
 
-    emit(run(work), as_json, render)
+    emit(run(work, remote), as_json, render)
 
 
 @app.command("run")
@@ -377,7 +419,11 @@ def pause(key: str = ID, as_json: bool = JSON_OPTION) -> None:
 
         return await service.pause(db, key)
 
-    emit(run(work), as_json, _state_line)
+    emit(
+        run(work, lambda api: _campaign(api.post(f"campaigns/{seg(key)}/pause"))),
+        as_json,
+        _state_line,
+    )
 
 
 @app.command()
@@ -401,6 +447,11 @@ def status(key: str = ID, as_json: bool = JSON_OPTION) -> None:
 
         return await service.status(db, key)
 
+    def remote(api: Remote) -> Status:
+        from campaigns.models import Status
+
+        return Status.model_validate(api.get(f"campaigns/{seg(key)}/status"))
+
     def render(s: Status) -> None:
         from rich.table import Table
 
@@ -419,8 +470,13 @@ def status(key: str = ID, as_json: bool = JSON_OPTION) -> None:
         for reason, n in s.skip_reasons.items():
             stdout.print(f"  skipped {n}: {reason}", highlight=False)
         stdout.print(f"Opened {s.opened} · clicked {s.clicked} · cost ${s.cost:.4f}")
+        if s.runs:
+            from cli.schedules import print_runs
 
-    emit(run(work), as_json, render)
+            stdout.print("Scheduled runs:")
+            print_runs(s.runs)
+
+    emit(run(work, remote), as_json, render)
 
 
 @app.command()
@@ -432,14 +488,19 @@ def schedule(
     missed: str = typer.Option("catch_up", "--missed", help="catch_up (run once) or skip."),
     max_attempts: int = typer.Option(3, "--max-attempts", min=1, max=20),
     retry_seconds: float = typer.Option(60.0, "--retry-seconds", min=0),
+    repeat: bool = typer.Option(
+        False, "--repeat", help="Send to every member each time (default: new members only)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Run the campaign at a time or on a cron (a `crm worker` runs it) -> {"id": ...}."""
+    """Run the campaign at a time or on a cron (a `crm worker` runs it) -> {"id": ...}.
+
+    Each run targets the segment's members at that time."""
     from cli.schedules import create_schedule
 
     create_schedule(
         "campaign", key, at=at, cron=cron, tz=tz, missed=missed, max_attempts=max_attempts,
-        retry_seconds=retry_seconds, as_json=as_json,
+        retry_seconds=retry_seconds, as_json=as_json, repeat=repeat,
     )  # fmt: skip
 
 
@@ -479,3 +540,7 @@ def review(
         stdout.print(f"{len(r['review'])} deliveries need review", highlight=False)
 
     emit(run(work), as_json, render)
+
+
+# Defined in its own module; a `campaigns` subcommand because bounces come from campaign mail.
+app.command("bounces")(_bounces)

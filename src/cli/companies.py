@@ -8,9 +8,11 @@ import typer
 
 from cli.contacts import FIELD_OPTION, parse_fields, validated
 from cli.output import JSON_OPTION, emit, stdout
+from cli.remote import seg
 from cli.runtime import run
 
 if TYPE_CHECKING:
+    from cli.remote import Remote
     from crm.companies.models import Company
     from crm.contacts.models import Contact
     from crm.db import Database
@@ -27,6 +29,12 @@ def _print_companies(items: list[Company]) -> None:
             c.id, c.name, c.domain or "", c.industry or "", str(c.size or ""), c.country or ""
         )
     stdout.print(table)
+
+
+def _company(data: object) -> Company:
+    from crm.companies.models import Company
+
+    return Company.model_validate(data)
 
 
 @app.command()
@@ -59,7 +67,10 @@ def add(
 
         return await service.add(db, data)
 
-    company = run(work)
+    def remote(api: Remote) -> Company:
+        return _company(api.post("companies", data.model_dump(mode="json", exclude_unset=True)))
+
+    company = run(work, remote)
     emit(company, as_json, lambda c: stdout.print(f"Added company {c.id} ({c.name})"))
 
 
@@ -76,7 +87,11 @@ def list_(
 
         return await service.list_page(db, cursor=cursor, limit=limit)
 
-    items, next_cursor = run(work)
+    def remote(api: Remote) -> tuple[list[Company], str | None]:
+        found = api.get("companies", limit=limit, cursor=cursor)
+        return [_company(c) for c in found["items"]], found["next_cursor"]
+
+    items, next_cursor = run(work, remote)
     emit({"items": items, "next_cursor": next_cursor}, as_json, lambda _: _print_companies(items))
 
 
@@ -96,7 +111,14 @@ def show(
         page = await contacts.list_page(db, ContactFilter(company=company.id), limit=100)
         return company, page.items
 
-    company, members = run(work)
+    def remote(api: Remote) -> tuple[Company, list[Contact]]:
+        from crm.contacts.models import Page
+
+        company = _company(api.get(f"companies/{seg(ref)}"))
+        page = Page.model_validate(api.get(f"companies/{seg(company.id)}/contacts", limit=100))
+        return company, page.items
+
+    company, members = run(work, remote)
 
     def render(_: object) -> None:
         _print_companies([company])
@@ -145,7 +167,11 @@ def update(
 
         return await service.update(db, ref, data)
 
-    company = run(work)
+    def remote(api: Remote) -> Company:
+        changes = data.model_dump(mode="json", exclude_unset=True)
+        return _company(api.patch(f"companies/{seg(ref)}", changes))
+
+    company = run(work, remote)
     emit(company, as_json, lambda c: stdout.print(f"Updated company {c.id} ({c.name})"))
 
 
@@ -162,5 +188,5 @@ def delete(
         await service.delete(db, company.id)
         return company.id
 
-    deleted = run(work)
+    deleted = run(work, lambda api: api.delete("companies", ref))
     emit({"deleted": deleted}, as_json, lambda _: stdout.print(f"Deleted company {deleted}"))

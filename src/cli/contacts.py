@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
 from cli.output import JSON_OPTION, emit, show_progress, stdout
+from cli.remote import seg
 from cli.runtime import fail, run, stderr
 
 if TYPE_CHECKING:
+    from cli.remote import Remote
     from crm.contacts.models import Contact, TimelineEvent
     from crm.contacts.repository import ContactFilter
     from crm.db import Database
@@ -112,7 +114,14 @@ def add(
 
         return await service.add(db, data)
 
-    contact = run(work)
+    def remote(api: Remote) -> Contact:
+        from crm.contacts.models import Contact
+
+        return Contact.model_validate(
+            api.post("contacts", data.model_dump(mode="json", exclude_unset=True))
+        )
+
+    contact = run(work, remote)
     emit(contact, as_json, lambda c: stdout.print(f"Added contact {c.id} <{c.email}>"))
 
 
@@ -127,7 +136,14 @@ def show(
 
         return await service.history(db, ref)
 
-    contact, events = run(work)
+    def remote(api: Remote) -> tuple[Contact, list[TimelineEvent]]:
+        from crm.contacts.models import Contact, TimelineEvent
+
+        found = api.get(f"contacts/{seg(ref)}/timeline")
+        events = [TimelineEvent.model_validate(e) for e in found["items"]]
+        return Contact.model_validate(found["contact"]), events
+
+    contact, events = run(work, remote)
     emit(
         {
             **contact.model_dump(mode="json"),
@@ -176,19 +192,28 @@ def update(
         custom=parse_fields(field),
     )
 
-    async def work(db: Database) -> Contact:
-        from crm.contacts import service
+    def retag(current: list[str]) -> None:
         from crm.normalize import normalize_tags
 
+        removed = set(normalize_tags(untag or []))
+        data.tags = [t for t in normalize_tags([*current, *(tag or [])]) if t not in removed]
+
+    async def work(db: Database) -> Contact:
+        from crm.contacts import service
+
         if tag or untag:
-            current = await service.require(db, ref)
-            removed = set(normalize_tags(untag or []))
-            data.tags = [
-                t for t in normalize_tags([*current.tags, *(tag or [])]) if t not in removed
-            ]
+            retag((await service.require(db, ref)).tags)
         return await service.update(db, ref, data)
 
-    contact = run(work)
+    def remote(api: Remote) -> Contact:
+        from crm.contacts.models import Contact
+
+        if tag or untag:
+            retag(api.get(f"contacts/{seg(ref)}")["tags"])
+        changes = data.model_dump(mode="json", exclude_unset=True)
+        return Contact.model_validate(api.patch(f"contacts/{seg(ref)}", changes))
+
+    contact = run(work, remote)
     emit(contact, as_json, lambda c: stdout.print(f"Updated contact {c.id} <{c.email}>"))
 
 
@@ -205,7 +230,7 @@ def delete(
         await service.delete(db, contact.id)
         return contact.id
 
-    deleted = run(work)
+    deleted = run(work, lambda api: api.delete("contacts", ref))
     emit({"deleted": deleted}, as_json, lambda _: stdout.print(f"Deleted contact {deleted}"))
 
 
@@ -242,7 +267,21 @@ def list_(
         flt = await _filter(db, segment, tag=tag, status=status, company=company_id, text=search)
         return await service.list_page(db, flt, cursor=cursor, limit=limit)
 
-    page = run(work)
+    def remote(api: Remote) -> Page:
+        company_id = api.get(f"companies/{seg(company)}")["id"] if company else None
+        found = api.get(
+            "contacts",
+            segment=segment,
+            tag=tag,
+            status=status,
+            company=company_id,
+            q=search,
+            limit=limit,
+            cursor=cursor,
+        )
+        return Page.model_validate(found)
+
+    page = run(work, remote)
 
     def render(p: Page) -> None:
         _contact_table(p.items)
@@ -255,15 +294,17 @@ def list_(
 @app.command("import")
 def import_(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-    on_duplicate: str = typer.Option(
+    on_duplicate: Literal["skip", "update", "error"] = typer.Option(
         "skip", "--on-duplicate", help="skip, update or error for emails already there."
     ),
     tag: list[str] = typer.Option(None, "--tag", help="Tag every imported contact."),
     map_: list[str] = typer.Option(
         None, "--map", help="COLUMN=FIELD (field, custom.NAME or ignore); repeatable."
     ),
-    errors: Path = typer.Option(None, "--errors", help="Write failed rows to this CSV."),
-    encoding: str = typer.Option(None, "--encoding", help="Default: detected (utf-8 or latin-1)."),
+    errors: Path | None = typer.Option(None, "--errors", help="Write failed rows to this CSV."),
+    encoding: str = typer.Option(
+        None, "--encoding", help="Default: detected (utf-8, utf-16 or latin-1)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Import contacts from a CSV file. Bad rows are reported; good rows always land."""
@@ -279,8 +320,6 @@ def import_(
             encoding=encoding,
             errors_file=errors,
         )
-    except ValueError:
-        raise fail("--on-duplicate must be skip, update or error") from None
     except CRMError as exc:
         raise fail(exc.message) from None
 
@@ -290,7 +329,28 @@ def import_(
         with _progress(f"Importing {file.name}") as advance:
             return await import_csv(db, file, options, advance)
 
-    report = run(work)
+    def remote(api: Remote) -> ImportReport:
+        from crm.contacts.importer import RowError
+
+        if errors is not None:
+            raise fail(
+                "--errors needs the database on this machine: through the API the report "
+                "lists the failed lines (--json), fix those rows and import them again"
+            )
+        found = api.upload(
+            "contacts/import",
+            file,
+            on_duplicate=on_duplicate,
+            tag=tag or None,
+            map=map_ or None,
+            encoding=encoding,
+        )
+        return ImportReport(
+            **{k: found[k] for k in ("read", "created", "updated", "skipped", "failed")},
+            errors=[RowError(line=e["line"], reason=e["reason"]) for e in found["errors"]],
+        )
+
+    report = run(work, remote)
 
     def render(r: ImportReport) -> None:
         stdout.print(
@@ -321,7 +381,10 @@ def export(
 
         return await export_csv(db, file, await _filter(db, segment))
 
-    count = run(work)
+    def remote(api: Remote) -> int:
+        return int(api.download("contacts/export", file, segment=segment)["X-Exported"])
+
+    count = run(work, remote)
     emit({"exported": count}, as_json, lambda _: stdout.print(f"Exported {count} to {file}"))
 
 

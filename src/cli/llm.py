@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cli.output import JSON_OPTION, emit, stdout
+from cli.remote import seg
 from cli.runtime import run
 
 if TYPE_CHECKING:
+    from cli.remote import Remote
     from crm.db import Database
     from crm.llm_calls.models import LLMCall
 
@@ -72,3 +74,28 @@ def calls(
 
     rows = [call.model_dump(mode="json", include=set(CALL_FIELDS)) for call in run(work)]
     emit(rows, as_json, _print_calls)
+
+
+def summarize(
+    ref: str = typer.Argument(..., help="Contact id or email."), as_json: bool = JSON_OPTION
+) -> None:
+    """An LLM-written summary of how a contact engaged (profile and timeline)."""
+
+    async def work(db: Database) -> dict[str, Any]:
+        from crm.llm_calls.service import gateway
+        from insights.summary import summarize
+
+        contact_id, out = await summarize(db, ref, gateway(db))
+        return {"contact_id": contact_id, **out.model_dump(mode="json")}
+
+    def remote(api: Remote) -> dict[str, Any]:
+        found: dict[str, Any] = api.post(f"contacts/{seg(ref)}/summary")
+        return found
+
+    def render(r: dict[str, Any]) -> None:
+        stdout.print(f"[bold]{r['engagement_level']}[/bold] · {r['summary']}", highlight=False)
+        if r["interests"]:
+            stdout.print(f"Interests: {', '.join(r['interests'])}", highlight=False)
+        stdout.print(f"Next step: {r['next_step']}", highlight=False)
+
+    emit(run(work, remote), as_json, render)

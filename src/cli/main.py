@@ -12,6 +12,7 @@ from cli import (
     enrich,
     llm,
     pages,
+    runtime,
     schedules,
     segments,
     serve,
@@ -25,11 +26,27 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def options(
+    api_url: str = typer.Option(
+        None,
+        "--api-url",
+        help="Run commands through this crm server's REST API (with CRM_API_KEY). "
+        "Default: CRM_API_URL, else the local `crm serve` if it holds the database.",
+        show_default=False,
+    ),
+) -> None:
+    runtime.options.api_url = api_url
+
+
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(companies.app, name="companies")
 app.add_typer(campaigns.app, name="campaigns")
 app.add_typer(segments.app, name="segments")
 app.add_typer(llm.app, name="llm")
+app.command("summarize")(llm.summarize)
 app.command("enrich")(enrich.enrich)
 app.add_typer(pages.app, name="pages")
 app.add_typer(apikeys.app, name="apikeys")

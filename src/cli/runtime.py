@@ -1,4 +1,6 @@
-"""How every command runs a service: one database session, expected errors as one red line.
+"""How every command runs a service: one database session, or a call to a server's REST API
+(cli.remote) when one is configured or holds the embedded database; expected errors as one
+red line.
 
 Services are imported inside command bodies (through `run`), so `crm --help` and shell
 completion load neither SurrealDB nor litellm.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
@@ -16,6 +19,7 @@ from rich.console import Console
 from crm.errors import CRMError
 
 if TYPE_CHECKING:
+    from cli.remote import Remote
     from crm.db import Database
 
 T = TypeVar("T")
@@ -29,23 +33,46 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USER_ERROR)
 
 
-def run(work: Callable[[Database], Awaitable[T]]) -> T:
-    """Open the configured database (applying pending migrations), run `work`, close."""
+@dataclass
+class GlobalOptions:
+    """Options of the `crm` command itself, set again on every invocation."""
+
+    api_url: str | None = None
+
+
+options = GlobalOptions()
+
+
+def run(
+    work: Callable[[Database], Awaitable[T]],
+    remote: Callable[[Remote], T] | None = None,
+) -> T:
+    """Run a command: through a server's REST API when there is one to use (`remote`), else
+    on the configured database (applying pending migrations). A command without `remote`
+    says what to do when a server is in the way."""
 
     async def session() -> T:
         from crm.db import connect
-        from crm.logs import configure
         from crm.schema import migrate
-        from crm.settings import load_settings
 
-        settings = load_settings()
-        configure(settings.log_level)
         async with connect(settings) as db:
             await migrate(db)
             return await work(db)
 
+    from cli.remote import Remote, find_target
+    from crm.logs import configure
+    from crm.settings import load_settings
+
+    settings = load_settings()
+    configure(settings.log_level)
+    target = find_target(settings, options.api_url)
     try:
-        return asyncio.run(session())
+        if target is None:
+            return asyncio.run(session())
+        if remote is None:
+            raise fail(target.cannot())
+        with Remote(target) as api:
+            return remote(api)
     except CRMError as exc:
         raise fail(exc.message) from None
     except KeyboardInterrupt:

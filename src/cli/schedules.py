@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cli.output import JSON_OPTION, emit, stdout
-from cli.runtime import run
+from cli.remote import seg
+from cli.runtime import fail, run
 
 if TYPE_CHECKING:
-    from campaigns.scheduling.models import Run, Schedule
+    from campaigns.scheduling.models import Run, Schedule, Timing
+    from cli.remote import Remote
     from crm.db import Database
 
 app = typer.Typer(
@@ -58,6 +60,7 @@ def create_schedule(
     max_attempts: int,
     retry_seconds: float,
     as_json: bool,
+    repeat: bool = False,
 ) -> None:
     """Shared by `crm campaigns schedule` and `crm schedules enrich`."""
     if (at is None) == (cron is None):
@@ -66,24 +69,34 @@ def create_schedule(
         raise typer.BadParameter("choose catch_up or skip", param_hint="--missed")
     when = _parse_at(at)
 
-    async def work(db: Database) -> Schedule:
-        from campaigns.scheduling import service
-        from campaigns.scheduling.clock import SystemClock
-        from campaigns.scheduling.models import Kind, Missed, ScheduleCreate
+    def timing() -> Timing:
+        from campaigns.scheduling.models import Missed, Timing
 
-        data = ScheduleCreate(
-            kind=Kind(kind),
-            target=target,
+        return Timing(
             at=when,
             cron=cron,
             tz=tz,
             missed=Missed(missed),
             max_attempts=max_attempts,
             retry_seconds=retry_seconds,
+            repeat=repeat,
         )
+
+    async def work(db: Database) -> Schedule:
+        from campaigns.scheduling import service
+        from campaigns.scheduling.clock import SystemClock
+        from campaigns.scheduling.models import Kind, ScheduleCreate
+
+        data = ScheduleCreate(kind=Kind(kind), target=target, **timing().model_dump())
         return await service.create(db, data, clock=SystemClock())
 
-    schedule = run(work)
+    def remote(api: Remote) -> Schedule:
+        if kind != "campaign":
+            raise fail("enrichment schedules work only on the database: stop the server first")
+        body = timing().model_dump(mode="json", exclude_defaults=True)
+        return _schedule(api.post(f"campaigns/{seg(target)}/schedules", body))
+
+    schedule = run(work, remote)
     emit(
         {"id": schedule.id, **schedule.model_dump(mode="json", exclude={"id"})},
         as_json,
@@ -133,6 +146,11 @@ def list_(
             return await service.list_schedules(db, kind="campaign", target=campaign)
         return await service.list_schedules(db)
 
+    def remote(api: Remote) -> list[Schedule]:
+        if not campaign:
+            raise fail("through the server, list one campaign's schedules: add --campaign ID")
+        return [_schedule(s) for s in api.get(f"campaigns/{seg(campaign)}/schedules")["items"]]
+
     def render(items: list[Schedule]) -> None:
         from rich.table import Table
 
@@ -144,7 +162,7 @@ def list_(
             )  # fmt: skip
         stdout.print(table)
 
-    emit(run(work), as_json, render)
+    emit(run(work, remote), as_json, render)
 
 
 @app.command()
@@ -161,6 +179,15 @@ def show(
         schedule = await service.require(db, key)
         return {"schedule": schedule, "runs": await service.runs(db, schedule=key, limit=limit)}
 
+    def remote(api: Remote) -> dict[str, Any]:
+        from campaigns.scheduling.models import Run
+
+        found = api.get(f"schedules/{seg(key)}", runs=limit)
+        return {
+            "schedule": _schedule(found),
+            "runs": [Run.model_validate(r) for r in found["runs"]],
+        }
+
     def render(result: dict[str, Any]) -> None:
         s: Schedule = result["schedule"]
         stdout.print(
@@ -170,7 +197,7 @@ def show(
         )
         print_runs(result["runs"])
 
-    emit(run(work), as_json, render)
+    emit(run(work, remote), as_json, render)
 
 
 def print_runs(runs: list[Run]) -> None:
@@ -185,7 +212,7 @@ def print_runs(runs: list[Run]) -> None:
             _when(r.started_at),
             _when(r.finished_at),
             str(r.attempts),
-            " ".join(f"{k}={v}" for k, v in r.counts.items()),
+            " ".join(f"{k}={v}" for k, v in r.counts.items() if v),
             "" if r.cost is None else f"${r.cost:.4f}",
             r.error or "",
         )
@@ -212,7 +239,10 @@ def _change(key: str, action: str, as_json: bool) -> None:
         move = service.pause if action == "pause" else service.resume
         return await move(db, key, clock=SystemClock())
 
-    schedule = run(work)
+    def remote(api: Remote) -> Schedule:
+        return _schedule(api.post(f"schedules/{seg(key)}/{action}"))
+
+    schedule = run(work, remote)
     emit(
         schedule,
         as_json,
@@ -230,7 +260,10 @@ def delete(key: str = ID, as_json: bool = JSON_OPTION) -> None:
 
         await service.delete(db, key, clock=SystemClock())
 
-    run(work)
+    def remote(api: Remote) -> None:
+        api.delete("schedules", key)
+
+    run(work, remote)
     emit({"id": key, "deleted": True}, as_json, lambda _: stdout.print(f"Deleted {key}"))
 
 
@@ -251,8 +284,15 @@ def worker() -> None:
     run(work)
 
 
+def _schedule(data: object) -> Schedule:
+    from campaigns.scheduling.models import Schedule
+
+    return Schedule.model_validate(data)
+
+
 def _timing(s: Schedule) -> str:
-    return f"cron '{s.cron}' {s.tz}" if s.cron else f"once {_when(s.at, s.tz)}"
+    timing = f"cron '{s.cron}' {s.tz}" if s.cron else f"once {_when(s.at, s.tz)}"
+    return timing + (" (repeat)" if s.repeat else "")
 
 
 def _when(value: datetime | None, tz: str | None = None) -> str:

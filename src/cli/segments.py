@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cli.output import JSON_OPTION, emit, stdout
+from cli.remote import seg
 from cli.runtime import fail, run
 
 if TYPE_CHECKING:
+    from cli.remote import Remote
     from crm.contacts.models import Contact
     from crm.db import Database
     from crm.segments.models import Segment, Snapshot
@@ -27,6 +29,12 @@ def _target(name: str | None, rule: str | None) -> tuple[str | None, str | None]
     if (name is None) == (rule is None):
         raise fail("give a segment name or --rule RULE (one of them)")
     return name, rule
+
+
+def _segment(data: object) -> Segment:
+    from crm.segments.models import Segment
+
+    return Segment.model_validate(data)
 
 
 def _segment_table(items: list[Segment]) -> None:
@@ -63,7 +71,10 @@ def create(
 
         return await service.create(db, data)
 
-    segment = run(work)
+    def remote(api: Remote) -> Segment:
+        return _segment(api.post("segments", data.model_dump(mode="json", exclude_unset=True)))
+
+    segment = run(work, remote)
     emit(segment, as_json, lambda s: stdout.print(f"Created segment {s.name!r} ({s.id})"))
 
 
@@ -86,7 +97,11 @@ def update(
 
         return await service.update(db, name, data)
 
-    segment = run(work)
+    def remote(api: Remote) -> Segment:
+        changes = data.model_dump(mode="json", exclude_unset=True)
+        return _segment(api.patch(f"segments/{seg(name)}", changes))
+
+    segment = run(work, remote)
     emit(segment, as_json, lambda s: stdout.print(f"Updated segment {s.name!r}"))
 
 
@@ -99,7 +114,10 @@ def list_(as_json: bool = JSON_OPTION) -> None:
 
         return await service.list_all(db)
 
-    segments = run(work)
+    def remote(api: Remote) -> list[Segment]:
+        return [_segment(s) for s in api.get("segments")["items"]]
+
+    segments = run(work, remote)
     emit({"items": segments}, as_json, lambda _: _segment_table(segments))
 
 
@@ -114,7 +132,14 @@ def show(
 
         return await service.require(db, name), await service.snapshots(db, name)
 
-    segment, snapshots = run(work)
+    def remote(api: Remote) -> tuple[Segment, list[Snapshot]]:
+        from crm.segments.models import Snapshot
+
+        found = api.get(f"segments/{seg(name)}/snapshots")["items"]
+        segment = _segment(api.get(f"segments/{seg(name)}"))
+        return segment, [Snapshot.model_validate(s) for s in found]
+
+    segment, snapshots = run(work, remote)
 
     def render(_: Any) -> None:
         _segment_details(segment)
@@ -136,7 +161,12 @@ def count(name: str = NAME_ARGUMENT, rule: str = RULE_OPTION, as_json: bool = JS
 
         return await service.count(db, ref, rule=adhoc)
 
-    n = run(work)
+    def remote(api: Remote) -> int:
+        if ref is None:
+            return int(api.post("segments/preview", {"rule": adhoc}, limit=1)["count"])
+        return int(api.get(f"segments/{seg(ref)}/count")["count"])
+
+    n = run(work, remote)
     emit({"count": n}, as_json, lambda _: stdout.print(f"{n} contacts"))
 
 
@@ -157,7 +187,16 @@ def preview(
 
         return await service.preview(db, ref, rule=adhoc, limit=limit)
 
-    items, total = run(work)
+    def remote(api: Remote) -> tuple[list[Contact], int]:
+        from crm.contacts.models import Page
+
+        if ref is None:
+            found = api.post("segments/preview", {"rule": adhoc}, limit=limit)
+        else:
+            found = api.get(f"segments/{seg(ref)}/preview", limit=limit)
+        return Page.model_validate(found).items, int(found["count"])
+
+    items, total = run(work, remote)
 
     def render(_: Any) -> None:
         _contact_table(items)
@@ -192,5 +231,5 @@ def delete(
 
         await service.delete(db, name)
 
-    run(work)
+    run(work, lambda api: api.request("DELETE", f"segments/{seg(name)}"))
     emit({"deleted": name}, as_json, lambda _: stdout.print(f"Deleted segment {name!r}"))

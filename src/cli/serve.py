@@ -11,11 +11,14 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     access_log: bool = typer.Option(False, "--access-log", help="Log every request."),
+    worker: bool = typer.Option(
+        False, "--worker", help="Also run due schedules in this process (like `crm worker`)."
+    ),
 ) -> None:
     """Serve the REST API (/api/v1, docs at /docs), landing pages and tracking links.
 
-    The embedded database is held by this process while it runs; other `crm` commands then
-    tell you where the server is.
+    The embedded database is held by this process while it runs; other `crm` commands on this
+    machine then go through its API.
     """
     import uvicorn
 
@@ -25,7 +28,7 @@ def serve(
     settings = load_settings()
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     url = f"http://{shown_host}:{port}"
-    app = create_app(settings, server_url=url)
+    app = create_app(settings, server_url=url, worker=worker)
     try:
         # One process: the embedded database allows one at a time (use a SurrealDB server and
         # any ASGI runner with `api.app:create_app` to scale out).

@@ -4,7 +4,8 @@ Each engagement event on the timeline is worth its weight, halved for every `HAL
 age, so recent interest counts more than old interest. The score and counters are derived from
 the timeline (the one record of what happened, whoever wrote the event) and stored on the
 contact for segments to filter on (`engagement_score`, `opens`, `clicks`, `submissions`,
-`last_engaged_at`); `refresh` recomputes them after each new event.
+`last_engaged_at`, and `last_opened_at` … per kind for `opened within 14d`); `refresh`
+recomputes them after each new event.
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ async def refresh(db: Database, contact_key: str, *, now: datetime | None = None
         " opens = count($events[WHERE kind = 'email_opened']),"
         " clicks = count($events[WHERE kind = 'email_clicked']),"
         " submissions = count($events[WHERE kind = 'form_submitted']),"
-        " last_engaged_at = array::max($events.at) RETURN NONE;"
+        " last_engaged_at = array::max($events.at),"
+        " last_opened_at = array::max($events[WHERE kind = 'email_opened'].at),"
+        " last_clicked_at = array::max($events[WHERE kind = 'email_clicked'].at),"
+        " last_submitted_at = array::max($events[WHERE kind = 'form_submitted'].at) RETURN NONE;"
         "COMMIT;",
         {
             "id": record("contact", contact_key),

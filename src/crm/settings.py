@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     send_concurrency: int = 8
     send_rate: float = Field(default=0.0, description="Messages/second per channel; 0 = no cap.")
     send_batch_size: int = 100
+    send_claim_group: int = Field(
+        default=8,
+        ge=1,
+        le=100,
+        description="Deliveries a send worker claims (and completes) per database round trip.",
+    )
     send_window: str = Field(default="", description="At most N per period, e.g. '1000/1h'.")
     send_error_threshold: int = 20
     send_max_attempts: int = 3
@@ -108,6 +114,9 @@ class Settings(BaseSettings):
     api_key: str = Field(default="", description="The key the CLI sends to `api_url`.")
     api_rate_limit: int = Field(default=600, description="Requests per minute per API key.")
     api_max_body: int = Field(default=1_000_000, description="Largest request body, in bytes.")
+    api_max_upload: int = Field(
+        default=100_000_000, description="Largest CSV file `POST /contacts/import` takes."
+    )
     form_rate_limit: int = Field(
         default=10, description="Landing page form submissions per minute per client IP."
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -137,7 +139,7 @@ class TestLimits:
     async def test_a_streamed_body_over_the_limit_is_413(
         self, client: httpx.AsyncClient, auth: dict[str, str]
     ) -> None:
-        async def chunks():  # type: ignore[no-untyped-def]
+        async def chunks() -> AsyncIterator[bytes]:
             for _ in range(30):
                 yield b" " * 100_000
 

@@ -16,10 +16,10 @@ from crm.db import Database
 from crm.errors import ValidationFailed
 from crm.settings import Settings
 from factories import make_campaign, make_contact, make_segment
+from fake_llm import API_BASE, reply
 from llm_tools.gateway import Gateway, load_litellm
 from llm_tools.memory import InMemoryCallStore
 
-API_BASE = "http://llm.test/v1"
 LINK = "https://example.com/spring"
 
 
@@ -36,21 +36,7 @@ def _answer(request: httpx.Request) -> httpx.Response:
             "subject": "Spring has arrived",
             "message": f"Our spring release is out, with faster reports. See {LINK} today.",
         }
-    body = {
-        "id": "x",
-        "object": "chat.completion",
-        "created": 1,
-        "model": "gpt-4o-mini",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {"role": "assistant", "content": json.dumps(text)},
-            }
-        ],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
-    }
-    return httpx.Response(200, json=body)
+    return reply(text, prompt_tokens=100, completion_tokens=50, model="gpt-4o-mini")
 
 
 @pytest.fixture

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from smtp_sink import Sink
 
 from campaigns import executor, repository, service, suppression
 from campaigns.executor import Options
-from campaigns.models import DeliveryState, State
+from campaigns.models import Campaign, DeliveryState, State
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
@@ -102,7 +103,7 @@ async def test_frequency_limit_skips_contacts_emailed_by_another_campaign(
     assert len(smtp_sink.received) == 4
 
 
-async def make_ready_campaign_again(db: Database, settings: Settings, **fields: object) -> object:
+async def make_ready_campaign_again(db: Database, settings: Settings, **fields: Any) -> Campaign:
     """Another approved campaign over the existing contacts and segment."""
     from campaigns import approval
     from campaigns.models import State as S
@@ -208,9 +209,9 @@ async def test_resume_after_a_crash_marks_unknown_smtp_sends_for_review(
     campaign = await make_ready_campaign(db, settings=send_settings, contacts_count=4)
     # What a kill -9 leaves behind: the campaign running under a dead process, one delivery
     # claimed (maybe sent, maybe not).
-    keys = await repository.queued_keys(db, campaign.id, "email")
+    keys = await _queued_keys(db, campaign.id)
     await service.move(db, campaign, State.RUNNING, runner={"pid": 2**22 + 7, "host": "x"})
-    assert await repository.claim(db, keys[0], "dead-run") == 1
+    assert await repository.claim(db, keys[:1], "dead-run") == {keys[0]: 1}
 
     report = await executor.resume(db, campaign.id, send_settings, Options(force=True))
 
@@ -232,9 +233,9 @@ async def test_outbox_is_idempotent_so_a_crash_is_resent_to_the_same_file(
     db: Database, outbox_settings: Settings
 ) -> None:
     campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=3)
-    keys = await repository.queued_keys(db, campaign.id, "email")
+    keys = await _queued_keys(db, campaign.id)
     await service.move(db, campaign, State.RUNNING, runner={"pid": 1, "host": "elsewhere"})
-    await repository.claim(db, keys[0], "dead-run")
+    await repository.claim(db, keys[:1], "dead-run")
 
     report = await executor.resume(db, campaign.id, outbox_settings, Options(force=True))
 
@@ -272,3 +273,8 @@ async def test_the_queue_state_of_each_record_is_final_after_a_run(
     rows = await repository.deliveries(db, campaign.id)
     assert {r["state"] for r in rows} == {DeliveryState.SENT}
     assert all(r["attempts"] == 1 and r["message_id"] for r in rows)
+
+
+async def _queued_keys(db: Database, campaign: str) -> list[str]:
+    rows = await repository.queued_page(db, campaign, "email", after=None, limit=1000)
+    return [r["id"] for r in rows]

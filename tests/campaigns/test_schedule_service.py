@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from campaigns.scheduling import service
+from campaigns.scheduling import repository, service
 from campaigns.scheduling.clock import FakeClock
 from campaigns.scheduling.models import (
     Kind,
     Missed,
+    Run,
     RunOutcome,
     RunStatus,
     ScheduleCreate,
@@ -193,7 +194,7 @@ class TestMissedRuns:
 
 
 class TestLeases:
-    async def claimed(self, db: Database, clock: FakeClock, **fields: float) -> tuple:
+    async def claimed(self, db: Database, clock: FakeClock, **fields: float) -> Run:
         await make_schedule(db, clock=clock)
         await clock.advance(3600)
         [run] = await service.claim(db, policy("w1", **fields), clock=clock, limit=1)
@@ -290,3 +291,37 @@ class TestOutcome:
         assert failed is not None
         assert (failed.status, failed.failures, failed.attempts) == (RunStatus.FAILED, 3, 3)
         assert failed.error == "smtp still down"
+
+
+class TestNextDue:
+    async def test_an_occurrence_is_due_within_its_own_second(
+        self, db: Database, clock: FakeClock
+    ) -> None:
+        # The engine's index range once compared whole-second datetimes a second late.
+        await make_schedule(db, clock=clock)
+        await clock.advance(3600.3)
+
+        assert len(await service.claim(db, policy(), clock=clock, limit=5)) == 1
+
+    async def test_under_a_backlog_the_longest_overdue_come_first(
+        self, db: Database, clock: FakeClock
+    ) -> None:
+        hours = [5, 1, 4, 2, 3]
+        made = {h: await make_schedule(db, clock=clock, cron=f"0 {8 + h} * * *") for h in hours}
+        await clock.advance(6 * 3600)
+
+        # Claims pick among these candidates; the most overdue must be among them.
+        candidates = await repository.due(db, clock.now(), 2)
+
+        assert [row["id"] for row in candidates] == [made[1].id, made[2].id]
+
+    async def test_the_next_due_time_is_the_earliest_active_one(
+        self, db: Database, clock: FakeClock
+    ) -> None:
+        assert await service.next_due(db, clock=clock) is None
+        soonest = await make_schedule(db, clock=clock, cron="30 8 * * *")
+        paused = await make_schedule(db, clock=clock, cron="10 8 * * *")
+        await make_schedule(db, clock=clock, cron="0 10 * * *")
+        await service.pause(db, paused.id, clock=clock)
+
+        assert await service.next_due(db, clock=clock) == soonest.next_due_at

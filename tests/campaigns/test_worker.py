@@ -264,3 +264,20 @@ class TestDailyRunsAcrossDST:
         due = sorted(r.due_at for r in await service.runs(db))
         assert [d.hour for d in due] == utc_hours
         assert [c.due_at for c in job.calls] == due
+
+
+async def test_an_idle_worker_wakes_when_the_next_occurrence_falls_due(
+    db: Database, clock: FakeClock
+) -> None:
+    schedule = await make_schedule(db, clock=clock, at=datetime(2026, 1, 5, 8, 0, 20))
+    job = FakeJob()
+    w = worker(db, job, clock, poll_seconds=300.0)
+    loop = asyncio.create_task(w.run())
+    await eventually(lambda: bool(clock.deadlines))
+
+    assert clock.deadlines == [schedule.next_due_at]  # not the 5-minute poll
+    await clock.advance(20)
+    await eventually(lambda: bool(job.calls))
+    w.stop()
+    await loop
+    assert [run.schedule for run in job.calls] == [schedule.id]

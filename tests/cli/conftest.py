@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from crm_cli import Crm
+
+from cli import runtime
 
 
 @pytest.fixture
@@ -13,3 +16,11 @@ def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
     db_path = tmp_path / "cli.db"
     monkeypatch.setenv("CRM_DB_URL", f"surrealkv://{db_path}")
     return Crm(db_path)
+
+
+@pytest.fixture(autouse=True)
+def _forget_api_url() -> Iterator[None]:
+    """`crm --api-url` keeps the option for the process (one command per process, outside
+    tests); later in-process invocations of a sub-app must not inherit it."""
+    yield
+    runtime.options.api_url = None

@@ -312,7 +312,6 @@ class TestImport:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            (["--on-duplicate", "merge"], "--on-duplicate"),
             (["--map", "Email"], "COLUMN=FIELD"),
             (["--map", "Nope=email"], "does not have"),
             (["--encoding", "klingon"], "encoding"),
@@ -334,6 +333,17 @@ class TestImport:
 
     def test_a_missing_file_is_a_usage_error(self, crm: Crm, tmp_path: Path) -> None:
         crm.fails("contacts", "import", tmp_path / "nope.csv", code=2)
+
+    def test_an_unknown_duplicate_policy_is_a_usage_error(self, crm: Crm, tmp_path: Path) -> None:
+        path = write_csv(tmp_path / "leads.csv", LEADS)
+
+        message = crm.fails("contacts", "import", path, "--on-duplicate", "merge", code=2)
+
+        # rich draws the message in a box, wrapped to the terminal's width.
+        assert "is not one of 'skip', 'update', 'error'" in " ".join(
+            message.replace("│", "").split()
+        )
+        assert crm.json("contacts", "list")["items"] == []
 
 
 class TestExport:

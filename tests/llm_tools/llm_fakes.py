@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import respx
 
-API_BASE = "http://llm.test/v1"
 TEST_MODEL = "openai/test-model"
 # In litellm's bundled price map, so calls have a known cost.
 PRICED_MODEL = "openai/gpt-4o-mini"
@@ -27,36 +26,6 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
-
-
-def reply(
-    content: str | dict[str, Any],
-    *,
-    prompt_tokens: int = 20,
-    completion_tokens: int = 10,
-    finish_reason: str = "stop",
-    headers: dict[str, str] | None = None,
-) -> httpx.Response:
-    text = content if isinstance(content, str) else json.dumps(content)
-    body = {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 1,
-        "model": "test-model",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": finish_reason,
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
-    return httpx.Response(200, json=body, headers=headers)
 
 
 def error(

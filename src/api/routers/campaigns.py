@@ -3,7 +3,7 @@ pause, resume (202), cancel, status."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
@@ -12,6 +12,10 @@ from api.auth import Caller
 from api.deps import Db, State, gateway
 from api.schemas import Job, error_responses
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
+
+if TYPE_CHECKING:
+    from campaigns.executor import RunReport
+    from crm.db import Database
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -82,6 +86,9 @@ async def generate_assets(
     state: State,
     caller: Caller,
     regenerate: bool = Query(default=False, description="Rewrite assets not edited by hand."),
+    personalize: bool | None = Query(
+        default=None, description="Also write one email per contact (default: the campaign's)."
+    ),
 ) -> Job:
     """Write the campaign's assets with the LLM; answers 202 with the job to poll."""
     from campaigns import assets, service
@@ -89,10 +96,16 @@ async def generate_assets(
     campaign = await service.require(db, ref)
     llm = gateway(state, db)
 
-    async def work() -> object:
-        return await assets.generate(
-            db, campaign.id, state.settings, gateway=llm, regenerate=regenerate
+    async def work() -> dict[str, Any]:
+        report = await assets.generate(
+            db,
+            campaign.id,
+            state.settings,
+            gateway=llm,
+            personalize=personalize,
+            regenerate=regenerate,
         )
+        return report.as_dict()
 
     return state.jobs.submit("campaign.assets", work)
 
@@ -119,16 +132,30 @@ async def approve_campaign(ref: str, db: Db, state: State, caller: Caller) -> Ca
 @router.post(
     "/{ref}/execute", response_model=Job, status_code=202, responses=error_responses(404, 409)
 )
-async def execute_campaign(ref: str, db: Db, state: State, caller: Caller) -> Job:
+async def execute_campaign(
+    ref: str,
+    db: Db,
+    state: State,
+    caller: Caller,
+    dry_run: bool = Query(default=False, description="Render every message; send nothing."),
+) -> Job:
     """Start sending an approved campaign; answers 202 with the job to poll."""
     from campaigns import executor, service
 
     campaign = await service.require(db, ref)
 
-    async def work() -> object:
-        return await executor.run(db, campaign.id, state.settings)
+    async def work() -> dict[str, Any]:
+        options = executor.Options(dry_run=dry_run)
+        return await _with_cost(db, await executor.run(db, campaign.id, state.settings, options))
 
     return state.jobs.submit("campaign.execute", work)
+
+
+async def _with_cost(db: Database, report: RunReport) -> dict[str, Any]:
+    """The run's report as `crm campaigns run` prints it, with the campaign's cost so far."""
+    from campaigns import service
+
+    return report.as_dict() | {"cost": (await service.status(db, report.campaign)).cost}
 
 
 @router.post("/{ref}/pause", response_model=Campaign, responses=error_responses(404, 409))
@@ -141,13 +168,22 @@ async def pause_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
 @router.post(
     "/{ref}/resume", response_model=Job, status_code=202, responses=error_responses(404, 409)
 )
-async def resume_campaign(ref: str, db: Db, state: State, caller: Caller) -> Job:
+async def resume_campaign(
+    ref: str,
+    db: Db,
+    state: State,
+    caller: Caller,
+    force: bool = Query(
+        default=False, description="Take over a running campaign whose process is known gone."
+    ),
+) -> Job:
     from campaigns import executor, service
 
     campaign = await service.require(db, ref)
 
-    async def work() -> object:
-        return await executor.resume(db, campaign.id, state.settings)
+    async def work() -> dict[str, Any]:
+        options = executor.Options(force=force)
+        return await _with_cost(db, await executor.resume(db, campaign.id, state.settings, options))
 
     return state.jobs.submit("campaign.resume", work)
 

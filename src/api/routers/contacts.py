@@ -1,16 +1,29 @@
-"""`/api/v1/contacts`: list with filters and cursor pages, CRUD, timeline, engagement summary."""
+"""`/api/v1/contacts`: list with filters and cursor pages, CRUD, CSV import and export, timeline,
+engagement summary."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import codecs
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
 from api.auth import Caller
 from api.deps import Db, State, gateway
 from api.schemas import error_responses
+from crm.contacts.importer import OnDuplicate
 from crm.contacts.models import Contact, ContactCreate, ContactUpdate, Page, Status, TimelineEvent
+from crm.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from crm.contacts.repository import ContactFilter
+    from crm.db import Database
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 
@@ -29,6 +42,20 @@ CONTACT_EXAMPLE: dict[str, Any] = {
 class Timeline(BaseModel):
     contact: Contact
     items: list[TimelineEvent] = Field(description="Newest first.")
+
+
+class RowError(BaseModel):
+    line: int
+    reason: str
+
+
+class ImportResult(BaseModel):
+    read: int
+    created: int
+    updated: int
+    skipped: int
+    failed: int
+    errors: list[RowError] = Field(description="The first 1000 failed rows.")
 
 
 class Summary(BaseModel):
@@ -56,6 +83,14 @@ async def list_contacts(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page:
     from crm.contacts import service
+
+    flt = await _filter(
+        db, segment, tag=tag, status=status.value if status else None, company=company, text=q
+    )
+    return await service.list_page(db, flt, cursor=cursor, limit=limit)
+
+
+async def _filter(db: Database, segment: str | None, **fields: Any) -> ContactFilter:
     from crm.contacts.repository import ContactFilter
 
     rule = None
@@ -63,10 +98,7 @@ async def list_contacts(
         from crm.segments import service as segments
 
         rule = await segments.rule_for(db, segment)
-    flt = ContactFilter(
-        tag=tag, status=status.value if status else None, company=company, text=q, rule=rule
-    )
-    return await service.list_page(db, flt, cursor=cursor, limit=limit)
+    return ContactFilter(rule=rule, **fields)
 
 
 @router.post(
@@ -88,6 +120,89 @@ async def create_contact(
     if "source" not in data.model_fields_set:
         data.source = "api"
     return await service.add(db, data)
+
+
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    responses=error_responses(413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A CSV file (UTF-8 or Latin-1; `,` `;` tab or `|`), header first.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_contacts(
+    request: Request,
+    db: Db,
+    caller: Caller,
+    on_duplicate: OnDuplicate = OnDuplicate.SKIP,
+    tag: Annotated[list[str] | None, Query(description="Tag every imported contact")] = None,
+    map_: Annotated[
+        list[str] | None, Query(alias="map", description="COLUMN=FIELD (field, custom.NAME)")
+    ] = None,
+    encoding: str | None = Query(default=None, max_length=40, description="Default: detected"),
+) -> ImportResult:
+    """Import a CSV upload like `crm contacts import`: bad rows are reported with their line
+    number, good rows land. The body is streamed to a temporary file, never held in memory."""
+    from crm.contacts.csv_format import parse_map
+    from crm.contacts.importer import ImportOptions, import_csv
+
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ValidationFailed(f"unknown encoding {encoding!r}") from None
+    options = ImportOptions(
+        on_duplicate=on_duplicate,
+        tags=tag or [],
+        column_map=parse_map(map_ or []),
+        encoding=encoding,
+    )
+    with tempfile.TemporaryDirectory(prefix="crm-import-") as folder:
+        upload = Path(folder) / "upload.csv"
+        with upload.open("wb") as out:
+            async for chunk in request.stream():
+                # The database cannot store NUL; refused whole, like any /api/v1 body with one.
+                if b"\x00" in chunk:
+                    raise ValidationFailed("the CSV file must not contain NUL characters")
+                out.write(chunk)
+        report = await import_csv(db, upload, options)
+    return ImportResult.model_validate(report.as_dict())
+
+
+@router.get(
+    "/export",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "The contacts as CSV"},
+        **error_responses(404),
+    },
+)
+async def export_contacts(
+    db: Db,
+    caller: Caller,
+    segment: str | None = Query(default=None, max_length=200, description="Segment name or id"),
+) -> FileResponse:
+    """Every contact (or a segment's) as CSV, importable again; the `X-Exported` header
+    tells how many."""
+    from crm.contacts.exporter import export_csv
+
+    folder = Path(tempfile.mkdtemp(prefix="crm-export-"))
+    try:
+        count = await export_csv(db, folder / "contacts.csv", await _filter(db, segment))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        folder / "contacts.csv",
+        media_type="text/csv; charset=utf-8",
+        filename="contacts.csv",
+        headers={"X-Exported": str(count)},
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
 
 
 @router.get("/{ref}", response_model=Contact, responses=error_responses(404))

@@ -11,13 +11,17 @@ from api.auth import Caller
 from api.deps import Db
 from api.schemas import error_responses
 from crm.contacts.models import Contact
-from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate
+from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate, Snapshot
 
 router = APIRouter(prefix="/segments", tags=["segments"])
 
 
 class SegmentList(BaseModel):
     items: list[Segment]
+
+
+class SnapshotList(BaseModel):
+    items: list[Snapshot]
 
 
 class Count(BaseModel):
@@ -118,3 +122,11 @@ async def preview_segment(
 
     items, count = await service.preview(db, ref, limit=limit)
     return Preview(items=items, count=count)
+
+
+@router.get("/{ref}/snapshots", response_model=SnapshotList, responses=error_responses(404))
+async def segment_snapshots(ref: str, db: Db, caller: Caller) -> SnapshotList:
+    """The segment's frozen member lists (campaigns take one when they are approved)."""
+    from crm.segments import service
+
+    return SnapshotList(items=await service.snapshots(db, ref))

@@ -9,6 +9,7 @@ executor re-sends those instead of asking a person.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -103,6 +104,18 @@ def build(name: str, ctx: Context, *, dry_run: bool = False) -> Channel:
 
         return build_social(name, ctx, dry_run=dry_run)
     raise ValueError(f"unknown channel {name!r}")
+
+
+def check_cancelled() -> None:
+    """Raise CancelledError if the current task was asked to stop.
+
+    asyncio.wait_for (which aiosmtplib awaits replies with) drops a cancellation that arrives
+    in the same loop step as the reply on Python 3.11; the task then carries on, possibly into
+    a wait that never ends. Calling this between steps honours such a lost cancellation.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def is_idempotent(name: str, settings: Settings) -> bool:

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 import structlog
 
-from campaigns.channels import Outcome, Rendered, Result
+from campaigns.channels import Outcome, Rendered, Result, check_cancelled
 from crm.errors import ValidationFailed
 
 log = structlog.get_logger(__name__)
@@ -99,8 +99,11 @@ class SmtpSender:
     async def _transact(self, smtp: aiosmtplib.SMTP, message: Rendered) -> Result:
         assert message.sender and message.recipient
         try:
+            check_cancelled()
             await smtp.mail(message.sender)
+            check_cancelled()
             await smtp.rcpt(message.recipient)
+            check_cancelled()
         except aiosmtplib.SMTPResponseException as exc:
             await _reset(smtp)
             return _by_code(exc.code, exc.message)

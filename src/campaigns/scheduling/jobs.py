@@ -39,29 +39,25 @@ def production_job(settings: Settings) -> Job:
 
 
 async def run_campaign(db: Database, run: Run, settings: Settings) -> RunOutcome:
-    """Start the approved campaign, or (on a later attempt of this occurrence) resume it.
+    """Start this occurrence's round (campaigns.rounds), or resume it when an earlier attempt
+    of this occurrence started it.
 
     Exactly-once delivery is the executor's: each delivery is claimed in the database before
     it is sent, and `resume` re-queues or flags for review what a dead executor left half-done.
     """
-    from campaigns import executor
+    from campaigns import executor, rounds
     from campaigns import service as campaigns
     from campaigns.models import State
 
     campaign = await campaigns.require(db, run.target)
-    if campaign.state is State.APPROVED:
-        report = await executor.run(db, campaign.id, settings)
-    elif run.resuming and campaign.state in (State.RUNNING, State.PAUSED):
-        # An earlier attempt of this occurrence started it and has lost its lease, so its
-        # executor is gone even when it ran in this process (where the executor's own pid check
-        # cannot tell): forcing the resume is safe.
-        report = await executor.resume(db, campaign.id, settings, executor.Options(force=True))
-    else:
-        raise ValidationFailed(
-            f"campaign {campaign.id} is {campaign.state}: a scheduled run starts an approved "
-            "campaign (approve it first)",
-            details={"campaign": campaign.id, "state": campaign.state},
-        )
+    ours = campaign.scheduled_run == run.id
+    if not (ours and campaign.state in (State.RUNNING, State.PAUSED)):
+        round_key = run.id if run.repeat else rounds.SHARED
+        campaign = await rounds.start(db, campaign.id, round_key=round_key, scheduled_run=run.id)
+    # Either the round was just started, or an earlier attempt of this occurrence started it
+    # and has lost its lease, so its executor is gone even when it ran in this process (where
+    # the executor's own pid check cannot tell): forcing the resume is safe.
+    report = await executor.resume(db, campaign.id, settings, executor.Options(force=True))
     if report.state is not State.COMPLETED:
         # Paused by send errors or retryable failures: fail this attempt, so the schedule's
         # retry policy resumes it later.

@@ -41,15 +41,40 @@ FINISHED = frozenset(
 )
 
 
-class ScheduleCreate(BaseModel):
+class Timing(BaseModel):
+    """When a schedule runs and how; the body of `POST /campaigns/{id}/schedules`."""
+
+    at: datetime | None = Field(
+        default=None, description="Once, at this time: wall time in `tz` unless it has an offset."
+    )
+    cron: str | None = Field(
+        default=None, description="Recurring: five-field cron read in `tz`, e.g. '0 9 * * MON'."
+    )
+    tz: str = Field(default="UTC", description="IANA time zone, e.g. Europe/Berlin.")
+    missed: Missed = Field(
+        default=Missed.CATCH_UP,
+        description="When no worker was up at the due time: run once (catch_up) or skip.",
+    )
+    max_attempts: int = Field(default=3, ge=1, le=20, description="Tries per occurrence.")
+    retry_seconds: float = Field(
+        default=60.0, ge=0, description="Wait before the first retry (doubles each time)."
+    )
+    repeat: bool = Field(
+        default=False,
+        description="Campaigns: every occurrence sends to every member; by default an "
+        "occurrence sends only to members the campaign has not reached yet.",
+    )
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> Timing:
+        if (self.at is None) == (self.cron is None):
+            raise ValueError("give exactly one of `at` (once) or `cron` (recurring)")
+        return self
+
+
+class ScheduleCreate(Timing):
     kind: Kind = Kind.CAMPAIGN
     target: str = Field(description="The campaign id, or for enrichment a segment name.")
-    at: datetime | None = Field(default=None, description="Once, at this wall time in `tz`.")
-    cron: str | None = Field(default=None, description="Recurring: five-field cron in `tz`.")
-    tz: str = "UTC"
-    missed: Missed = Missed.CATCH_UP
-    max_attempts: int = Field(default=3, ge=1, le=20)
-    retry_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("target")
     @classmethod
@@ -57,11 +82,11 @@ class ScheduleCreate(BaseModel):
         return value.strip()
 
     @model_validator(mode="after")
-    def _one_timing(self) -> ScheduleCreate:
-        if (self.at is None) == (self.cron is None):
-            raise ValueError("give exactly one of `at` (once) or `cron` (recurring)")
+    def _fits_kind(self) -> ScheduleCreate:
         if self.kind is Kind.CAMPAIGN and not self.target:
             raise ValueError("a campaign schedule needs the campaign id")
+        if self.repeat and self.kind is not Kind.CAMPAIGN:
+            raise ValueError("only a campaign schedule can repeat")
         return self
 
 
@@ -75,6 +100,7 @@ class Schedule(BaseModel):
     missed: Missed
     max_attempts: int
     retry_seconds: float
+    repeat: bool = False
     state: ScheduleState
     next_due_at: datetime | None = None
     created_at: datetime
@@ -89,6 +115,7 @@ class Run(BaseModel):
     kind: Kind
     target: str
     due_at: datetime
+    repeat: bool = False
     late: bool = False
     status: RunStatus
     owner: str | None = None

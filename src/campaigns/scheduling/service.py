@@ -155,6 +155,11 @@ async def runs(
     return [Run.model_validate(r) for r in rows]
 
 
+async def next_due(db: Database, *, clock: Clock) -> datetime | None:
+    """When the next occurrence falls due (None: nothing is scheduled)."""
+    return await repository.next_due(db, clock.now())
+
+
 async def get_run(db: Database, key: str) -> Run | None:
     row = await repository.get_run(db, key)
     return Run.model_validate(row) if row else None
@@ -230,6 +235,7 @@ async def _claim_occurrence(
         "late": late,
         "max_attempts": schedule.max_attempts,
         "retry_seconds": schedule.retry_seconds,
+        "repeat": schedule.repeat,
         "claimed_at": now,
     }
     if skip:

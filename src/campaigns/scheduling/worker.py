@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Protocol
 
 import structlog
@@ -135,10 +137,11 @@ class Worker:
             log.error("campaigns.worker_task_crashed", worker=self.id, error=repr(task.exception()))
 
     async def _pause(self) -> None:
-        """Sleep for the poll interval, or less when asked to stop or a slot frees up."""
+        """Sleep for the poll interval, or until the next occurrence falls due if that is
+        sooner; wake early when asked to stop or a slot frees up."""
         self._slot_freed.clear()
         waiters = [
-            asyncio.ensure_future(self.clock.sleep(self.poll_seconds)),
+            asyncio.ensure_future(self.clock.sleep(await self._idle_seconds())),
             asyncio.create_task(self._stop.wait()),
             asyncio.create_task(self._slot_freed.wait()),
         ]
@@ -147,6 +150,17 @@ class Worker:
         finally:
             for waiter in waiters:
                 waiter.cancel()
+
+    async def _idle_seconds(self) -> float:
+        if len(self._active) >= self.concurrency:
+            return self.poll_seconds  # nothing could be claimed anyway: a freed slot wakes us
+        try:
+            due = await service.next_due(self.db, clock=self.clock)
+        except CRMError:
+            return self.poll_seconds
+        if due is None:
+            return self.poll_seconds
+        return min(self.poll_seconds, (due - self.clock.now()).total_seconds())
 
     async def _execute(self, run: Run) -> None:
         job = asyncio.create_task(self.job(self.db, run))
@@ -233,3 +247,18 @@ async def serve(db: Database, settings: Settings, job: Job) -> None:
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+@asynccontextmanager
+async def in_background(db: Database, settings: Settings) -> AsyncIterator[Worker]:
+    """One worker running beside other work (`crm serve --worker`); leaving the block stops
+    it gracefully, as SIGTERM stops `crm worker`."""
+    from campaigns.scheduling.jobs import production_job
+
+    worker = Worker.from_settings(db, settings, production_job(settings))
+    task = asyncio.create_task(worker.run(), name="scheduler-worker")
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        await task

@@ -30,7 +30,7 @@ class CompanyFields(BaseModel):
 
     domain: str | None = None
     industry: str | None = None
-    size: int | None = Field(default=None, ge=1)
+    size: int | None = Field(default=None, ge=1, le=10_000_000, description="Employees.")
     country: str | None = None
     city: str | None = None
     custom: dict[str, CustomValue] | None = None

@@ -78,8 +78,11 @@ async def run(
                 await enricher.enrich(db, outcomes, report)
             if saving is not None:
                 await saving
-            # Written while the next batch is read and planned: the two overlap in the engine.
-            saving = asyncio.create_task(repository.save(db, [o for o in outcomes if o.runs], at))
+                saving = None
+            # Contacts with nothing to do cost no write (a re-run writes nothing at all).
+            if done := [o for o in outcomes if o.runs]:
+                # Written while the next batch is read and planned: the two overlap in the engine.
+                saving = asyncio.create_task(repository.save(db, done, at))
             _tally(report, outcomes)
             if progress:
                 progress(len(rows))

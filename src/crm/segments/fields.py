@@ -73,6 +73,15 @@ _FIELDS = [
     Field("disposable", "disposable", Kind.BOOL),
     Field("seniority", "seniority", Kind.TEXT, choices=SENIORITIES),
     Field("department", "department", Kind.TEXT, choices=DEPARTMENTS),
+    # Kept up to date from the timeline by crm.engagement.
+    Field("engagement_score", "engagement_score", Kind.NUMBER, required=True),
+    Field("opens", "opens", Kind.NUMBER, required=True),
+    Field("clicks", "clicks", Kind.NUMBER, required=True),
+    Field("submissions", "submissions", Kind.NUMBER, required=True),
+    Field("last_engaged", "last_engaged_at", Kind.DATE),
+    Field("last_opened", "last_opened_at", Kind.DATE),
+    Field("last_clicked", "last_clicked_at", Kind.DATE),
+    Field("last_submitted", "last_submitted_at", Kind.DATE),
     Field("company", "company.name", Kind.TEXT, key_path="company.name_key", normalize=name_key),
     Field(
         "company.name", "company.name", Kind.TEXT, key_path="company.name_key", normalize=name_key
@@ -84,7 +93,13 @@ _FIELDS = [
     Field("company.city", "company.city", Kind.TEXT),
 ]
 FIELDS = {f.name: f for f in _FIELDS}
-ALIASES = {"created_at": "created", "updated_at": "updated"}
+ALIASES = {
+    "created_at": "created",
+    "updated_at": "updated",
+    **{f"last_{verb}_at": f"last_{verb}" for verb in ("engaged", "opened", "clicked", "submitted")},
+}
+# What `opened within 14d` and its kind read: when the contact last did that.
+EVENT_FIELDS = {"opened": "last_opened", "clicked": "last_clicked", "submitted": "last_submitted"}
 CUSTOM_PREFIXES = {"custom.": "custom[$key]", "company.custom.": "company.custom[$key]"}
 
 

@@ -4,7 +4,7 @@
 {"field": "country", "op": "in", "value": ["DE", "AT"]}
 {"field": "created", "op": ">", "value": {"ago": "30d"}}    (or {"date": "2024-01-31"})
 {"field": "phone", "op": "exists"}
-{"event": "opened", "campaign": "spring", "within": "14d"}  (not available yet)
+{"event": "opened", "within": "14d"}                        (also clicked, submitted)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from crm.segments.nodes import (
     RuleError,
     Value,
 )
-from crm.segments.parser import DURATION_UNITS, MAX_DEPTH, MAX_DURATION, MAX_LIST
+from crm.segments.parser import EVENT_VERBS, MAX_DEPTH, MAX_LIST, duration
 
 _DURATION = re.compile(r"^(\d+)(mo|[hdwy])$")
 
@@ -32,10 +32,7 @@ def _duration(text: Any, loc: Loc) -> Value:
     match = _DURATION.match(text) if isinstance(text, str) else None
     if match is None:
         raise RuleError('expected a duration like "14d"', loc, " (units h, d, w, mo, y)")
-    delta = int(match[1]) * DURATION_UNITS[match[2]]
-    if delta > MAX_DURATION:
-        raise RuleError(f"duration '{text}' is too long", loc)
-    return Value("duration", delta, loc)
+    return Value("duration", duration(match[1], match[2], text, loc), loc)
 
 
 def _value(raw: Any, path: str) -> Value:
@@ -83,10 +80,16 @@ def _condition(obj: dict[str, Any], path: str) -> RawCondition:
 
 
 def _event(obj: dict[str, Any], path: str) -> RawEvent:
+    unknown = set(obj) - {"event", "campaign", "within"}
+    if unknown:
+        raise RuleError(f"unknown key '{sorted(unknown)[0]}'", Loc(path=path))
+    verb = obj["event"]
+    if not isinstance(verb, str) or verb.lower() not in EVENT_VERBS:
+        raise RuleError(f"expected one of {', '.join(EVENT_VERBS)}", Loc(path=f"{path}.event"))
     campaign = obj.get("campaign")
     within = obj.get("within")
     return RawEvent(
-        str(obj["event"]).lower(),
+        verb.lower(),
         _value(campaign, f"{path}.campaign") if campaign is not None else None,
         _duration(within, Loc(path=f"{path}.within")) if within is not None else None,
         Loc(path=path),

@@ -107,11 +107,16 @@ def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), text[1:-1])
 
 
+def duration(number: str, unit: str, text: str, loc: Loc) -> timedelta:
+    """`number` `unit`s (as in "14d"), refused beyond MAX_DURATION (before timedelta overflows)."""
+    if int(number) > MAX_DURATION // DURATION_UNITS[unit]:
+        raise RuleError(f"duration '{text}' is too long", loc)
+    return int(number) * DURATION_UNITS[unit]
+
+
 def _duration(token: Token) -> timedelta:
     number, unit = re.fullmatch(r"(\d+)(mo|[hdwy])", token.text).groups()  # type: ignore[union-attr]
-    if int(number) * DURATION_UNITS[unit] > MAX_DURATION:
-        raise RuleError(f"duration '{token.text}' is too long", token.loc)
-    return int(number) * DURATION_UNITS[unit]
+    return duration(number, unit, token.text, token.loc)
 
 
 def _date(token: Token) -> datetime:

@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crm.segments.fields import Field, Kind, UnknownField, lookup, suggest
+from crm.segments.fields import EVENT_FIELDS, FIELDS, Field, Kind, UnknownField, lookup, suggest
 from crm.segments.json_rules import from_json
 from crm.segments.nodes import (
     AllOf,
@@ -93,15 +93,31 @@ class _Binder:
         if isinstance(node, Not):
             return Not(self.bind(node.item))
         if isinstance(node, RawEvent):
-            raise RuleError(
-                f"'{node.verb}' conditions are not available yet",
-                node.loc,
-                ": engagement facts (opened, clicked, replied, visited, submitted) arrive with "
-                "campaign tracking",
-            )
+            return self.event(node)
         if isinstance(node, RawCondition):
             return self.condition(node)
         return node
+
+    def event(self, raw: RawEvent) -> Node:
+        """`opened` / `opened within 14d`: when the contact last did it, which crm.engagement
+        keeps on the contact from the timeline."""
+        if raw.verb not in EVENT_FIELDS:
+            raise RuleError(
+                f"'{raw.verb}' conditions are not available yet",
+                raw.loc,
+                f": {', '.join(EVENT_FIELDS)} work (nothing records replies or visits yet)",
+            )
+        if raw.campaign is not None:
+            raise RuleError(
+                f"'{raw.verb} campaign' conditions are not available yet",
+                raw.campaign.loc,
+                f": use '{raw.verb}' or '{raw.verb} within 14d'",
+            )
+        field = FIELDS[EVENT_FIELDS[raw.verb]]
+        if raw.within is None:
+            return Condition(field, Op.EXISTS)
+        assert isinstance(raw.within.value, timedelta)
+        return Condition(field, Op.GE, self.before(raw.within.value, raw.within.loc))
 
     def condition(self, raw: RawCondition) -> Node:
         try:

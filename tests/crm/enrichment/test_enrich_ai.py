@@ -14,19 +14,13 @@ from crm.db import Database, plain, record
 from crm.enrichment import service
 from crm.enrichment.models import RunOptions
 from factories import make_contact
+from fake_llm import API_BASE, reply
 from llm_tools.gateway import Gateway, load_litellm
 from llm_tools.memory import InMemoryCallStore
 
-API_BASE = "http://llm.test/v1"
 
-
-def reply(proposals: list[dict[str, Any]]) -> httpx.Response:
-    return httpx.Response(200, json={
-        "id": "chatcmpl-test", "object": "chat.completion", "created": 1, "model": "test-model",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {
-            "role": "assistant", "content": json.dumps({"proposals": proposals})}}],
-        "usage": {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30},
-    })  # fmt: skip
+def proposing(proposals: list[dict[str, Any]]) -> httpx.Response:
+    return reply({"proposals": proposals})
 
 
 @pytest.fixture
@@ -58,7 +52,7 @@ PROPOSALS = [
 async def test_confident_proposals_fill_gaps_with_provenance(
     db: Database, provider: respx.Route, gateway: Gateway
 ) -> None:
-    provider.side_effect = [reply(PROPOSALS)]
+    provider.side_effect = [proposing(PROPOSALS)]
     contact = await make_contact(db, email="zed@gmail.com")
     report = await service.run(db, RunOptions(ai=True), gateway=gateway)
     row = await stored(db, contact.id)
@@ -76,7 +70,7 @@ async def test_confident_proposals_fill_gaps_with_provenance(
 async def test_answered_contacts_are_not_asked_again(
     db: Database, provider: respx.Route, gateway: Gateway
 ) -> None:
-    provider.side_effect = [reply(PROPOSALS)]
+    provider.side_effect = [proposing(PROPOSALS)]
     await make_contact(db, email="zed@gmail.com")
     await service.run(db, RunOptions(ai=True), gateway=gateway)
     again = await service.run(db, RunOptions(ai=True), gateway=gateway)
@@ -87,7 +81,7 @@ async def test_answered_contacts_are_not_asked_again(
 async def test_a_user_value_is_never_replaced(
     db: Database, provider: respx.Route, gateway: Gateway
 ) -> None:
-    provider.side_effect = [reply(PROPOSALS[:1])]
+    provider.side_effect = [proposing(PROPOSALS[:1])]
     contact = await make_contact(db, email="zed@gmail.com", country="FR")
     await service.run(db, RunOptions(ai=True, overwrite_enriched=True), gateway=gateway)
     assert (await stored(db, contact.id))["country"] == "FR"
@@ -98,7 +92,7 @@ async def test_a_failed_call_is_counted_and_retried_next_run(
 ) -> None:
     provider.side_effect = [
         httpx.Response(400, json={"error": {"message": "bad request"}}),
-        reply(PROPOSALS[:1]),
+        proposing(PROPOSALS[:1]),
     ]
     contact = await make_contact(db, email="zed@gmail.com")
     first = await service.run(db, RunOptions(ai=True), gateway=gateway)

@@ -38,6 +38,11 @@ contacts = st.fixed_dictionaries(
         "age_days": st.integers(0, 400),
         "consent_explicit": st.booleans(),
         "seniority": st.sampled_from([None, "head", "c_level"]),
+        "opens": st.integers(0, 3),
+        "engagement_score": st.sampled_from([0.0, 0.5, 3.0, 12.25]),
+        "engaged_days": st.one_of(st.none(), st.integers(0, 60)),
+        "opened_days": st.one_of(st.none(), st.integers(0, 60)),
+        "clicked_days": st.one_of(st.none(), st.integers(0, 60)),
     }
 )
 
@@ -127,6 +132,25 @@ def leaf() -> st.SearchStrategy[dict[str, Any]]:
             st.sampled_from([{"ago": "30d"}, {"ago": "1y"}, {"date": "2025-01-01"}]),
         ),
         st.builds(cond, st.just("created"), st.just("within"), st.sampled_from(["60d", "2w"])),
+        st.builds(
+            cond,
+            st.sampled_from(["opens", "engagement_score"]),
+            st.sampled_from(["<", "<=", ">", ">=", "=", "!="]),
+            st.sampled_from([0, 1, 3, 0.5]),
+        ),
+        st.builds(
+            cond,
+            st.just("last_engaged"),
+            st.sampled_from(["<", ">="]),
+            st.sampled_from([{"ago": "14d"}, {"ago": "1mo"}]),
+        ),
+        st.builds(cond, st.just("last_engaged"), st.just("within"), st.sampled_from(["7d", "2w"])),
+        st.builds(cond, st.just("last_engaged"), st.sampled_from(["exists", "not exists"])),
+        st.builds(
+            lambda verb, within: {"event": verb} | ({"within": within} if within else {}),
+            st.sampled_from(["opened", "clicked", "submitted"]),
+            st.sampled_from([None, "14d", "1w"]),
+        ),
         st.builds(cond, st.just("consent_explicit"), st.sampled_from(["=", "!="]), st.booleans()),
         st.builds(
             cond,
@@ -155,6 +179,8 @@ def as_text(rule: dict[str, Any]) -> str:
         return "(" + joiner.join(as_text(r) for r in rule.get("all", rule.get("any"))) + ")"
     if "not" in rule:
         return f"not {as_text(rule['not'])}"
+    if "event" in rule:
+        return f"{rule['event']} within {rule['within']}" if "within" in rule else rule["event"]
     value = rule.get("value")
     if rule["op"] == "within":
         literal = value
@@ -192,7 +218,12 @@ async def load(db: Database, people: list[dict[str, Any]]) -> list[dict[str, Any
             "custom": custom,
             "created_at": NOW - timedelta(days=p["age_days"]),
             "consent_explicit": p["consent_explicit"],
+            "opens": p["opens"],
+            "engagement_score": p["engagement_score"],
         }
+        for verb in ("engaged", "opened", "clicked"):
+            if p[f"{verb}_days"] is not None:
+                row[f"last_{verb}_at"] = NOW - timedelta(days=p[f"{verb}_days"])
         for key in ("country", "title", "seniority"):
             if p[key] is not None:
                 row[key] = p[key]
@@ -214,6 +245,7 @@ async def test_database_and_python_agree(
     db: Database, people: list[dict[str, Any]], batch: list[dict[str, Any]]
 ) -> None:
     stored = await load(db, people)
+    agreed = {c["id"]: c["consent_explicit"] for c in stored}
     for rule in batch:
         expected = sorted(c["id"] for c in stored if evaluate(bind_rule(rule, now=NOW), c))
         for form in (rule, as_text(rule)):
@@ -222,3 +254,9 @@ async def test_database_and_python_agree(
             assert sorted(found) == expected, (form, sql, params)
             count = await db.one(f"RETURN count(SELECT VALUE id FROM contact WHERE {sql})", params)
             assert count == len(expected)
+            # Callers splice the rule bare after their own filters (no parentheses added).
+            consented = await db.one(
+                f"SELECT VALUE record::id(id) FROM contact WHERE consent_explicit AND {sql}",
+                params,
+            )
+            assert sorted(consented) == [c for c in expected if agreed[c]], (form, sql)

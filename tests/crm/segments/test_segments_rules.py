@@ -52,6 +52,19 @@ class TestValidRules:
     def test_json_text_is_accepted_too(self) -> None:
         assert compile_rule('{"field": "phone", "op": "exists"}') == ("phone != NONE", {})
 
+    def test_engagement_fields(self) -> None:
+        sql, params = compile_rule(
+            "engagement_score >= 5 and clicks > 0 and last_engaged within 14d", now=NOW
+        )
+        assert sql == (
+            "engagement_score >= $r0 AND clicks > $r1"
+            " AND (last_engaged_at != NONE AND last_engaged_at >= $r2)"
+        )
+        assert params == {"r0": 5, "r1": 0, "r2": NOW - timedelta(days=14)}
+        assert compile_rule("last_engaged_at < 30d ago", now=NOW) == compile_rule(
+            "last_engaged < 30d ago", now=NOW
+        )
+
     def test_a_day_means_the_whole_day(self) -> None:
         sql, params = compile_rule("created = 2025-01-31")
         assert sql == "created_at >= $r0 AND created_at < $r1"
@@ -122,19 +135,36 @@ class TestErrorsPointAtThePosition:
         assert caught.value.details["column"] == 19
 
 
-class TestEngagementFactsAreNotAvailableYet:
-    @pytest.mark.parametrize(
-        "rule", ["opened within 14d", 'clicked campaign "spring"', 'country = "DE" and replied']
-    )
-    def test_rejected_with_a_clear_message(self, rule: str) -> None:
-        with pytest.raises(ValidationFailed, match="conditions are not available yet"):
-            compile_rule(rule)
+class TestEngagementFacts:
+    def test_when_the_contact_last_did_it(self) -> None:
+        assert compile_rule("opened within 14d", now=NOW) == (
+            "(last_opened_at != NONE AND last_opened_at >= $r0)",
+            {"r0": NOW - timedelta(days=14)},
+        )
+        assert compile_rule("clicked and not submitted", now=NOW) == (
+            "last_clicked_at != NONE AND last_submitted_at = NONE",
+            {},
+        )
 
     def test_json_form(self) -> None:
-        with pytest.raises(
-            ValidationFailed, match="'opened' conditions are not available yet at \\$"
-        ):
-            compile_rule({"event": "opened", "within": "14d"})
+        assert compile_rule({"event": "opened", "within": "14d"}, now=NOW) == compile_rule(
+            "opened within 14d", now=NOW
+        )
+
+    @pytest.mark.parametrize(
+        ("rule", "message"),
+        [
+            ('country = "DE" and replied', "'replied' conditions are not .* at column 20"),
+            ('clicked campaign "spring"', "'clicked campaign' conditions are not .* at column 18"),
+            ({"event": "visited"}, "'visited' conditions are not available yet at \\$"),
+            ({"event": "opend"}, "expected one of opened, .* at \\$.event"),
+            ({"event": "opened", "when": "14d"}, "unknown key 'when' at \\$"),
+            ("opened within 14", "expected a duration like 14d, found '14' at column 15"),
+        ],
+    )  # fmt: skip
+    def test_what_is_refused_and_where(self, rule: str | dict[str, str], message: str) -> None:
+        with pytest.raises(ValidationFailed, match=message):
+            compile_rule(rule)
 
 
 HOSTILE = [
@@ -150,12 +180,30 @@ HOSTILE = [
     "country = (SELECT * FROM contact)",
     'country = "DE"\x00',
     "(" * 100 + 'country = "DE"' + ")" * 100,
+    "opened within 14d; DELETE contact",
+    "opened within (SELECT * FROM event)",
+    "opened within $limit",
+    "opened within 14d ago",
+    "created within 99999999y",
+    "created > 99999999999mo ago",
+]
+HOSTILE_JSON = [
+    {"event": "opened; DELETE contact"},
+    {"event": "opened", "within": "14d; DELETE contact"},
+    {"event": "opened", "within": {"ago": "14d"}},
+    {"event": ["opened"]},
+    {"event": "opened", "within": "99999999y"},
 ]
 
 
 class TestHostileInput:
     @pytest.mark.parametrize("rule", HOSTILE)
     def test_rejected(self, rule: str) -> None:
+        with pytest.raises(ValidationFailed):
+            compile_rule(rule)
+
+    @pytest.mark.parametrize("rule", HOSTILE_JSON)
+    def test_rejected_in_the_json_form(self, rule: dict[str, object]) -> None:
         with pytest.raises(ValidationFailed):
             compile_rule(rule)
 

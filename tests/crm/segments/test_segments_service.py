@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from crm import engagement
 from crm.contacts import service as contacts
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
 from crm.errors import Conflict, NotFound, ValidationFailed
 from crm.segments import service
 from crm.segments.models import SegmentCreate, SegmentUpdate
+from crm.segments.rules import compile_rule
 from factories import make_contact
 
 
@@ -65,6 +69,16 @@ class TestMembers:
         )
         assert sorted(c.email for c in page.items) == ["a@x.com", "b@x.com"]
 
+    async def test_an_or_rule_still_ands_with_the_list_filters(self, db: Database) -> None:
+        await dach_vips(db)
+        await make_contact(db, email="e@x.com", country="FR", tags=["vip"], status="customer")
+        await service.update(
+            db, "DACH VIP", SegmentUpdate(rule='country = "FR" or tags contains "vip"')
+        )
+        rule = await service.rule_for(db, "DACH VIP")
+        page = await contacts.list_page(db, ContactFilter(status="new", rule=rule))
+        assert sorted(c.email for c in page.items) == ["a@x.com", "b@x.com", "c@x.com"]
+
     async def test_ad_hoc_rules(self, db: Database) -> None:
         await dach_vips(db)
         assert await service.count(db, rule={"field": "country", "op": "=", "value": "DE"}) == 2
@@ -74,6 +88,46 @@ class TestMembers:
         sql, params = await service.rule_for(db, "DACH VIP")
         plan = await db.one(f"SELECT VALUE id FROM contact WHERE {sql} EXPLAIN", params)
         assert plan[0]["operation"] == "Iterate Index"
+
+
+async def engaged(db: Database, email: str, *events: tuple[str, int]) -> None:
+    """A contact with tracked events of these kinds, so many days ago."""
+    contact = await make_contact(db, email=email)
+    for kind, days in events:
+        at = datetime.now(UTC) - timedelta(days=days)
+        await engagement.record_event(db, contact.id, kind, at=at)
+
+
+async def members(db: Database, rule: str | dict[str, str]) -> list[str]:
+    items, count = await service.preview(db, rule=rule)
+    assert count == len(items)
+    return sorted(c.email for c in items)
+
+
+class TestEngagement:
+    async def test_rules_see_opens_clicks_and_recency_from_the_timeline(self, db: Database) -> None:
+        await engaged(db, "recent@x.com", ("email_clicked", 2))
+        await engaged(db, "lapsed@x.com", ("email_opened", 90), ("email_opened", 60))
+        await engaged(db, "never@x.com")
+        assert await members(db, "last_engaged within 14d") == ["recent@x.com"]
+        assert await members(db, "opens >= 2") == ["lapsed@x.com"]
+        assert await members(db, "clicks > 0 or engagement_score > 2") == ["recent@x.com"]
+        assert await members(db, "not last_engaged exists") == ["never@x.com"]
+
+    async def test_engagement_facts_follow_tracked_events(self, db: Database) -> None:
+        await engaged(db, "clicker@x.com", ("email_clicked", 3))
+        await engaged(db, "reader@x.com", ("email_opened", 40), ("form_submitted", 1))
+        await engaged(db, "never@x.com")
+        assert await members(db, "opened") == ["reader@x.com"]
+        assert await members(db, "opened within 14d") == []
+        assert await members(db, {"event": "clicked", "within": "7d"}) == ["clicker@x.com"]
+        assert await members(db, "submitted within 2d and not clicked") == ["reader@x.com"]
+        assert await members(db, "not (opened or clicked or submitted)") == ["never@x.com"]
+
+    async def test_recent_engagement_walks_an_index(self, db: Database) -> None:
+        sql, params = compile_rule("opened within 14d")
+        plan = await db.one(f"SELECT VALUE id FROM contact WHERE {sql} EXPLAIN", params)
+        assert plan[0]["detail"]["plan"]["index"] == "contact_last_opened_at"
 
 
 class TestSnapshots:

@@ -1,0 +1,46 @@
+"""`crm campaigns bounces`: apply bounce and complaint reports from a mailbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from cli.output import JSON_OPTION, emit, stdout
+from cli.runtime import fail, run
+
+if TYPE_CHECKING:
+    from crm.db import Database
+
+
+def bounces(
+    mbox: Path | None = typer.Option(None, "--mbox", help="An mbox file to read."),
+    maildir: Path | None = typer.Option(None, "--maildir", help="A Maildir directory to read."),
+    imap: str | None = typer.Option(
+        None, "--imap", help="An IMAP folder: imaps://user:password@host[:993][/FOLDER]."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Read DSN bounces and ARF complaints: hard bounces and complaints suppress the contact,
+    soft bounces are counted. Reading the same mailbox again changes nothing."""
+    if mbox is None and maildir is None and imap is None:
+        raise fail("give --mbox FILE, --maildir DIR and/or --imap URL")
+
+    async def work(db: Database) -> dict[str, Any]:
+        from campaigns import bounces as service
+
+        messages = service.read_mailbox(mbox=mbox, maildir=maildir, imap=imap)
+        summary = await service.apply(db, messages)
+        return summary.as_dict()
+
+    def render(r: dict[str, Any]) -> None:
+        stdout.print(
+            f"Read {r['messages']} messages: {r['reports']} reports "
+            f"({r['hard']} hard bounces, {r['soft']} soft, {r['complaints']} complaints), "
+            f"{r['matched']} matched a contact, {r['unmatched']} did not, "
+            f"{r['already_applied']} applied before",
+            highlight=False,
+        )
+
+    emit(run(work), as_json, render)

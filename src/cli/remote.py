@@ -1,0 +1,170 @@
+"""The CLI's one REST client: commands go through a server's API instead of the database when
+`--api-url`/`CRM_API_URL` names one, or when `crm serve` holds the embedded database here.
+
+httpx is imported only when a command really goes remote.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from cli.runtime import fail
+
+if TYPE_CHECKING:
+    import httpx
+
+    from crm.settings import Settings
+
+API_PREFIX = "/api/v1"
+# Job polling: quick at first (most jobs are short), then at most once a second.
+POLL_FIRST, POLL_MAX = 0.1, 1.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server to call: its base URL, the key to send, and the pid when it is `crm serve`
+    holding this machine's embedded database (found through its server-info file)."""
+
+    url: str
+    key: str
+    local_pid: int | None = None
+
+    def cannot(self) -> str:
+        """What to do when a command has no REST route to go through."""
+        if self.local_pid is not None:
+            return (
+                f"this command cannot go through the API of `crm serve` (pid {self.local_pid}, "
+                f"{self.url}), which holds the database: stop the server (kill "
+                f"{self.local_pid}), run the command, then start the server again"
+            )
+        return (
+            f"this command cannot go through the API of a remote server ({self.url}, from "
+            "--api-url or CRM_API_URL): run it on the server's machine, or without --api-url "
+            "and CRM_API_URL"
+        )
+
+
+def find_target(settings: Settings, api_url: str | None) -> Target | None:
+    """`--api-url`, else CRM_API_URL, else a live `crm serve` holding the embedded database."""
+    url = api_url or settings.api_url
+    if url:
+        return Target(url=url.rstrip("/"), key=settings.api_key)
+    from api import server_info
+    from crm.db import embedded_file
+
+    path = embedded_file(settings.database_url)
+    info = server_info.read(path) if path is not None else None
+    if info is None:
+        return None
+    return Target(url=info.url.rstrip("/"), key=info.token, local_pid=info.pid)
+
+
+def seg(ref: str) -> str:
+    """A user-given id or name as one URL path segment."""
+    return quote(ref, safe="")
+
+
+class Remote:
+    """Calls the API and returns the decoded JSON; any failure is one red line (exit 1)."""
+
+    def __init__(self, target: Target, transport: httpx.BaseTransport | None = None) -> None:
+        import httpx
+
+        self.target = target
+        headers = {"Authorization": f"Bearer {target.key}"} if target.key else {}
+        self._client = httpx.Client(
+            base_url=target.url,
+            headers=headers,
+            timeout=httpx.Timeout(60.0, connect=5.0),
+            transport=transport,
+        )
+
+    def __enter__(self) -> Remote:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._client.close()
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.request("POST", path, json=body, params=params)
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.request("PATCH", path, json=body)
+
+    def delete(self, collection: str, ref: str) -> str:
+        """Delete by id or name (email, domain…); the deleted record's id."""
+        found = str(self.get(f"{collection}/{seg(ref)}")["id"])
+        self.request("DELETE", f"{collection}/{seg(found)}")
+        return found
+
+    def upload(self, path: str, file: Path, **params: Any) -> Any:
+        """POST a CSV file, streamed from disk."""
+        with file.open("rb") as body:
+            headers = {"Content-Type": "text/csv"}
+            return self.request("POST", path, content=body, headers=headers, params=params)
+
+    def download(self, path: str, dest: Path, **params: Any) -> httpx.Headers:
+        """GET into `dest`, streamed to disk; the response headers."""
+        with self._send("GET", path, params=params) as response, dest.open("wb") as out:
+            for chunk in response.iter_bytes():
+                out.write(chunk)
+            return response.headers
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`path` is under /api/v1 (`contacts/abc`); absolute paths (a job's URL) as they are."""
+        with self._send(method, path, **kwargs) as response:
+            response.read()
+            return response.json() if response.content else None
+
+    @contextmanager
+    def _send(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        import httpx
+
+        url = path if path.startswith("/") else f"{API_PREFIX}/{path}"
+        params = {k: v for k, v in (kwargs.pop("params", None) or {}).items() if v is not None}
+        try:
+            with self._client.stream(method, url, params=params, **kwargs) as response:
+                if not response.is_success:
+                    response.read()
+                    raise fail(self._error(response))
+                yield response
+        except httpx.TransportError as exc:
+            raise fail(
+                f"cannot reach the crm server at {self.target.url} ({exc or type(exc).__name__}); "
+                "is `crm serve` running there? Check --api-url / CRM_API_URL"
+            ) from None
+
+    def wait(self, job: dict[str, Any]) -> Any:
+        """A 202 job's result once it is done; its error as the failure otherwise."""
+        delay = POLL_FIRST
+        while job["status"] not in ("done", "failed"):
+            time.sleep(delay)
+            delay = min(delay * 2, POLL_MAX)
+            job = self.request("GET", job["status_url"])
+        if job["status"] == "failed":
+            raise fail((job.get("error") or {}).get("message") or "the job failed")
+        return job["result"]
+
+    def _error(self, response: httpx.Response) -> str:
+        try:
+            message = str(response.json()["error"]["message"])
+        except (ValueError, KeyError, TypeError):
+            message = f"{response.status_code} {response.reason_phrase}"
+        if response.status_code in (401, 403):
+            return (
+                f"the server at {self.target.url} refused the API key ({message}): set "
+                "CRM_API_KEY to a key it accepts (CRM_API_KEYS or `crm apikeys create` there)"
+            )
+        return message
