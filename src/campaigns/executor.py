@@ -530,7 +530,7 @@ class _ChannelRun:
             self.report.sent += 1
             self._settle()
             self._sent_event(work)
-            return work.delivery, {"state": DeliveryState.SENT, "message_id": message.message_id}
+            return work.delivery, {"state": DeliveryState.SENT}
         self._error(result)
         if result.outcome == Outcome.RETRY and attempt < self.controls.max_attempts:
             self.report.retried += 1

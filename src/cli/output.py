@@ -44,3 +44,8 @@ def emit(data: Any, as_json: bool, render: Callable[[Any], None] | None = None) 
 def show_progress() -> bool:
     """Progress bars only for a person at a terminal."""
     return sys.stderr.isatty()
+
+
+def count_of(n: int, noun: str) -> str:
+    """'1 contact', '2 contacts'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cli.output import JSON_OPTION, emit, stdout
+from cli.output import JSON_OPTION, count_of, emit, stdout
 from cli.remote import seg
 from cli.runtime import fail, run
 
@@ -167,7 +167,7 @@ def count(name: str = NAME_ARGUMENT, rule: str = RULE_OPTION, as_json: bool = JS
         return int(api.get(f"segments/{seg(ref)}/count")["count"])
 
     n = run(work, remote)
-    emit({"count": n}, as_json, lambda _: stdout.print(f"{n} contacts"))
+    emit({"count": n}, as_json, lambda _: stdout.print(count_of(n, "contact")))
 
 
 @app.command()
@@ -217,7 +217,7 @@ def snapshot(
         return await service.snapshot(db, name)
 
     snap = run(work)
-    emit(snap, as_json, lambda s: stdout.print(f"Snapshot {s.id}: {s.count} contacts"))
+    emit(snap, as_json, lambda s: stdout.print(f"Snapshot {s.id}: {count_of(s.count, 'contact')}"))
 
 
 @app.command()

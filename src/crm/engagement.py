@@ -4,7 +4,8 @@ Each engagement event on the timeline is worth its weight, halved for every `HAL
 age, so recent interest counts more than old interest. The score and counters are derived from
 the timeline (the one record of what happened, whoever wrote the event) and stored on the
 contact for segments to filter on (`engagement_score`, `opens`, `clicks`, `submissions`,
-`last_engaged_at`, and `last_opened_at` … per kind for `opened within 14d`); `refresh`
+`last_engaged_at`, and per kind `last_opened_at` … for `opened within 14d` and
+`opened_campaigns` … (the campaign keys the events name) for `opened campaign "x"`); `refresh`
 recomputes them after each new event.
 """
 
@@ -35,9 +36,10 @@ async def refresh(db: Database, contact_key: str, *, now: datetime | None = None
     """Recompute the contact's score and counters from its timeline, in one transaction."""
     await db.query(
         "BEGIN;"
-        "LET $events = SELECT kind, at, $weights[kind] * math::pow(0.5,"
+        "LET $events = SELECT kind, at, data.campaign AS campaign, $weights[kind] * math::pow(0.5,"
         " math::max([0, time::unix($now) - time::unix(at)]) / $half) AS score"
         " FROM event WHERE contact = $id AND kind IN object::keys($weights);"
+        "LET $named = $events[WHERE type::is::string(campaign)];"
         "UPDATE $id SET engagement_score = math::sum($events.score),"
         " opens = count($events[WHERE kind = 'email_opened']),"
         " clicks = count($events[WHERE kind = 'email_clicked']),"
@@ -45,7 +47,11 @@ async def refresh(db: Database, contact_key: str, *, now: datetime | None = None
         " last_engaged_at = array::max($events.at),"
         " last_opened_at = array::max($events[WHERE kind = 'email_opened'].at),"
         " last_clicked_at = array::max($events[WHERE kind = 'email_clicked'].at),"
-        " last_submitted_at = array::max($events[WHERE kind = 'form_submitted'].at) RETURN NONE;"
+        " last_submitted_at = array::max($events[WHERE kind = 'form_submitted'].at),"
+        " opened_campaigns = array::distinct($named[WHERE kind = 'email_opened'].campaign),"
+        " clicked_campaigns = array::distinct($named[WHERE kind = 'email_clicked'].campaign),"
+        " submitted_campaigns = array::distinct($named[WHERE kind = 'form_submitted'].campaign)"
+        " RETURN NONE;"
         "COMMIT;",
         {
             "id": record("contact", contact_key),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -98,12 +99,13 @@ async def test_reports_bounce_complain_or_count_and_a_second_read_changes_nothin
 ) -> None:
     campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=4)
     report = await executor.run(db, campaign.id, outbox_settings)
-    sent = {d["message_id"]: d for d in await repository.deliveries(db, campaign.id, state="sent")}
     eml = {p.stem: p.read_bytes() for p in Path(report.outbox or "").glob("*.eml")}
     by_email = {}
-    for message_id, delivery in sent.items():
+    for delivery in await repository.deliveries(db, campaign.id, state="sent"):
         contact = await contacts.require(db, delivery["contact"])
-        by_email[contact.email] = (message_id, delivery, eml[delivery["id"]])
+        original = eml[delivery["id"]]
+        message_id = str(BytesParser().parsebytes(original, headersonly=True)["Message-ID"])
+        by_email[contact.email] = (message_id, delivery, original)
     id0, delivery0, _ = by_email["person0@example.com"]
     _, _, original1 = by_email["person1@example.com"]
     _, _, original2 = by_email["person2@example.com"]

@@ -272,7 +272,7 @@ async def test_the_queue_state_of_each_record_is_final_after_a_run(
     await executor.run(db, campaign.id, outbox_settings)
     rows = await repository.deliveries(db, campaign.id)
     assert {r["state"] for r in rows} == {DeliveryState.SENT}
-    assert all(r["attempts"] == 1 and r["message_id"] for r in rows)
+    assert all(r["attempts"] == 1 and r["sent_at"] for r in rows)
 
 
 async def _queued_keys(db: Database, campaign: str) -> list[str]:

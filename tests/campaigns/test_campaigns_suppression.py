@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
 from campaigns import executor, repository, suppression
 from campaigns.tracking import Tokens
+from crm import schema
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
-from crm.db import Database
+from crm.db import Database, connect
 from crm.settings import Settings
 from factories import make_contact, make_ready_campaign
 
@@ -15,11 +21,13 @@ async def test_hard_bounce_by_message_id_marks_the_contact_bounced(
     db: Database, outbox_settings: Settings
 ) -> None:
     campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=1)
-    await executor.run(db, campaign.id, outbox_settings)
+    report = await executor.run(db, campaign.id, outbox_settings)
     [delivery] = await repository.deliveries(db, campaign.id)
+    [eml] = Path(report.outbox or "").glob("*.eml")
+    message_id = BytesParser().parsebytes(eml.read_bytes(), headersonly=True)["Message-ID"]
 
     contact = await suppression.report_bounce(
-        db, kind="hard", message_id=delivery["message_id"], detail="550 5.1.1 unknown user"
+        db, kind="hard", message_id=message_id, detail="550 5.1.1 unknown user"
     )
 
     assert contact is not None and contact.status == Status.BOUNCED
@@ -27,6 +35,32 @@ async def test_hard_bounce_by_message_id_marks_the_contact_bounced(
     assert (await repository.get_delivery(db, delivery["id"]) or {}).get("bounced_at")
     _, events = await contacts.history(db, contact.id)
     assert "bounced" in {e.kind for e in events}
+
+
+@pytest.mark.parametrize(
+    "message_id",
+    [
+        "<{delivery}.othercampaign@shop.example>",  # another campaign's key
+        "<{delivery}@shop.example>",
+        "<sent-by-another-tool@example.com>",
+    ],
+)
+async def test_a_message_id_that_is_not_this_delivery_matches_no_delivery(
+    db: Database, outbox_settings: Settings, message_id: str
+) -> None:
+    campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=1)
+    await executor.run(db, campaign.id, outbox_settings)
+    [delivery] = await repository.deliveries(db, campaign.id)
+
+    contact = await suppression.report_bounce(
+        db,
+        kind="hard",
+        email="x@example.org",
+        message_id=message_id.format(delivery=delivery["id"]),
+    )
+
+    assert contact is None
+    assert not (await repository.get_delivery(db, delivery["id"]) or {}).get("bounced_at")
 
 
 async def test_complaint_unsubscribes_and_soft_bounce_only_records(db: Database) -> None:
@@ -60,3 +94,26 @@ async def test_unsubscribing_a_bounced_contact_keeps_it_bounced(db: Database) ->
 
     assert result.status == Status.BOUNCED
     assert await suppression.suppressed(db, [contact.email]) == {contact.email}
+
+
+async def test_bounces_of_emails_sent_before_message_ids_were_derived_still_match(
+    outbox_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before_0010 = [m for m in schema.available() if m.version < 10]
+    async with connect(outbox_settings) as db:
+        with monkeypatch.context() as earlier_release:
+            earlier_release.setattr(schema, "available", lambda: before_0010)
+            await schema.migrate(db)
+        campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=1)
+        await executor.run(db, campaign.id, outbox_settings)
+        [delivery] = await repository.deliveries(db, campaign.id)
+        # As the earlier executor stored it on completion.
+        stored = f"<{delivery['id']}.{campaign.id}@example.com>"
+        await db.query("UPDATE delivery SET message_id = $m RETURN NONE", {"m": stored})
+
+        assert 10 in [m.version for m in await schema.migrate(db)]
+        indexes = (await db.one("INFO FOR TABLE delivery"))["indexes"]
+        contact = await suppression.report_bounce(db, kind="hard", message_id=stored)
+
+    assert "delivery_message_id" not in indexes and "delivery_key" in indexes
+    assert contact is not None and contact.status == Status.BOUNCED

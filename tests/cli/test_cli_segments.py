@@ -30,6 +30,11 @@ class TestSegments:
         assert preview["count"] == 2 and len(preview["items"]) == 1
         assert crm.json("segments", "count", "--rule", 'tags contains "vip"') == {"count": 1}
 
+    def test_counts_read_as_english(self, crm: Crm) -> None:
+        seed(crm)
+        assert crm("segments", "count", "DACH").stdout == "1 contact\n"
+        assert crm("segments", "count", "--rule", "email exists").stdout == "2 contacts\n"
+
     def test_list_show_update_delete(self, crm: Crm) -> None:
         seed(crm)
         crm.json("segments", "update", "DACH", "--rule", 'country = "AT"', "--description", "x")

@@ -60,7 +60,6 @@ class Rendered:
     body: bytes
     recipient: str | None = None
     sender: str | None = None
-    message_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 

@@ -18,7 +18,7 @@ from quopri import encodestring
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from campaigns.channels import Context, Outgoing, Rendered, Result
+from campaigns.channels import Context, Outgoing, Rendered, Result, message_id
 from campaigns.channels.outbox import OutboxWriter
 from campaigns.tracking import click_payload, open_payload, unsubscribe_payload
 from crm.errors import ValidationFailed
@@ -74,7 +74,6 @@ class EmailChannel:
             self.base_url, "unsubscribe", unsubscribe_payload(campaign.id, contact.id)
         )
         unsubscribe_token = unsubscribe_url.rsplit("/", 1)[1]
-        message_id = f"<{item.delivery}.{campaign.id}@{self.domain}>"
         name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
 
         headers = [
@@ -82,7 +81,7 @@ class EmailChannel:
             ("To", formataddr((name, contact.email), charset="utf-8")),
             ("Subject", _encoded(str(item.content.get("subject", campaign.name)))),
             ("Date", formatdate(usegmt=True)),
-            ("Message-ID", message_id),
+            ("Message-ID", message_id.make(item.delivery, campaign.id, self.domain)),
             (
                 "List-Unsubscribe",
                 f"<{unsubscribe_url}>, "
@@ -106,7 +105,6 @@ class EmailChannel:
             body=body,
             recipient=contact.email,
             sender=self.from_email,
-            message_id=message_id,
         )
 
     def _footer_lines(self) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crm.enrichment import provenance
 from crm.errors import ValidationFailed
 from crm.normalize import (
     CustomValue,
@@ -131,6 +132,17 @@ class ContactUpdate(ContactFields):
             raise ValueError(exc.message) from None
 
 
+class FieldProvenance(BaseModel):
+    """Where an enriched value came from."""
+
+    enricher: str
+    at: datetime
+    confidence: float
+    reason: str
+    value: Any
+    previous: Any = Field(default=None, description="The value it replaced, if any")
+
+
 class Contact(BaseModel):
     id: str
     email: str
@@ -151,16 +163,24 @@ class Contact(BaseModel):
     consent_explicit: bool = False
     consent_at: datetime | None = None
     # Filled in by `crm enrich` (crm.enrichment); `enrichment` says, per field, which enricher
-    # set the value, when, how confident it was and why.
+    # set the value, when, how confident it was and why (stored compactly, see
+    # crm.enrichment.provenance).
     email_domain: str | None = None
     free_mail: bool | None = None
     role_address: bool | None = None
     disposable: bool | None = None
     seniority: str | None = None
     department: str | None = None
-    enrichment: dict[str, dict[str, Any]] = {}
+    enrichment: dict[str, FieldProvenance] = {}
     created_at: datetime
     updated_at: datetime
+
+    @field_validator("enrichment", mode="before")
+    @classmethod
+    def _enrichment(cls, value: Any) -> Any:
+        if isinstance(value, dict) and provenance.is_log(value):
+            return provenance.current(value)
+        return value
 
     @property
     def sendable(self) -> bool:

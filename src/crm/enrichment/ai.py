@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from crm.companies import service as companies
@@ -33,11 +32,10 @@ FIELDS = ("first_name", "last_name", "title", "company", "country", "city")
 
 class AiEnricher:
     def __init__(self, gateway: Gateway, *, only: frozenset[str], overwrite_enriched: bool,
-                 at: datetime, run: str) -> None:  # fmt: skip
+                 run: str) -> None:  # fmt: skip
         self.gateway = gateway
         self.fields = [f for f in FIELDS if not only or f in only]
         self.overwrite_enriched = overwrite_enriched
-        self.at = at
         self.run = run
 
     def wanted(self, work: Mapping[str, Any]) -> list[str]:
@@ -107,7 +105,6 @@ class AiEnricher:
                 outcome.offer(
                     NAME,
                     Proposal(proposal.field, value, proposal.confidence, proposal.reason),
-                    at=self.at,
                     overwrite_enriched=self.overwrite_enriched,
                 )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from crm.enrichment.models import Enricher, Proposal
@@ -44,7 +43,8 @@ def fingerprint(name: str, version: int, inputs: Iterable[Any], fields: Iterable
 
 @dataclass
 class Outcome:
-    """One contact's enrichment: the working copy, the changes to store, what the timeline gets."""
+    """One contact's enrichment: the working copy, the changes to store and their provenance
+    (field -> enricher, confidence, reason, value and the non-empty value it replaced)."""
 
     key: str
     work: dict[str, Any]
@@ -52,8 +52,7 @@ class Outcome:
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     runs: dict[str, str] = field(default_factory=dict)
 
-    def offer(self, enricher: str, proposal: Proposal, *, at: datetime,
-              overwrite_enriched: bool) -> bool:  # fmt: skip
+    def offer(self, enricher: str, proposal: Proposal, *, overwrite_enriched: bool) -> bool:
         current = self.work.get(proposal.field)
         earlier = (self.work.get("enrichment") or {}).get(proposal.field)
         if not may_set(current, earlier, proposal, overwrite_enriched=overwrite_enriched):
@@ -61,7 +60,6 @@ class Outcome:
         self.work[proposal.field] = self.changes[proposal.field] = proposal.value
         self.provenance[proposal.field] = {
             "enricher": enricher,
-            "at": at,
             "confidence": proposal.confidence,
             "reason": proposal.reason,
             "value": proposal.value,
@@ -73,12 +71,11 @@ class Planner:
     """Runs the deterministic enrichers over one contact (pure: no I/O)."""
 
     def __init__(self, enrichers: Iterable[Enricher], *, only: frozenset[str],
-                 overwrite_enriched: bool, at: datetime) -> None:  # fmt: skip
+                 overwrite_enriched: bool) -> None:  # fmt: skip
         self.enrichers = list(enrichers)
         self.only = only
         self.fields = {e.name: self.fields_of(e.fields) for e in self.enrichers}
         self.overwrite_enriched = overwrite_enriched
-        self.at = at
 
     def fields_of(self, fields: Iterable[str]) -> list[str]:
         return [f for f in fields if not self.only or f in self.only]
@@ -107,13 +104,14 @@ class Planner:
                         continue
                     proposal = Proposal("company", companies[proposal.value], proposal.confidence,
                                         proposal.reason)  # fmt: skip
-                outcome.offer(enricher.name, proposal, at=self.at,
-                              overwrite_enriched=self.overwrite_enriched)  # fmt: skip
-            ran.append(enricher)
+                outcome.offer(enricher.name, proposal, overwrite_enriched=self.overwrite_enriched)
+            ran.append((enricher, mark))
         # Marked against the final values (later enrichers may change earlier ones' inputs, as
         # the phone fills the country), so a re-run over the same contact finds nothing to do.
-        for enricher in ran:
-            outcome.runs[enricher.name] = self.mark(enricher, outcome.work)
+        for enricher, mark in ran:
+            if any(i in outcome.changes for i in enricher.inputs):
+                mark = self.mark(enricher, outcome.work)
+            outcome.runs[enricher.name] = mark
         return outcome
 
     def mark(self, enricher: Enricher, work: Mapping[str, Any]) -> str:

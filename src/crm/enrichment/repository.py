@@ -1,13 +1,13 @@
 """SurrealQL for enrichment: reading contacts in key order, writing enriched values with their
-provenance and timeline events, and finding or creating companies by domain."""
+provenance, and finding or creating companies by domain."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from crm import timeline
 from crm.db import Database, plain, record
+from crm.enrichment import provenance
 from crm.enrichment.apply import Outcome
 from crm.paging import range_source
 
@@ -32,14 +32,19 @@ async def batch(
     """The next contacts after key `after`, in key order (a range scan, so resumable).
 
     Only `fields` (names from the enrichers, never from input) are read: decoding whole records
-    with their provenance costs more than the enrichment itself."""
+    costs more than the enrichment itself. `enrichment` comes back as each field's current
+    provenance."""
     where, params = (f" WHERE {rule[0]}", rule[1]) if rule else ("", {})
     source = range_source("contact", after)
     rows = await db.one(
         f"SELECT id, {', '.join(fields)} FROM {source}{where} LIMIT $limit",  # noqa: S608
         {**params, "limit": limit},
     )
-    return [dict(plain(r)) for r in rows]
+    found = [dict(plain(r)) for r in rows]
+    if "enrichment" in fields:
+        for row in found:
+            row["enrichment"] = provenance.current(row.get("enrichment") or {})
+    return found
 
 
 async def companies_by_domain(db: Database, domains: list[str]) -> dict[str, str]:
@@ -60,29 +65,21 @@ async def create_companies(db: Database, rows: list[dict[str, Any]]) -> dict[str
     return {row["domain"]: plain(row["id"]) for row in created}
 
 
-async def save(db: Database, outcomes: list[Outcome], now: datetime) -> None:
-    """Every contact's changes, provenance and run marks, and its timeline event, in one
-    transaction: an interrupted run leaves whole contacts done or untouched."""
+async def save(db: Database, outcomes: list[Outcome], now: datetime, run_key: str) -> None:
+    """Every contact's changes, provenance entry and run marks in one transaction: an
+    interrupted run leaves whole contacts done or untouched. The timeline's "enriched" events
+    are read from the provenance entries (crm.timeline), so no event is written here."""
     statements = ["BEGIN"]
     params: dict[str, Any] = {}
-    events = []
     for n, outcome in enumerate(outcomes):
         merge: dict[str, Any] = {"enrichment_runs": outcome.runs}
         if outcome.changes:
             merge |= {k: _stored(k, v) for k, v in outcome.changes.items()}
-            merge |= {"enrichment": outcome.provenance, "updated_at": now}
-            # The timeline says what changed; who set it, when and how sure, is in the
-            # contact's provenance.
-            changes = {name: p["value"] for name, p in outcome.provenance.items()}
-            previous = {n: p["previous"] for n, p in outcome.provenance.items() if "previous" in p}
-            data = {"changes": changes} | ({"previous": previous} if previous else {})
-            events.append(timeline.event(outcome.key, "enriched", **data))
+            merge |= {"enrichment": {run_key: provenance.encode(outcome.provenance)}}
+            merge["updated_at"] = now
         statements.append(f"UPDATE $id{n} MERGE $m{n} RETURN NONE")
         params[f"id{n}"] = record("contact", outcome.key)
         params[f"m{n}"] = merge
-    if events:
-        statements.append("INSERT INTO event $events RETURN NONE")
-        params["events"] = events
     statements.append("COMMIT")
     await db.query(";\n".join(statements), params)
 

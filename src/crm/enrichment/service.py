@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from crm.companies.models import name_key
 from crm.db import Database
-from crm.enrichment import ai, repository
+from crm.enrichment import ai, provenance, repository
 from crm.enrichment.apply import Outcome, Planner
 from crm.enrichment.enrichers import company
 from crm.enrichment.enrichers.email import business_domain
@@ -30,6 +30,7 @@ Progress = Callable[[int], None]
 
 DETERMINISTIC_FIELDS = tuple(dict.fromkeys(f for e in DETERMINISTIC for f in e.fields))
 ALL_FIELDS = tuple(dict.fromkeys(DETERMINISTIC_FIELDS + ai.FIELDS))
+INPUTS = frozenset(i for e in DETERMINISTIC for i in e.inputs)
 
 
 def check_only(only: frozenset[str], *, use_ai: bool) -> frozenset[str]:
@@ -59,10 +60,10 @@ async def run(
     """Enrich the contacts of `options.segment` (all when None); `progress` gets batch sizes."""
     only = check_only(options.only, use_ai=options.ai)
     rule = await segments.rule_for(db, options.segment) if options.segment else None
-    at = datetime.now(UTC)
-    planner = Planner(DETERMINISTIC, only=only, overwrite_enriched=options.overwrite_enriched,
-                      at=at)  # fmt: skip
-    enricher = _ai(db, gateway, options, at) if options.ai else None
+    at, run_id = datetime.now(UTC), secrets.token_hex(4)
+    run_key = provenance.run_key(at, run_id)
+    planner = Planner(DETERMINISTIC, only=only, overwrite_enriched=options.overwrite_enriched)
+    enricher = _ai(db, gateway, options, run_id) if options.ai else None
     report = RunReport()
     fields = _read_fields(options)
     after = None
@@ -82,7 +83,7 @@ async def run(
             # Contacts with nothing to do cost no write (a re-run writes nothing at all).
             if done := [o for o in outcomes if o.runs]:
                 # Written while the next batch is read and planned: the two overlap in the engine.
-                saving = asyncio.create_task(repository.save(db, done, at))
+                saving = asyncio.create_task(repository.save(db, done, at, run_key))
             _tally(report, outcomes)
             if progress:
                 progress(len(rows))
@@ -104,20 +105,21 @@ def _tally(report: RunReport, outcomes: list[Outcome]) -> None:
 def _read_fields(options: RunOptions) -> tuple[str, ...]:
     """What planning reads. Provenance only matters to replace earlier enriched values, and to
     the AI enricher (which asks only for what may be set)."""
-    names = {"email", "company", "custom", "enrichment_runs", *ALL_FIELDS}
-    names |= {i for e in DETERMINISTIC for i in e.inputs} | set(ai.PROFILE)
+    names = {"enrichment_runs", *DETERMINISTIC_FIELDS, *INPUTS}
+    if options.ai:
+        names |= {*ai.FIELDS, *ai.PROFILE, "custom"}
     if options.overwrite_enriched or options.ai:
         names.add("enrichment")
     return tuple(sorted(names))
 
 
-def _ai(db: Database, gateway: Gateway | None, options: RunOptions, at: datetime) -> ai.AiEnricher:
+def _ai(db: Database, gateway: Gateway | None, options: RunOptions, run: str) -> ai.AiEnricher:
     if gateway is None:
         from crm.llm_calls.service import gateway as make_gateway
 
         gateway = make_gateway(db)
     return ai.AiEnricher(gateway, only=options.only, overwrite_enriched=options.overwrite_enriched,
-                         at=at, run=f"enrich-{secrets.token_hex(4)}")  # fmt: skip
+                         run=f"enrich-{run}")  # fmt: skip
 
 
 async def _companies(

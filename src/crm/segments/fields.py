@@ -100,6 +100,12 @@ ALIASES = {
 }
 # What `opened within 14d` and its kind read: when the contact last did that.
 EVENT_FIELDS = {"opened": "last_opened", "clicked": "last_clicked", "submitted": "last_submitted"}
+# What `opened campaign "x"` reads: the keys of the campaigns the contact did that for. Not in
+# FIELDS: rules name campaigns by id or name, never these keys directly.
+CAMPAIGN_FIELDS = {
+    verb: Field(f"{verb} campaign", f"{verb}_campaigns", Kind.TAGS, required=True)
+    for verb in EVENT_FIELDS
+}
 CUSTOM_PREFIXES = {"custom.": "custom[$key]", "company.custom.": "company.custom[$key]"}
 
 

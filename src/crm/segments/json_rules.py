@@ -5,6 +5,7 @@
 {"field": "created", "op": ">", "value": {"ago": "30d"}}    (or {"date": "2024-01-31"})
 {"field": "phone", "op": "exists"}
 {"event": "opened", "within": "14d"}                        (also clicked, submitted)
+{"event": "clicked", "campaign": "Spring launch"}           (a campaign's id or name)
 """
 
 from __future__ import annotations

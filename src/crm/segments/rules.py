@@ -9,10 +9,20 @@ value, custom-field key included, becomes a bound parameter `$r0`, `$r1`, ….
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crm.segments.fields import EVENT_FIELDS, FIELDS, Field, Kind, UnknownField, lookup, suggest
+from crm.segments.fields import (
+    CAMPAIGN_FIELDS,
+    EVENT_FIELDS,
+    FIELDS,
+    Field,
+    Kind,
+    UnknownField,
+    lookup,
+    suggest,
+)
 from crm.segments.json_rules import from_json
 from crm.segments.nodes import (
     AllOf,
@@ -30,6 +40,9 @@ from crm.segments.nodes import (
 from crm.segments.parser import parse
 
 RuleInput = str | dict[str, Any]
+# A campaign as a rule names it (`clicked campaign "x"`) -> the keys of the campaigns with that
+# id or name: one key, none (unknown) or several (an ambiguous name).
+Campaigns = Mapping[str, tuple[str, ...]]
 # (field kind, literal kind) pairs whose literal is stored as written.
 _PLAIN = {
     (Kind.NUMBER, "number"),
@@ -63,15 +76,32 @@ def parse_rule(rule: RuleInput) -> Node:
     return parse(rule)
 
 
-def bind_rule(rule: RuleInput, *, now: datetime | None = None) -> Node:
-    """Parse and check a rule; relative dates are taken from `now`."""
-    return _Binder(now or datetime.now(UTC)).bind(parse_rule(rule))
+def campaign_refs(node: Node) -> Iterator[str]:
+    """The campaigns a parsed rule names, as written, for looking them up before binding."""
+    if isinstance(node, AllOf | AnyOf):
+        for item in node.items:
+            yield from campaign_refs(item)
+    elif isinstance(node, Not):
+        yield from campaign_refs(node.item)
+    elif isinstance(node, RawEvent) and node.campaign and node.campaign.kind == "text":
+        yield str(node.campaign.value)
 
 
-def compile_rule(rule: RuleInput, *, now: datetime | None = None) -> tuple[str, dict[str, Any]]:
+def bind_rule(
+    rule: RuleInput | Node, *, now: datetime | None = None, campaigns: Campaigns | None = None
+) -> Node:
+    """Parse (unless given a parsed rule) and check a rule; relative dates are taken from `now`,
+    the campaigns it names from `campaigns`."""
+    node = parse_rule(rule) if isinstance(rule, str | dict) else rule
+    return _Binder(now or datetime.now(UTC), campaigns or {}).bind(node)
+
+
+def compile_rule(
+    rule: RuleInput | Node, *, now: datetime | None = None, campaigns: Campaigns | None = None
+) -> tuple[str, dict[str, Any]]:
     """A SurrealQL boolean expression over `contact` and its bound parameters."""
     emitter = _Emitter()
-    node = bind_rule(rule, now=now)
+    node = bind_rule(rule, now=now, campaigns=campaigns)
     if isinstance(node, AllOf):
         # Top-level conjuncts go bare: `WHERE x AND (rule)` stays a flat AND for the planner,
         # and an AND needs no parentheses wherever it is spliced in.
@@ -82,8 +112,9 @@ def compile_rule(rule: RuleInput, *, now: datetime | None = None) -> tuple[str, 
 
 
 class _Binder:
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, campaigns: Campaigns) -> None:
         self.now = now
+        self.campaigns = campaigns
 
     def bind(self, node: Node) -> Node:
         if isinstance(node, AllOf):
@@ -108,16 +139,39 @@ class _Binder:
                 f": {', '.join(EVENT_FIELDS)} work (nothing records replies or visits yet)",
             )
         if raw.campaign is not None:
-            raise RuleError(
-                f"'{raw.verb} campaign' conditions are not available yet",
-                raw.campaign.loc,
-                f": use '{raw.verb}' or '{raw.verb} within 14d'",
-            )
+            return self.campaign_event(raw, raw.campaign)
         field = FIELDS[EVENT_FIELDS[raw.verb]]
         if raw.within is None:
             return Condition(field, Op.EXISTS)
         assert isinstance(raw.within.value, timedelta)
         return Condition(field, Op.GE, self.before(raw.within.value, raw.within.loc))
+
+    def campaign_event(self, raw: RawEvent, ref: Value) -> Node:
+        """`clicked campaign "x"`: x is among the campaigns crm.engagement keeps on the contact."""
+        if raw.within is not None:
+            # The contact keeps when it last did something, not when it did it per campaign.
+            raise RuleError(
+                f"'{raw.verb} campaign' cannot take 'within' yet",
+                raw.within.loc,
+                f": use '{raw.verb} campaign \"…\"' or '{raw.verb} within …'",
+            )
+        if ref.kind != "text" or not str(ref.value).strip():
+            raise RuleError("expected a campaign id or name in quotes", ref.loc)
+        name = str(ref.value)
+        keys = self.campaigns.get(name, ())
+        if not keys:
+            raise RuleError(
+                f"unknown campaign '{name}'",
+                ref.loc,
+                ": use an id or a name from crm campaigns list",
+            )
+        if len(keys) > 1:
+            raise RuleError(
+                f"campaign name '{name}' is ambiguous",
+                ref.loc,
+                f": {len(keys)} campaigns have it, name one by its id ({', '.join(sorted(keys))})",
+            )
+        return Condition(CAMPAIGN_FIELDS[raw.verb], Op.HAS, keys[0])
 
     def condition(self, raw: RawCondition) -> Node:
         try:

@@ -12,11 +12,20 @@ from crm.errors import Conflict, NotFound
 from crm.paging import check_limit
 from crm.segments import repository
 from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate, Snapshot, name_key
-from crm.segments.rules import compile_rule
+from crm.segments.rules import campaign_refs, compile_rule, parse_rule
+
+
+async def compiled(db: Database, rule: Rule) -> tuple[str, dict[str, Any]]:
+    """The rule compiled now (relative dates count from this moment), the campaigns it names
+    looked up once, for `ContactFilter(rule=…)` and anyone else selecting its contacts."""
+    node = parse_rule(rule)
+    refs = sorted(set(campaign_refs(node)))
+    campaigns = await repository.campaigns_named(db, refs) if refs else {}
+    return compile_rule(node, campaigns=campaigns)
 
 
 async def create(db: Database, data: SegmentCreate) -> Segment:
-    compile_rule(data.rule)  # a segment is saved only with a rule that works
+    await compiled(db, data.rule)  # a segment is saved only with a rule that works
     row = data.model_dump(exclude_none=True) | {"name_key": name_key(data.name)}
     try:
         created = await repository.create(db, row)
@@ -46,7 +55,7 @@ async def update(db: Database, ref: str, data: SegmentUpdate) -> Segment:
     segment = await require(db, ref)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude_none=True)
     if data.rule is not None:
-        compile_rule(data.rule)
+        await compiled(db, data.rule)
     if data.name is not None:
         changes["name_key"] = name_key(data.name)
     if not changes:
@@ -64,29 +73,28 @@ async def delete(db: Database, ref: str) -> None:
 
 
 async def rule_for(db: Database, ref: str) -> tuple[str, dict[str, Any]]:
-    """The segment's rule compiled now (relative dates count from this moment), for
-    `ContactFilter(rule=…)` and anyone else selecting its contacts."""
-    return compile_rule((await require(db, ref)).rule)
+    """The segment's rule, compiled now."""
+    return await compiled(db, (await require(db, ref)).rule)
 
 
 async def count(db: Database, ref: str | None = None, *, rule: Rule | None = None) -> int:
     """Contacts in a saved segment, or matching an ad-hoc `rule`."""
-    return await repository.count(db, await _compiled(db, ref, rule))
+    return await repository.count(db, await _selecting(db, ref, rule))
 
 
 async def preview(
     db: Database, ref: str | None = None, *, rule: Rule | None = None, limit: int = 20
 ) -> tuple[list[Contact], int]:
     """The first `limit` members (in id order) and how many there are in all."""
-    compiled = await _compiled(db, ref, rule)
-    page = await contacts.list_page(db, ContactFilter(rule=compiled), limit=check_limit(limit))
-    return page.items, await repository.count(db, compiled)
+    selecting = await _selecting(db, ref, rule)
+    page = await contacts.list_page(db, ContactFilter(rule=selecting), limit=check_limit(limit))
+    return page.items, await repository.count(db, selecting)
 
 
 async def snapshot(db: Database, ref: str) -> Snapshot:
     segment = await require(db, ref)
     row = await repository.snapshot(
-        db, segment.id, segment.name, segment.rule, compile_rule(segment.rule)
+        db, segment.id, segment.name, segment.rule, await compiled(db, segment.rule)
     )
     return Snapshot.model_validate(row)
 
@@ -110,9 +118,11 @@ async def snapshot_members(
     return await repository.members(db, snapshot_id, after=after, limit=check_limit(limit))
 
 
-async def _compiled(db: Database, ref: str | None, rule: Rule | None) -> tuple[str, dict[str, Any]]:
+async def _selecting(
+    db: Database, ref: str | None, rule: Rule | None
+) -> tuple[str, dict[str, Any]]:
     if rule is not None:
-        return compile_rule(rule)
+        return await compiled(db, rule)
     if ref is None:
         raise ValueError("give a segment or a rule")
     return await rule_for(db, ref)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 
+from crm.contacts import service as contacts
 from crm.db import Database, plain, record
 from crm.enrichment import service
 from crm.enrichment.models import RunOptions
@@ -59,9 +60,10 @@ async def test_confident_proposals_fill_gaps_with_provenance(
     assert report.ai_calls == 1
     assert (row["city"], row["country"]) == ("Berlin", "DE")
     assert row.get("title") is None  # below the confidence threshold
-    assert row["enrichment"]["city"] | {"at": None} == {
+    city = (await contacts.require(db, contact.id)).enrichment["city"]
+    assert city.model_dump(exclude={"at"}) == {
         "enricher": "ai", "confidence": 0.8, "reason": "phone area code 030", "value": "Berlin",
-        "at": None,
+        "previous": None,
     }  # fmt: skip
     asked = json.loads(provider.calls[0].request.content)
     assert "zed@gmail.com" in json.dumps(asked)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from crm import timeline
+from crm.contacts import service as contacts
+from crm.contacts.models import Contact, FieldProvenance
 from crm.db import Database, plain, record
 from crm.enrichment import service
 from crm.enrichment.models import RunOptions
@@ -21,6 +24,10 @@ async def stored(db: Database, key: str) -> dict[str, Any]:
     return dict(plain(rows[0]))
 
 
+async def enrichment_of(db: Database, key: str) -> dict[str, FieldProvenance]:
+    return (await contacts.require(db, key)).enrichment
+
+
 class TestFillsGaps:
     async def test_sets_values_with_provenance(self, db: Database) -> None:
         c = await make_contact(db, email="grace.hopper@navy-labs.com", title="Head of Research")
@@ -33,11 +40,12 @@ class TestFillsGaps:
             False,
             "head",
         )
-        provenance = row["enrichment"]["first_name"]
-        assert provenance["enricher"] == "name"
-        assert provenance["confidence"] == 0.6
-        assert provenance["reason"] == "mailbox grace.hopper"
-        assert provenance["at"] is not None
+        provenance = (await enrichment_of(db, c.id))["first_name"]
+        assert provenance.enricher == "name"
+        assert provenance.confidence == 0.6
+        assert provenance.reason == "mailbox grace.hopper"
+        assert provenance.value == "Grace"
+        assert provenance.at <= datetime.now(UTC)
 
     async def test_links_contacts_to_one_company_per_domain(self, db: Database) -> None:
         a = await make_contact(db, email="a@acme-robotics.com")
@@ -68,7 +76,7 @@ class TestNeverOverwritesUserValues:
         row = await stored(db, c.id)
         assert row["first_name"] == "Amazing"
         assert row.get("last_name") is None  # the mailbox is not this first name's
-        assert "first_name" not in row["enrichment"]
+        assert "first_name" not in await enrichment_of(db, c.id)
         assert (
             await db.one("SELECT VALUE name FROM $id", {"id": record("company", row["company"])})
         ) == ["Navy"]
@@ -78,8 +86,9 @@ class TestNeverOverwritesUserValues:
         await service.run(db, RunOptions())
         row = await stored(db, c.id)
         assert (row["country"], row["phone"]) == ("DE", "+49301234567")
-        assert row["enrichment"]["country"]["previous"] == "Germany"
-        assert row["enrichment"]["phone"]["previous"] == "030 1234567"
+        enrichment = await enrichment_of(db, c.id)
+        assert enrichment["country"].previous == "Germany"
+        assert enrichment["phone"].previous == "030 1234567"
 
     async def test_earlier_enriched_values_are_replaced_only_when_asked(self, db: Database) -> None:
         c = await make_contact(db, email="a@b.com", title="CTO")
@@ -93,7 +102,10 @@ class TestNeverOverwritesUserValues:
         await service.run(db, RunOptions(overwrite_enriched=True))
         row = await stored(db, c.id)
         assert row["seniority"] == "head"
-        assert row["enrichment"]["seniority"]["previous"] == "c_level"
+        enrichment = await enrichment_of(db, c.id)
+        seniority = enrichment["seniority"]
+        assert (seniority.value, seniority.previous) == ("head", "c_level")
+        assert enrichment["department"].value == "engineering"
 
     async def test_overwrite_enriched_never_touches_a_value_a_user_changed(
         self, db: Database
@@ -114,6 +126,38 @@ class TestTimeline:
         assert len(events) == 1
         assert events[0]["data"]["changes"]["country"] == "DE"
         assert events[0]["data"]["previous"] == {"country": "Germany"}
+
+    async def test_every_changing_run_shows_with_its_fields_newest_first(
+        self, db: Database
+    ) -> None:
+        c = await make_contact(db, email="a@gmail.com", title="CTO")
+        await service.run(db, RunOptions())
+        await db.query(
+            "UPDATE $id SET title = 'Head of Engineering'", {"id": record("contact", c.id)}
+        )
+        await service.run(db, RunOptions(overwrite_enriched=True))
+        events = [e for e in await timeline.for_contact(db, c.id) if e["kind"] == "enriched"]
+        assert [e["data"] for e in events] == [
+            {"changes": {"seniority": "head"}, "previous": {"seniority": "c_level"}},
+            {"changes": {"email_domain": "gmail.com", "free_mail": True, "disposable": False,
+                         "role_address": False, "seniority": "c_level",
+                         "department": "engineering"}},
+        ]  # fmt: skip
+        assert events[0]["at"] > events[1]["at"]
+        # The first run's provenance of the fields the second left alone is still there.
+        enrichment = await enrichment_of(db, c.id)
+        assert enrichment["department"].at == events[1]["at"]
+        assert enrichment["seniority"].at == events[0]["at"]
+
+
+class TestContactModel:
+    async def test_provenance_survives_the_json_the_api_sends(self, db: Database) -> None:
+        c = await make_contact(db, email="a@b.com", country="Germany")
+        await service.run(db, RunOptions())
+        contact = await contacts.require(db, c.id)
+        again = Contact.model_validate(contact.model_dump(mode="json"))
+        assert again.enrichment == contact.enrichment
+        assert again.enrichment["country"].previous == "Germany"
 
 
 class TestRuns:

@@ -56,9 +56,9 @@ def evaluate(node: Node, contact: dict[str, Any]) -> bool:
             return False
         if have is None:
             return False
-        return {Op.LT: have < want, Op.LE: have <= want, Op.GT: have > want, Op.GE: have >= want}[
-            op
-        ]
+        return bool(
+            {Op.LT: have < want, Op.LE: have <= want, Op.GT: have > want, Op.GE: have >= want}[op]
+        )
     if op == Op.HAS:
         return want in have
     if op == Op.HAS_ANY:

@@ -14,7 +14,7 @@ from crm.db import Database, plain, record
 from crm.segments.rules import bind_rule, compile_rule
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
-COMPANIES = [
+COMPANIES: list[dict[str, Any]] = [
     {
         "key": "acme",
         "name": "Acme Corp",
@@ -24,6 +24,9 @@ COMPANIES = [
     },
     {"key": "tiny", "name": "Tiny", "name_key": "tiny", "custom": {}},
 ]
+# How the rules name campaigns (by name or id) -> their keys, as the service looks them up.
+CAMPAIGNS = {"Spring launch": ("k1",), "k2": ("k2",), "Autumn": ("k3",)}
+campaign_keys = st.lists(st.sampled_from(["k1", "k2", "k3"]), unique=True, max_size=2)
 TEXT = ["DE", "AT", "Head of Sales", "ärztin", "ΟΔΟΣ", "vip", "pro", 'o\'neil "x"', ""]
 
 contacts = st.fixed_dictionaries(
@@ -43,10 +46,18 @@ contacts = st.fixed_dictionaries(
         "engaged_days": st.one_of(st.none(), st.integers(0, 60)),
         "opened_days": st.one_of(st.none(), st.integers(0, 60)),
         "clicked_days": st.one_of(st.none(), st.integers(0, 60)),
+        "opened_campaigns": campaign_keys,
+        "clicked_campaigns": campaign_keys,
     }
 )
 
 values = st.one_of(st.sampled_from(TEXT), st.integers(-5, 100), st.booleans(), st.just(2.5))
+
+
+verbs = st.sampled_from(["opened", "clicked", "submitted"])
+campaign_facts = st.builds(
+    lambda verb, name: {"event": verb, "campaign": name}, verbs, st.sampled_from(list(CAMPAIGNS))
+)
 
 
 def leaf() -> st.SearchStrategy[dict[str, Any]]:
@@ -151,6 +162,7 @@ def leaf() -> st.SearchStrategy[dict[str, Any]]:
             st.sampled_from(["opened", "clicked", "submitted"]),
             st.sampled_from([None, "14d", "1w"]),
         ),
+        campaign_facts,
         st.builds(cond, st.just("consent_explicit"), st.sampled_from(["=", "!="]), st.booleans()),
         st.builds(
             cond,
@@ -161,14 +173,26 @@ def leaf() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-rules = st.recursive(
-    leaf(),
-    lambda inner: st.one_of(
-        st.builds(lambda xs: {"all": xs}, st.lists(inner, min_size=1, max_size=3)),
-        st.builds(lambda xs: {"any": xs}, st.lists(inner, min_size=1, max_size=3)),
-        st.builds(lambda x: {"not": x}, inner),
-    ),
-    max_leaves=6,
+def combined(leaves: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.builds(lambda xs: {"all": xs}, st.lists(inner, min_size=1, max_size=3)),
+            st.builds(lambda xs: {"any": xs}, st.lists(inner, min_size=1, max_size=3)),
+            st.builds(lambda x: {"not": x}, inner),
+        ),
+        max_leaves=6,
+    )
+
+
+rules = combined(leaf())
+# Campaign facts are one leaf among many in `rules`; here they meet other engagement facts often.
+engagement_rules = combined(
+    st.one_of(
+        campaign_facts,
+        st.builds(lambda verb: {"event": verb}, verbs),
+        st.builds(lambda verb: {"event": verb, "within": "14d"}, verbs),
+    )
 )
 
 
@@ -176,10 +200,12 @@ def as_text(rule: dict[str, Any]) -> str:
     """The same rule in the text language."""
     if "all" in rule or "any" in rule:
         joiner = " and " if "all" in rule else " or "
-        return "(" + joiner.join(as_text(r) for r in rule.get("all", rule.get("any"))) + ")"
+        return "(" + joiner.join(as_text(r) for r in rule["all" if "all" in rule else "any"]) + ")"
     if "not" in rule:
         return f"not {as_text(rule['not'])}"
     if "event" in rule:
+        if "campaign" in rule:
+            return f"{rule['event']} campaign {json.dumps(rule['campaign'])}"
         return f"{rule['event']} within {rule['within']}" if "within" in rule else rule["event"]
     value = rule.get("value")
     if rule["op"] == "within":
@@ -220,6 +246,8 @@ async def load(db: Database, people: list[dict[str, Any]]) -> list[dict[str, Any
             "consent_explicit": p["consent_explicit"],
             "opens": p["opens"],
             "engagement_score": p["engagement_score"],
+            "opened_campaigns": p["opened_campaigns"],
+            "clicked_campaigns": p["clicked_campaigns"],
         }
         for verb in ("engaged", "opened", "clicked"):
             if p[f"{verb}_days"] is not None:
@@ -235,11 +263,11 @@ async def load(db: Database, people: list[dict[str, Any]]) -> list[dict[str, Any
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     people=st.lists(contacts, min_size=1, max_size=12),
-    batch=st.lists(rules, min_size=1, max_size=4),
+    batch=st.lists(st.one_of(rules, engagement_rules), min_size=1, max_size=4),
 )
 async def test_database_and_python_agree(
     db: Database, people: list[dict[str, Any]], batch: list[dict[str, Any]]
@@ -247,9 +275,10 @@ async def test_database_and_python_agree(
     stored = await load(db, people)
     agreed = {c["id"]: c["consent_explicit"] for c in stored}
     for rule in batch:
-        expected = sorted(c["id"] for c in stored if evaluate(bind_rule(rule, now=NOW), c))
+        bound = bind_rule(rule, now=NOW, campaigns=CAMPAIGNS)
+        expected = sorted(c["id"] for c in stored if evaluate(bound, c))
         for form in (rule, as_text(rule)):
-            sql, params = compile_rule(form, now=NOW)
+            sql, params = compile_rule(form, now=NOW, campaigns=CAMPAIGNS)
             found = await db.one(f"SELECT VALUE record::id(id) FROM contact WHERE {sql}", params)
             assert sorted(found) == expected, (form, sql, params)
             count = await db.one(f"RETURN count(SELECT VALUE id FROM contact WHERE {sql})", params)

@@ -9,7 +9,7 @@ import pytest
 
 from crm.db import Database
 from crm.errors import ValidationFailed
-from crm.segments.rules import compile_rule
+from crm.segments.rules import campaign_refs, compile_rule, parse_rule
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -155,7 +155,7 @@ class TestEngagementFacts:
         ("rule", "message"),
         [
             ('country = "DE" and replied', "'replied' conditions are not .* at column 20"),
-            ('clicked campaign "spring"', "'clicked campaign' conditions are not .* at column 18"),
+            ('clicked campaign "spring"', "unknown campaign 'spring' at column 18"),
             ({"event": "visited"}, "'visited' conditions are not available yet at \\$"),
             ({"event": "opend"}, "expected one of opened, .* at \\$.event"),
             ({"event": "opened", "when": "14d"}, "unknown key 'when' at \\$"),
@@ -165,6 +165,53 @@ class TestEngagementFacts:
     def test_what_is_refused_and_where(self, rule: str | dict[str, str], message: str) -> None:
         with pytest.raises(ValidationFailed, match=message):
             compile_rule(rule)
+
+
+SPRING = {"Spring launch": ("k1",), "k2": ("k2",), "Webinar": ("k3", "k4")}
+
+
+class TestCampaignFacts:
+    def test_the_campaign_is_among_those_the_contact_engaged_with(self) -> None:
+        assert compile_rule('clicked campaign "Spring launch"', campaigns=SPRING) == (
+            "clicked_campaigns CONTAINS $r0",
+            {"r0": "k1"},
+        )
+        assert compile_rule(
+            'opened campaign "k2" and not submitted campaign "Spring launch"', campaigns=SPRING
+        ) == (
+            "opened_campaigns CONTAINS $r0 AND submitted_campaigns CONTAINSNOT $r1",
+            {"r0": "k2", "r1": "k1"},
+        )
+
+    def test_json_form(self) -> None:
+        assert compile_rule(
+            {"not": {"event": "clicked", "campaign": "k2"}}, campaigns=SPRING
+        ) == compile_rule('not clicked campaign "k2"', campaigns=SPRING)
+
+    def test_the_named_campaigns_are_listed_for_lookup(self) -> None:
+        node = parse_rule('opened or (clicked campaign "a" and not submitted campaign "b")')
+        assert list(campaign_refs(node)) == ["a", "b"]
+        assert list(campaign_refs(parse_rule({"event": "opened", "campaign": 5}))) == []
+
+    @pytest.mark.parametrize(
+        ("rule", "message"),
+        [
+            ('opened campaign "Nope"', "unknown campaign 'Nope' at column 17: use an id or a"),
+            ('clicked campaign "Webinar"', "campaign name 'Webinar' is ambiguous at column 18: 2 "
+                "campaigns have it, name one by its id [(]k3, k4[)]"),
+            ('clicked campaign "k2" within 7d', "'clicked campaign' cannot take 'within' yet at "
+                "column 30"),
+            ("clicked campaign spring", "expected a campaign name in quotes, .* at column 18"),
+            ('clicked campaign ""', "expected a campaign id or name in quotes at column 18"),
+            ({"event": "opened", "campaign": 5}, "expected a campaign id or name in quotes at "
+                "[$].campaign"),
+            ({"event": "opened", "campaign": "k2", "within": "7d"}, "cannot take 'within' yet at "
+                "[$].within"),
+        ],
+    )  # fmt: skip
+    def test_what_is_refused_and_where(self, rule: str | dict[str, object], message: str) -> None:
+        with pytest.raises(ValidationFailed, match=message):
+            compile_rule(rule, campaigns=SPRING)
 
 
 HOSTILE = [
@@ -186,6 +233,9 @@ HOSTILE = [
     "opened within 14d ago",
     "created within 99999999y",
     "created > 99999999999mo ago",
+    'clicked campaign "x"; DELETE contact',
+    "clicked campaign (SELECT * FROM campaign)",
+    "clicked campaign $limit",
 ]
 HOSTILE_JSON = [
     {"event": "opened; DELETE contact"},
@@ -193,6 +243,8 @@ HOSTILE_JSON = [
     {"event": "opened", "within": {"ago": "14d"}},
     {"event": ["opened"]},
     {"event": "opened", "within": "99999999y"},
+    {"event": "opened", "campaign": {"ago": "1d"}},
+    {"event": "opened", "campaign": ["x"]},
 ]
 
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from pydantic import SecretStr
 
+from api.app import create_app
+from campaigns.tracking import Tokens, click_payload
 from crm import engagement
 from crm.contacts import service as contacts
 from crm.contacts.repository import ContactFilter
-from crm.db import Database
+from crm.db import Database, plain, record
 from crm.errors import Conflict, NotFound, ValidationFailed
 from crm.segments import service
 from crm.segments.models import SegmentCreate, SegmentUpdate
 from crm.segments.rules import compile_rule
-from factories import make_contact
+from crm.settings import Settings
+from factories import make_campaign, make_contact, make_page
 
 
 async def dach_vips(db: Database) -> None:
@@ -128,6 +133,115 @@ class TestEngagement:
         sql, params = compile_rule("opened within 14d")
         plan = await db.one(f"SELECT VALUE id FROM contact WHERE {sql} EXPLAIN", params)
         assert plan[0]["detail"]["plan"]["index"] == "contact_last_opened_at"
+
+
+async def clicked_through_the_api(db: Database, campaign: str, email: str) -> None:
+    """The contact follows a tracked link of `campaign` (GET /t/c/{token}, as in an email)."""
+    secret = "s3cret-for-tests"
+    contact = await make_contact(db, email=email)
+    rows = await db.one(
+        "CREATE delivery CONTENT {campaign: $c, contact: $p, channel: 'email', state: 'sent'}",
+        {"c": record("campaign", campaign), "p": record("contact", contact.id)},
+    )
+    delivery = str(plain(rows[0]["id"]))
+    token = Tokens(secret).make(
+        "click", click_payload(delivery, campaign, contact.id, "https://example.com/spring")
+    )
+    app = create_app(Settings(db_url="mem://", secret_key=SecretStr(secret)), database=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get(f"/t/c/{token}")
+    assert response.status_code == 302
+
+
+class TestCampaignFacts:
+    async def test_a_tracked_click_puts_the_contact_in_the_segment(self, db: Database) -> None:
+        spring = await make_campaign(db, name="Spring launch")
+        autumn = await make_campaign(db, name="Autumn sale")
+        await clicked_through_the_api(db, spring.id, "clicker@x.com")
+        await clicked_through_the_api(db, autumn.id, "other@x.com")
+        await make_contact(db, email="never@x.com")
+        await service.create(
+            db, SegmentCreate(name="spring", rule='clicked campaign "Spring launch"')
+        )
+
+        assert await members(db, 'clicked campaign "spring  LAUNCH"') == ["clicker@x.com"]
+        assert await members(db, f'clicked campaign "{autumn.id}"') == ["other@x.com"]
+        # A click counts as an open too (the pixel may have been blocked).
+        assert await members(db, {"event": "opened", "campaign": "Spring launch"}) == [
+            "clicker@x.com"
+        ]
+        assert await members(db, 'not clicked campaign "Spring launch"') == [
+            "never@x.com",
+            "other@x.com",
+        ]
+        assert await service.count(db, "spring") == 1
+        page = await contacts.list_page(
+            db, ContactFilter(rule=await service.rule_for(db, "spring"))
+        )
+        assert [c.email for c in page.items] == ["clicker@x.com"]
+        snapshot = await service.snapshot(db, "spring")
+        assert snapshot.count == 1
+
+    async def test_a_landing_page_form_counts_for_its_campaign(self, db: Database) -> None:
+        from landing_pages import service as pages
+        from landing_pages.models import Submission
+
+        spring = await make_campaign(db, name="Spring launch")
+        page = await make_page(db, campaign=spring.id)
+        await pages.submit(db, page, Submission(email="form@x.com"))
+        await pages.submit(db, await make_page(db, slug="other"), Submission(email="nocamp@x.com"))
+
+        assert await members(db, 'submitted campaign "Spring launch"') == ["form@x.com"]
+        assert await members(db, "submitted") == ["form@x.com", "nocamp@x.com"]
+
+    async def test_an_unknown_campaign_is_never_saved(self, db: Database) -> None:
+        await make_campaign(db, name="Spring launch")
+        with pytest.raises(ValidationFailed, match="unknown campaign 'Sprng' at column 18"):
+            await service.create(db, SegmentCreate(name="x", rule='clicked campaign "Sprng"'))
+        assert await service.list_all(db) == []
+
+    async def test_a_name_two_campaigns_share_is_refused_but_their_ids_work(
+        self, db: Database
+    ) -> None:
+        one = await make_campaign(db, name="Webinar")
+        two = await make_campaign(db, name="webinar")
+        with pytest.raises(
+            ValidationFailed, match="campaign name 'Webinar' is ambiguous"
+        ) as caught:
+            await service.count(db, rule='opened campaign "Webinar"')
+        assert one.id in caught.value.message and two.id in caught.value.message
+        assert await service.count(db, rule=f'opened campaign "{one.id}"') == 0
+
+    async def test_a_deleted_campaign_makes_the_segment_say_so(self, db: Database) -> None:
+        spring = await make_campaign(db, name="Spring launch")
+        await service.create(db, SegmentCreate(name="s", rule='clicked campaign "Spring launch"'))
+        await db.query("DELETE $id", {"id": record("campaign", spring.id)})
+        with pytest.raises(ValidationFailed, match="unknown campaign 'Spring launch' at column 18"):
+            await service.count(db, "s")
+
+    async def test_the_count_walks_an_index(self, db: Database) -> None:
+        spring = await make_campaign(db, name="Spring launch")
+        sql, params = await service.compiled(db, 'clicked campaign "Spring launch"')
+        assert params == {"r0": spring.id}
+        plan = await db.one(f"SELECT VALUE id FROM contact WHERE {sql} EXPLAIN", params)
+        assert plan[0]["detail"]["plan"]["index"] == "contact_clicked_campaigns"
+
+    @pytest.mark.parametrize(
+        "name", ['x"; DELETE contact; --', "x') OR true OR ('", "$limit", "`campaign`", "a:b"]
+    )
+    async def test_hostile_campaign_names_are_only_ever_parameters(
+        self, db: Database, name: str
+    ) -> None:
+        await make_contact(db, email="a@x.com")
+        hostile = await make_campaign(db, name=name)
+        rule = {"event": "clicked", "campaign": name}
+        sql, params = await service.compiled(db, rule)
+        assert name not in sql and params == {"r0": hostile.id}
+        assert await service.count(db, rule=rule) == 0
+        with pytest.raises(ValidationFailed, match="unknown campaign"):
+            await service.count(db, rule={"event": "clicked", "campaign": name + "x"})
+        assert await db.one("RETURN count(SELECT VALUE id FROM contact)") == 1
 
 
 class TestSnapshots:
