@@ -86,6 +86,8 @@ async def _campaign(db: Database) -> dict[str, Any]:
             name="Demo: spring analytics launch",
             segment=DEMO_SEGMENT,
             channels=["email"],
+            # The demo may run again within a day; its contacts then had the last demo's email.
+            frequency_hours=0,
             brief=Brief(
                 goal="Invite customers to try the new analytics dashboard",
                 offer="30-day free trial",
