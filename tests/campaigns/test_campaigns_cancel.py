@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
+from contextlib import suppress
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from smtp_sink import Sink, free_port
 
 from campaigns import executor, service
+from campaigns.channels import Rendered, Result
+from campaigns.channels.smtp import SmtpSender
 from campaigns.executor import Options
 from campaigns.models import State
 from crm.db import Database
@@ -82,3 +85,38 @@ async def test_cancel_stops_at_once_and_resume_sends_the_rest_exactly_once(
     recipients = Counter(r for m in sink.received for r in m.recipients)
     assert set(recipients.values()) == {1}
     assert CONTACTS - status.sending <= len(recipients) <= CONTACTS
+
+
+class DroppingSender(SmtpSender):
+    """An SMTP transaction that loses the first cancellation, as aiosmtplib's replies awaited
+    with asyncio.wait_for can on Python 3.11, then waits on for a reply that never comes."""
+
+    started = asyncio.Event()
+
+    async def _transact(self, smtp: Any, message: Rendered) -> Result:
+        self.started.set()
+        with suppress(asyncio.CancelledError):
+            await asyncio.sleep(3600)
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+
+async def test_a_send_ends_when_cancelled_even_if_the_transaction_drops_the_cancel() -> None:
+    sink = Sink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    sender = DroppingSender.from_url(f"smtp://127.0.0.1:{sink.port}")
+    message = Rendered(
+        "d1", "email", "d1.eml", b"Subject: hi\r\n\r\nhi\r\n", "a@example.com", "b@example.com"
+    )
+    try:
+        send = asyncio.create_task(sender.send(message))
+        await asyncio.wait_for(sender.started.wait(), 30)
+
+        send.cancel()
+        # Bounded only to turn a hang into a failure.
+        done, _ = await asyncio.wait([send], timeout=10)
+
+        assert done == {send} and send.cancelled()
+    finally:
+        controller.stop()

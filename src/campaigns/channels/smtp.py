@@ -7,6 +7,7 @@ during DATA may have delivered, so it is reported as unknown and never blindly r
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -85,10 +86,18 @@ class SmtpSender:
             return Result(Outcome.RETRY, f"SMTP login refused: {exc.code} {exc.message}"[:300])
         except (aiosmtplib.SMTPException, OSError) as exc:
             return Result(Outcome.RETRY, f"cannot connect to SMTP server: {exc}"[:300])
+        # aiosmtplib waits for each reply with asyncio.wait_for, which on Python 3.11 can drop a
+        # cancellation and keep waiting (up to the timeout) for a reply that may never come.
+        # The transaction runs as its own task so this one always notices a cancellation;
+        # closing the connection then ends the transaction, whatever reply it waits for.
+        transaction = asyncio.ensure_future(self._transact(smtp, message))
+        transaction.add_done_callback(_retrieve)
         try:
-            result = await self._transact(smtp, message)
+            await asyncio.wait([transaction])
+            result = transaction.result()
         except BaseException:
             smtp.close()
+            transaction.cancel()
             raise
         if result.outcome in (Outcome.SENT, Outcome.FAILED, Outcome.RETRY) and smtp.is_connected:
             self._idle.append(smtp)
@@ -136,3 +145,10 @@ async def _reset(smtp: aiosmtplib.SMTP) -> None:
         await smtp.rset()
     except (aiosmtplib.SMTPException, OSError):
         smtp.close()
+
+
+def _retrieve(task: asyncio.Future[Result]) -> None:
+    """Read the outcome of a transaction abandoned by a cancelled send (asyncio warns of an
+    exception nobody read)."""
+    if not task.cancelled():
+        task.exception()
