@@ -220,7 +220,6 @@ class Delivery(BaseModel):
     reason: str | None = None
     retryable: bool = False
     attempts: int = 0
-    message_id: str | None = None
     sent_at: datetime | None = None
 
 
