@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from crm.companies import service as companies
 from crm.companies.models import Company, CompanyCreate
 from crm.contacts import service as contacts
 from crm.contacts.models import Contact, ContactCreate
-from crm.db import Database
+from crm.db import Database, connect
 
 
 async def make_contact(db: Database, *, email: str = "ada@example.com", **fields: Any) -> Contact:
@@ -186,3 +186,18 @@ async def make_ready_campaign(
     if approve:
         campaign = await approval.approve(db, campaign.id, settings)
     return campaign
+
+
+async def migrated_before(version: int, monkeypatch: Any) -> AsyncIterator[Database]:
+    """A `mem://` database with every migration before `version`, to test an upgrade."""
+    from crm import schema
+    from crm.settings import Settings
+
+    available = schema.available
+    async with connect(Settings(db_url="mem://")) as db:
+        with monkeypatch.context() as before:
+            before.setattr(
+                schema, "available", lambda: [m for m in available() if m.version < version]
+            )
+            await schema.migrate(db)
+        yield db

@@ -58,7 +58,6 @@ from campaigns.models import (
 )
 from campaigns.pacing import Pacer, Sleep
 from campaigns.tracking import Tokens
-from crm import timeline
 from crm.contacts.models import Contact
 from crm.db import Database
 from crm.errors import Conflict, CRMError, ValidationFailed
@@ -386,7 +385,6 @@ class _ChannelRun:
         self.taken = 0
         self.producing = True
         self.retry_tasks: set[asyncio.Task[None]] = set()
-        self.events: list[dict[str, Any]] = []
 
     async def run(self) -> None:
         workers = [asyncio.create_task(self._worker()) for _ in range(self.controls.concurrency)]
@@ -404,7 +402,6 @@ class _ChannelRun:
             raise
         finally:
             await _cancel([watch, *self.retry_tasks])
-            await self._flush_events()
 
     async def _drop_retries_on_stop(self) -> None:
         # Waiting retries are queued in the database already; resume sends them.
@@ -492,8 +489,6 @@ class _ChannelRun:
                 )
                 done.clear()
                 await self._send_claimed(group, claimed, done)
-                if len(self.events) >= self.controls.batch_size:
-                    await self._flush_events()
         finally:
             await repository.complete(self.db, done, self.run_id)
 
@@ -529,7 +524,6 @@ class _ChannelRun:
         if result.outcome == Outcome.SENT and message is not None:
             self.report.sent += 1
             self._settle()
-            self._sent_event(work)
             return work.delivery, {"state": DeliveryState.SENT}
         self._error(result)
         if result.outcome == Outcome.RETRY and attempt < self.controls.max_attempts:
@@ -596,17 +590,6 @@ class _ChannelRun:
         task = asyncio.create_task(later())
         self.retry_tasks.add(task)
         task.add_done_callback(self.retry_tasks.discard)
-
-    def _sent_event(self, work: _Work) -> None:
-        if work.contact is not None:
-            kind = "email_sent" if self.channel.name == EMAIL else f"{self.channel.name}_sent"
-            self.events.append(timeline.event(work.contact.id, kind, campaign=self.campaign.id))
-
-    async def _flush_events(self) -> None:
-        # The delivery record is the truth; timeline events are written in batches and may
-        # miss the last few after a crash.
-        events, self.events = self.events, []
-        await timeline.add(self.db, events)
 
 
 async def _cancel(tasks: list[asyncio.Task[None]]) -> None:

@@ -21,6 +21,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from crm import wire
 from crm.errors import Conflict, DatabaseError, DatabaseLocked
 from crm.settings import Settings
 
@@ -76,6 +77,7 @@ class Database:
     def __init__(self, conn: Any, url: str) -> None:
         self._conn = conn
         self.url = url
+        self._execute = wire.embedded_execute(conn)
 
     async def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Run one or more statements; returns each statement's result, in order.
@@ -95,7 +97,10 @@ class Database:
 
     async def _query_once(self, sql: str, params: dict[str, Any]) -> list[Any]:
         try:
-            response = await self._conn.query_raw(sql, params)
+            if self._execute is not None:
+                response = wire.decode(await self._execute(wire.encode_query(sql, params)))
+            else:
+                response = await self._conn.query_raw(sql, params)
         except Exception as exc:  # the embedded SDK raises RuntimeError for parse errors
             raise _classify(str(exc)) from exc
         if response.get("error"):

@@ -8,21 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm import schema
-from crm.db import Database, connect, record
-from crm.schema import available, migrate
+from crm.db import Database, record
+from crm.schema import migrate
 from crm.segments import service
-from crm.settings import Settings
-
-
-async def migrated_before(version: int, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Database]:
-    async with connect(Settings(db_url="mem://")) as db:
-        with monkeypatch.context() as before:
-            before.setattr(
-                schema, "available", lambda: [m for m in available() if m.version < version]
-            )
-            await migrate(db)
-        yield db
+from factories import migrated_before
 
 
 @pytest.fixture
