@@ -4,8 +4,9 @@
 
 An aiosmtpd sink runs in its own process. The bare loop sends the very messages the executor
 renders (taken from a dry run) over `concurrency` persistent connections; the executor does
-everything a real run does (skip rules on fresh contact records, claim/complete records on a
-surrealkv file, rendering with tracking tokens). Target: executor/bare >= 0.7.
+everything a real run does with the default settings (skip rules on fresh contact records,
+the 24-hour frequency limit, claim/complete records on a surrealkv file, rendering with tracking
+tokens). Target: executor/bare >= 0.7.
 
 Besides the rates it reports CPU per message: this process's Python thread, the embedded
 engine's threads (the rest of this process) and the sink. On 2 cores the three compete, so
@@ -90,7 +91,6 @@ async def prepare(db: Database, settings: Settings, count: int) -> str:
             brief=Brief(goal="bench"),
             segment="all",
             channels=["email"],
-            frequency_hours=0,
         ),
     )
     campaign = await service.move(db, campaign, State.GENERATING)

@@ -161,13 +161,27 @@ async def make_ready_campaign(
 ) -> Campaign:
     """Contacts, a segment `all` of them, a campaign with hand-written assets for each channel
     (no LLM involved), approved unless told otherwise."""
+    if contacts_count:
+        await make_contacts(db, count=contacts_count, first_name="Pat")
+    await make_segment(db)
+    return await make_another_campaign(
+        db, settings=settings, channels=channels, approve=approve, **fields
+    )
+
+
+async def make_another_campaign(
+    db: Database,
+    *,
+    settings: Any,
+    channels: Sequence[str] = ("email",),
+    approve: bool = True,
+    **fields: Any,
+) -> Campaign:
+    """A campaign like make_ready_campaign's over the contacts and segment already there."""
     from campaigns import approval
     from campaigns import repository as campaign_rows
     from campaigns.models import State, is_social
 
-    if contacts_count:
-        await make_contacts(db, count=contacts_count, first_name="Pat")
-    await make_segment(db)
     campaign = await make_campaign(db, channels=list(channels), **fields)
     campaign = await campaigns.move(db, campaign, State.GENERATING)
     for channel in channels:

@@ -4,9 +4,9 @@ that arrives mid-campaign still counts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from campaigns import repository
+from campaigns.frequency import RecentEmails
 from campaigns.models import EMAIL, Campaign
 from crm.contacts.models import Contact, Status
 from crm.db import Database
@@ -55,23 +55,18 @@ def _reason(
 
 async def skip_reasons(
     db: Database,
-    campaign: Campaign,
     channel: str,
     contacts: dict[str, Contact | None],
     rules: Rules,
+    recent: RecentEmails,
 ) -> dict[str, str]:
     """delivery key -> why it is skipped, for the deliveries among `contacts` (delivery key ->
     its contact, None when deleted since approval) that must not be sent."""
     present = [c for c in contacts.values() if c is not None]
     suppressed = await repository.suppressed_among(db, [email_key(c.email) for c in present])
-    recent: set[str] = set()
-    if channel == EMAIL and rules.frequency_hours > 0:
-        since = datetime.now(UTC) - timedelta(hours=rules.frequency_hours)
-        recent = await repository.recently_emailed(
-            db, [c.id for c in present], since=since, exclude_campaign=campaign.id
-        )
+    emailed = await recent.among(db, [c.id for c in present]) if channel == EMAIL else set()
     reasons = {
-        key: _reason(contact, channel, rules, suppressed, recent)
+        key: _reason(contact, channel, rules, suppressed, emailed)
         for key, contact in contacts.items()
     }
     return {key: reason for key, reason in reasons.items() if reason is not None}

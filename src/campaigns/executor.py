@@ -45,6 +45,7 @@ from campaigns.channels import (
     check_cancelled,
     is_idempotent,
 )
+from campaigns.frequency import RecentEmails
 from campaigns.models import (
     CONTACT_VARIANT_PREFIX,
     EMAIL,
@@ -320,13 +321,14 @@ async def _pages(
     and the approved asset picked per contact; never more than one page in memory."""
     found = await repository.latest_assets(db, campaign.id, channel, [SEGMENT_VARIANT])
     default: dict[str, Any] = found[SEGMENT_VARIANT]["content"] if found else {}
+    recent = RecentEmails(campaign.id, rules.frequency_hours)
     after: str | None = None
     while rows := await repository.queued_page(db, campaign.id, channel, after=after, limit=size):
         after = rows[-1]["id"]
         contacts = {r["id"]: _contact(r.get("person")) for r in rows}
         skipped: dict[str, str] = {}
         if channel in (EMAIL, WEBHOOK):
-            skipped = await eligibility.skip_reasons(db, campaign, channel, contacts, rules)
+            skipped = await eligibility.skip_reasons(db, channel, contacts, rules, recent)
         personal = await _personal_assets(db, campaign, channel, contacts)
         works = [
             _Work(key, contact, personal.get(contact.id, default) if contact else default)

@@ -340,6 +340,34 @@ async def recently_emailed(
     return {plain(r) for r in rows}
 
 
+async def emailed_since(
+    db: Database, since: datetime, *, exclude_campaign: str
+) -> dict[str, datetime]:
+    """contact -> its latest email after `since` from a campaign other than this one (a range
+    of the sent_at index)."""
+    rows = await db.one(
+        "SELECT record::id(contact) AS p, sent_at FROM delivery WHERE sent_at > $since"
+        " AND channel = 'email' AND state = 'sent' AND campaign != $c AND contact != NONE",
+        {"since": since, "c": record("campaign", exclude_campaign)},
+    )
+    latest: dict[str, datetime] = {}
+    for row in rows:
+        if row["sent_at"] > latest.get(row["p"], since):
+            latest[row["p"]] = row["sent_at"]
+    return latest
+
+
+async def others_sending(db: Database, campaign: str, *, since: datetime) -> bool:
+    """Whether another campaign is running, or changed state after `since` (so it may have
+    sent something since)."""
+    rows = await db.one(
+        "SELECT VALUE id FROM campaign"
+        " WHERE id != $c AND (state = 'running' OR updated_at > $since) LIMIT 1",
+        {"c": record("campaign", campaign), "since": since},
+    )
+    return bool(rows)
+
+
 async def get_delivery(db: Database, key: str) -> dict[str, Any] | None:
     if not is_safe_key(key):
         return None

@@ -5,20 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 from smtp_sink import Sink
 
 from campaigns import executor, repository, service, suppression
 from campaigns.executor import Options
-from campaigns.models import Campaign, DeliveryState, State
+from campaigns.models import DeliveryState, State
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
 from crm.errors import ValidationFailed
 from crm.settings import Settings
-from factories import make_contact, make_ready_campaign
+from factories import make_another_campaign, make_contact, make_ready_campaign
 
 
 class Sleeps:
@@ -93,36 +92,14 @@ async def test_frequency_limit_skips_contacts_emailed_by_another_campaign(
 ) -> None:
     first = await make_ready_campaign(db, settings=send_settings, contacts_count=2)
     await executor.run(db, first.id, send_settings)
-    second = await make_ready_campaign_again(db, send_settings)
-    unlimited = await make_ready_campaign_again(db, send_settings, frequency_hours=0)
+    second = await make_another_campaign(db, settings=send_settings)
+    unlimited = await make_another_campaign(db, settings=send_settings, frequency_hours=0)
 
     report = await executor.run(db, second.id, send_settings)
     assert report.skip_reasons == {"frequency_limit": 2}
     report = await executor.run(db, unlimited.id, send_settings)
     assert report.sent == 2
     assert len(smtp_sink.received) == 4
-
-
-async def make_ready_campaign_again(db: Database, settings: Settings, **fields: Any) -> Campaign:
-    """Another approved campaign over the existing contacts and segment."""
-    from campaigns import approval
-    from campaigns.models import State as S
-    from factories import EMAIL_ASSET, make_campaign
-
-    campaign = await make_campaign(db, **fields)
-    campaign = await service.move(db, campaign, S.GENERATING)
-    await repository.insert_asset(
-        db,
-        {
-            "campaign": campaign.id,
-            "channel": "email",
-            "variant": "segment",
-            "version": 1,
-            "content": EMAIL_ASSET,
-        },
-    )
-    campaign = await service.move(db, campaign, S.REVIEW)
-    return await approval.approve(db, campaign.id, settings)
 
 
 async def test_permanent_refusals_fail_and_transient_ones_are_retried(
