@@ -32,38 +32,50 @@ def may_set(current: Any, provenance: Mapping[str, Any] | None, proposal: Propos
     return overwrite_enriched and enriched
 
 
+class Fingerprint:
+    """What an enricher's work depends on: its logic, its inputs and what it was asked to set.
+
+    A hash of the repr of `(name, version, inputs, sorted(fields), overwrite_enriched)`: repr
+    of these plain values (text, numbers, lists, dicts in insertion order) is stable across
+    runs and much cheaper than JSON. All but the inputs are the same for every contact of a
+    run, so their part of the text is rendered once."""
+
+    def __init__(self, name: str, version: int, fields: Iterable[str],
+                 overwrite_enriched: bool) -> None:  # fmt: skip
+        self._head = f"({name!r}, {version!r}, "
+        self._tail = f", {sorted(fields)!r}, {overwrite_enriched!r})"
+
+    def of(self, inputs: list[Any]) -> str:
+        data = self._head + repr(inputs) + self._tail
+        return hashlib.blake2b(data.encode(), digest_size=8).hexdigest()
+
+
 def fingerprint(name: str, version: int, inputs: Iterable[Any], fields: Iterable[str],
                 overwrite_enriched: bool) -> str:  # fmt: skip
-    """What an enricher's work depends on: its logic, its inputs and what it was asked to set."""
-    # repr of these plain values (text, numbers, lists, dicts in insertion order) is stable
-    # across runs and much cheaper than JSON.
-    data = repr((name, version, list(inputs), sorted(fields), overwrite_enriched))
-    return hashlib.blake2b(data.encode(), digest_size=8).hexdigest()
+    return Fingerprint(name, version, fields, overwrite_enriched).of(list(inputs))
 
 
 @dataclass
 class Outcome:
     """One contact's enrichment: the working copy, the changes to store and their provenance
-    (field -> enricher, confidence, reason, value and the non-empty value it replaced)."""
+    (field -> [enricher, confidence, reason, value] and the non-empty value it replaced: the
+    form crm.enrichment.provenance stores)."""
 
     key: str
     work: dict[str, Any]
     changes: dict[str, Any] = field(default_factory=dict)
-    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    provenance: dict[str, list[Any]] = field(default_factory=dict)
     runs: dict[str, str] = field(default_factory=dict)
 
     def offer(self, enricher: str, proposal: Proposal, *, overwrite_enriched: bool) -> bool:
-        current = self.work.get(proposal.field)
-        earlier = (self.work.get("enrichment") or {}).get(proposal.field)
+        name = proposal.field
+        current = self.work.get(name)
+        earlier = (self.work.get("enrichment") or {}).get(name)
         if not may_set(current, earlier, proposal, overwrite_enriched=overwrite_enriched):
             return False
-        self.work[proposal.field] = self.changes[proposal.field] = proposal.value
-        self.provenance[proposal.field] = {
-            "enricher": enricher,
-            "confidence": proposal.confidence,
-            "reason": proposal.reason,
-            "value": proposal.value,
-        } | ({} if is_empty(current) else {"previous": current})
+        self.work[name] = self.changes[name] = proposal.value
+        entry = [enricher, proposal.confidence, proposal.reason, proposal.value]
+        self.provenance[name] = entry if is_empty(current) else [*entry, current]
         return True
 
 
@@ -76,24 +88,27 @@ class Planner:
         self.only = only
         self.fields = {e.name: self.fields_of(e.fields) for e in self.enrichers}
         self.overwrite_enriched = overwrite_enriched
+        self.fingerprints = {
+            e.name: Fingerprint(e.name, e.version, self.fields[e.name], overwrite_enriched)
+            for e in self.enrichers
+        }
 
     def fields_of(self, fields: Iterable[str]) -> list[str]:
         return [f for f in fields if not self.only or f in self.only]
 
-    def due(self, enricher: Enricher, work: Mapping[str, Any]) -> str | None:
-        """The fingerprint to record when `enricher` has work to do on `work`, else None."""
+    def due(self, enricher: Enricher, work: Mapping[str, Any]) -> bool:
+        """Whether `enricher` may set a field of `work` and has not seen these inputs yet."""
         if not self.fields[enricher.name]:
-            return None
-        mark = self.mark(enricher, work)
-        return None if (work.get("enrichment_runs") or {}).get(enricher.name) == mark else mark
+            return False
+        done = (work.get("enrichment_runs") or {}).get(enricher.name)
+        return done is None or done != self.mark(enricher, work)
 
     def plan(self, contact: Mapping[str, Any], companies: Mapping[str, str]) -> Outcome:
         """`companies` maps business domains to company ids (resolved beforehand)."""
         outcome = Outcome(key=str(contact["id"]), work=dict(contact))
         ran = []
         for enricher in self.enrichers:
-            mark = self.due(enricher, outcome.work)
-            if mark is None:
+            if not self.due(enricher, outcome.work):
                 continue
             fields = self.fields[enricher.name]
             for proposal in enricher.propose(outcome.work):
@@ -105,15 +120,12 @@ class Planner:
                     proposal = Proposal("company", companies[proposal.value], proposal.confidence,
                                         proposal.reason)  # fmt: skip
                 outcome.offer(enricher.name, proposal, overwrite_enriched=self.overwrite_enriched)
-            ran.append((enricher, mark))
+            ran.append(enricher)
         # Marked against the final values (later enrichers may change earlier ones' inputs, as
         # the phone fills the country), so a re-run over the same contact finds nothing to do.
-        for enricher, mark in ran:
-            if any(i in outcome.changes for i in enricher.inputs):
-                mark = self.mark(enricher, outcome.work)
-            outcome.runs[enricher.name] = mark
+        for enricher in ran:
+            outcome.runs[enricher.name] = self.mark(enricher, outcome.work)
         return outcome
 
     def mark(self, enricher: Enricher, work: Mapping[str, Any]) -> str:
-        return fingerprint(enricher.name, enricher.version, (work.get(i) for i in enricher.inputs),
-                           self.fields[enricher.name], self.overwrite_enriched)  # fmt: skip
+        return self.fingerprints[enricher.name].of([work.get(i) for i in enricher.inputs])

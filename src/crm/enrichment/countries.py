@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from phonenumbers.geodata.locale import LOCALE_DATA
 
@@ -109,6 +109,8 @@ def _table() -> dict[str, str]:
     return table
 
 
+# Contacts name the same few countries over and over.
+@lru_cache(maxsize=4096)
 def country_code(text: str) -> str | None:
     """`"Deutschland"`, `"germany"`, `"DEU"`, `"de"` -> `"DE"`; None when not recognised."""
     return _table().get(_key(text))

@@ -26,14 +26,12 @@ def run_key(at: datetime, run: str) -> str:
     return f"{at.strftime(_TIME)}#{run}"
 
 
-def encode(provenance: Mapping[str, Mapping[str, Any]]) -> str:
-    """One run's entry from `{field: {enricher, confidence, reason, value[, previous]}}`."""
-    entry = {
-        name: [p["enricher"], p["confidence"], p["reason"], p["value"]]
-        + ([p["previous"]] if "previous" in p else [])
-        for name, p in provenance.items()
-    }
-    return json.dumps(entry, separators=(",", ":"))
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
+def encode(entry: Mapping[str, list[Any]]) -> str:
+    """One run's entry from `{field: [enricher, confidence, reason, value[, previous]]}`."""
+    return _JSON.encode(entry)
 
 
 def _entries(log: Mapping[str, Any]) -> list[tuple[datetime, bool, dict[str, list[Any]]]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,10 @@ Progress = Callable[[int], None]
 DETERMINISTIC_FIELDS = tuple(dict.fromkeys(f for e in DETERMINISTIC for f in e.fields))
 ALL_FIELDS = tuple(dict.fromkeys(DETERMINISTIC_FIELDS + ai.FIELDS))
 INPUTS = frozenset(i for e in DETERMINISTIC for i in e.inputs)
+# Batches are written while the next ones are read and planned. The engine runs one query on
+# one thread, so a second save in flight (on other contacts: no conflict) keeps both cores
+# busy; a third adds nothing.
+SAVES_IN_FLIGHT = 2
 
 
 def check_only(only: frozenset[str], *, use_ai: bool) -> frozenset[str]:
@@ -67,7 +72,7 @@ async def run(
     report = RunReport()
     fields = _read_fields(options)
     after = None
-    saving: asyncio.Task[None] | None = None
+    saving: deque[asyncio.Task[None]] = deque()
     try:
         while rows := await repository.batch(
             db, rule, after=after, limit=options.batch_size, fields=fields
@@ -77,19 +82,19 @@ async def run(
             outcomes = [planner.plan(row, companies) for row in rows]
             if enricher is not None:
                 await enricher.enrich(db, outcomes, report)
-            if saving is not None:
-                await saving
-                saving = None
+            while len(saving) == SAVES_IN_FLIGHT:
+                await saving.popleft()
             # Contacts with nothing to do cost no write (a re-run writes nothing at all).
             if done := [o for o in outcomes if o.runs]:
-                # Written while the next batch is read and planned: the two overlap in the engine.
-                saving = asyncio.create_task(repository.save(db, done, at, run_key))
+                saving.append(asyncio.create_task(repository.save(db, done, at, run_key)))
             _tally(report, outcomes)
             if progress:
                 progress(len(rows))
+        while saving:
+            await saving.popleft()
     finally:
-        if saving is not None:
-            await saving
+        # After a failure the saves under way still end (each one whole or not at all).
+        await asyncio.gather(*saving, return_exceptions=True)
     return report
 
 

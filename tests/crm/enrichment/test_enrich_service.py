@@ -186,15 +186,19 @@ class TestRuns:
             nonlocal calls
             calls += 1
             if calls == 2:
-                raise Stop  # as if the process stopped before the second batch committed
+                raise Stop  # as if the second batch never committed
             await real_save(*args)
 
         monkeypatch.setattr(repository, "save", failing_save)
         with pytest.raises(Stop):
             await service.run(db, RunOptions(batch_size=2))
         monkeypatch.setattr(repository, "save", real_save)
+        # The batches saved alongside the failed one committed whole: only its two contacts
+        # are left to do.
         resumed = await service.run(db, RunOptions(batch_size=2))
-        assert (resumed.skipped, resumed.changed) == (2, 4)
+        assert (resumed.skipped, resumed.changed) == (4, 2)
+        again = await service.run(db, RunOptions(batch_size=2))
+        assert (again.skipped, again.changed) == (6, 0)
 
     async def test_a_changed_input_is_looked_at_again(self, db: Database) -> None:
         c = await make_contact(db, email="a@b.com")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from crm.enrichment.enrichers.email_lists import (
@@ -40,9 +41,23 @@ def is_disposable(domain: str) -> bool:
 def business_domain(email: str) -> str | None:
     """The company domain an address belongs to; None for free and disposable mail."""
     parts = split(email)
-    if parts is None or is_free(parts[1]) or is_disposable(parts[1]):
-        return None
-    return registrable(parts[1])
+    return None if parts is None else _business(parts[1])
+
+
+# Many contacts share a domain: what it says is worked out once per domain.
+@lru_cache(maxsize=65_536)
+def _business(domain: str) -> str | None:
+    return None if is_free(domain) or is_disposable(domain) else registrable(domain)
+
+
+@lru_cache(maxsize=65_536)
+def _domain_proposals(domain: str) -> tuple[Proposal, ...]:
+    free, disposable = is_free(domain), is_disposable(domain)
+    return (
+        Proposal("email_domain", domain, 1.0, "domain of the email address"),
+        Proposal("free_mail", free, 0.95, f"{domain} is{_not(free)} a free-mail provider"),
+        Proposal("disposable", disposable, 0.95, f"{domain} is{_not(disposable)} disposable"),
+    )
 
 
 def propose(contact: Mapping[str, Any]) -> list[Proposal]:
@@ -50,12 +65,9 @@ def propose(contact: Mapping[str, Any]) -> list[Proposal]:
     if parts is None:
         return []
     local, domain = parts
-    free, disposable = is_free(domain), is_disposable(domain)
     role = local in ROLE_MAILBOXES
     return [
-        Proposal("email_domain", domain, 1.0, "domain of the email address"),
-        Proposal("free_mail", free, 0.95, f"{domain} is{_not(free)} a free-mail provider"),
-        Proposal("disposable", disposable, 0.95, f"{domain} is{_not(disposable)} disposable"),
+        *_domain_proposals(domain),
         Proposal("role_address", role, 0.9, f"'{local}' is{_not(role)} a role mailbox"),
     ]
 
