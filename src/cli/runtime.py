@@ -21,6 +21,7 @@ from crm.errors import CRMError
 if TYPE_CHECKING:
     from cli.remote import Remote
     from crm.db import Database
+    from crm.schema import Migration
 
 T = TypeVar("T")
 stderr = Console(stderr=True)
@@ -43,6 +44,13 @@ class GlobalOptions:
 options = GlobalOptions()
 
 
+def _upgrading(migration: Migration) -> None:
+    stderr.print(
+        f"Upgrading the database: {migration.version:04d} {migration.name.replace('_', ' ')} …",
+        highlight=False,
+    )
+
+
 def run(
     work: Callable[[Database], Awaitable[T]],
     remote: Callable[[Remote], T] | None = None,
@@ -56,7 +64,7 @@ def run(
         from crm.schema import migrate
 
         async with connect(settings) as db:
-            await migrate(db)
+            await migrate(db, upgrading=_upgrading)
             return await work(db)
 
     from cli.remote import Remote, find_target

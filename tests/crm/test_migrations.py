@@ -169,3 +169,41 @@ class TestInitCommand:
 
         assert result.exit_code == 0
         assert "Database ready" in result.stdout
+
+
+class TestUpgradeNotice:
+    def test_a_command_on_an_older_database_says_which_upgrades_it_applies(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        url = f"surrealkv://{tmp_path / 'shop.db'}"
+        monkeypatch.setenv("CRM_DB_URL", url)
+        newest = available()[-2:]
+
+        async def older() -> None:
+            async with connect(Settings(db_url=url)) as db:
+                with monkeypatch.context() as before:
+                    before.setattr(schema, "available", lambda: available()[:-2])
+                    await migrate(db)
+
+        asyncio.run(older())
+        runner = CliRunner()
+
+        first = runner.invoke(app, ["contacts", "list"])
+        again = runner.invoke(app, ["contacts", "list"])
+
+        assert first.exit_code == 0, first.output
+        notices = [line for line in first.stderr.splitlines() if line.startswith("Upgrading")]
+        assert notices == [
+            f"Upgrading the database: {m.version:04d} {m.name.replace('_', ' ')} …" for m in newest
+        ]
+        assert again.exit_code == 0 and "Upgrading" not in again.stderr
+
+    def test_a_new_database_is_set_up_without_upgrade_notices(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("CRM_DB_URL", f"surrealkv://{tmp_path / 'new.db'}")
+
+        result = CliRunner().invoke(app, ["contacts", "list"])
+
+        assert result.exit_code == 0, result.output
+        assert "Upgrading" not in result.stderr

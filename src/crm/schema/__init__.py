@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -34,14 +35,21 @@ async def current_version(db: Database) -> int:
     return int(max(rows or [0]))
 
 
-async def migrate(db: Database) -> list[Migration]:
-    """Apply the migrations this database has not recorded yet; returns those applied."""
+async def migrate(
+    db: Database, *, upgrading: Callable[[Migration], None] | None = None
+) -> list[Migration]:
+    """Apply the migrations this database has not recorded yet; returns those applied.
+
+    `upgrading` hears of each one before it runs on a database that had migrations already:
+    an upgrade may rewrite every record, which takes a while on a large database."""
     await db.query("DEFINE TABLE IF NOT EXISTS migration SCHEMALESS;")
     done = set(await db.one("SELECT VALUE version FROM migration") or [])
     applied = []
     for migration in available():
         if migration.version in done:
             continue
+        if done and upgrading is not None:
+            upgrading(migration)
         # DDL and the record that says it ran commit together, or not at all.
         await db.query(
             f"BEGIN;\n{migration.sql}\n"
