@@ -100,8 +100,7 @@ class Planner:
         """Whether `enricher` may set a field of `work` and has not seen these inputs yet."""
         if not self.fields[enricher.name]:
             return False
-        done = (work.get("enrichment_runs") or {}).get(enricher.name)
-        return done is None or done != self.mark(enricher, work)
+        return (work.get("enrichment_runs") or {}).get(enricher.name) != self.mark(enricher, work)
 
     def plan(self, contact: Mapping[str, Any], companies: Mapping[str, str]) -> Outcome:
         """`companies` maps business domains to company ids (resolved beforehand)."""
