@@ -322,6 +322,10 @@ async def resolve_review(db: Database, campaign: str, keys: list[str], outcome: 
     return len(rows)
 
 
+# An email another campaign ($c) sent after $since: what the frequency limit counts.
+_EMAILED_BY_OTHERS = "channel = 'email' AND state = 'sent' AND sent_at > $since AND campaign != $c"
+
+
 async def recently_emailed(
     db: Database, contacts: list[str], *, since: datetime, exclude_campaign: str
 ) -> set[str]:
@@ -329,8 +333,9 @@ async def recently_emailed(
     if not contacts:
         return set()
     rows = await db.one(
-        "SELECT VALUE contact FROM delivery WHERE contact IN $contacts AND channel = 'email'"
-        " AND state = 'sent' AND sent_at > $since AND campaign != $c",
+        # Only the constant above is formatted in; every value is a bound parameter.
+        "SELECT VALUE contact FROM delivery"  # noqa: S608
+        f" WHERE contact IN $contacts AND {_EMAILED_BY_OTHERS}",
         {
             "contacts": [record("contact", k) for k in contacts],
             "since": since,
@@ -346,8 +351,8 @@ async def emailed_since(
     """contact -> its latest email after `since` from a campaign other than this one (a range
     of the sent_at index)."""
     rows = await db.one(
-        "SELECT record::id(contact) AS p, sent_at FROM delivery WHERE sent_at > $since"
-        " AND channel = 'email' AND state = 'sent' AND campaign != $c AND contact != NONE",
+        "SELECT record::id(contact) AS p, sent_at FROM delivery"  # noqa: S608
+        f" WHERE {_EMAILED_BY_OTHERS} AND contact != NONE",
         {"since": since, "c": record("campaign", exclude_campaign)},
     )
     latest: dict[str, datetime] = {}

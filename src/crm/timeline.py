@@ -20,11 +20,6 @@ def event(contact_key: str, kind: str, **data: Any) -> dict[str, Any]:
     }
 
 
-def sent_kind(channel: str) -> str:
-    """`email_sent`, `webhook_sent`, …: the timeline entry of a message sent on `channel`."""
-    return f"{channel}_sent"
-
-
 async def add(db: Database, events: list[dict[str, Any]]) -> None:
     if events:
         await db.query("INSERT INTO event $events RETURN NONE", {"events": events})
@@ -42,7 +37,7 @@ async def for_contact(db: Database, contact_key: str, *, limit: int = 200) -> li
     )
     events = [dict(plain(r)) for r in rows] + provenance.events(log or {})
     events += [
-        {"kind": sent_kind(d["channel"]), "at": d["sent_at"], "data": {"campaign": d["campaign"]}}
+        {"kind": f"{d['channel']}_sent", "at": d["sent_at"], "data": {"campaign": d["campaign"]}}
         for d in sent
     ]
     events.sort(key=lambda e: e["at"], reverse=True)

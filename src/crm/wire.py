@@ -18,6 +18,7 @@ from typing import Any
 
 import cbor2
 from surrealdb import RecordID
+from surrealdb.connections.async_embedded import AsyncEmbeddedSurrealConnection
 from surrealdb.data import cbor as sdk
 
 Execute = Callable[[bytes], Awaitable[bytes]]
@@ -90,8 +91,6 @@ def decode(data: bytes) -> Any:
 def embedded_execute(conn: Any) -> Execute | None:
     """The embedded engine's `execute(cbor) -> cbor` behind an SDK connection; None for a
     connection to a server, or an SDK that no longer has one where this version keeps it."""
-    from surrealdb.connections.async_embedded import AsyncEmbeddedSurrealConnection
-
     if not isinstance(conn, AsyncEmbeddedSurrealConnection):
         return None
     execute: Execute | None = getattr(getattr(conn, "_db", None), "execute", None)
