@@ -12,9 +12,9 @@ from campaigns.tracking import Tokens
 from crm import schema
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
-from crm.db import Database, connect
+from crm.db import Database
 from crm.settings import Settings
-from factories import make_contact, make_ready_campaign
+from factories import make_contact, make_ready_campaign, migrated_before
 
 
 async def test_hard_bounce_by_message_id_marks_the_contact_bounced(
@@ -99,11 +99,7 @@ async def test_unsubscribing_a_bounced_contact_keeps_it_bounced(db: Database) ->
 async def test_bounces_of_emails_sent_before_message_ids_were_derived_still_match(
     outbox_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before_0010 = [m for m in schema.available() if m.version < 10]
-    async with connect(outbox_settings) as db:
-        with monkeypatch.context() as earlier_release:
-            earlier_release.setattr(schema, "available", lambda: before_0010)
-            await schema.migrate(db)
+    async for db in migrated_before(10, monkeypatch):
         campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=1)
         await executor.run(db, campaign.id, outbox_settings)
         [delivery] = await repository.deliveries(db, campaign.id)

@@ -18,12 +18,11 @@ from campaigns.scheduling.jobs import production_job
 from campaigns.scheduling.models import Run, RunStatus
 from campaigns.scheduling.service import ClaimPolicy
 from campaigns.scheduling.worker import Worker
-from crm import schema
-from crm.db import Database, connect
+from crm.db import Database
 from crm.errors import ValidationFailed
-from crm.schema import available, migrate
+from crm.schema import migrate
 from crm.settings import Settings
-from factories import make_contacts, make_ready_campaign, make_schedule
+from factories import make_contacts, make_ready_campaign, make_schedule, migrated_before
 
 DAY = 86_400.0
 
@@ -203,13 +202,8 @@ class TestStatus:
 async def test_deliveries_from_before_rounds_keep_their_identity(
     monkeypatch: pytest.MonkeyPatch, outbox_settings: Settings
 ) -> None:
-    async with connect(Settings(db_url="mem://")) as db:
-        with monkeypatch.context() as before_rounds:
-            before_rounds.setattr(
-                schema, "available", lambda: [m for m in available() if m.version < 8]
-            )
-            await migrate(db)
-            campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=2)
+    async for db in migrated_before(8, monkeypatch):
+        campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=2)
 
         await migrate(db)
         await campaign_rows.insert_deliveries(

@@ -7,23 +7,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crm import schema, timeline
+from crm import timeline
 from crm.contacts import service as contacts
-from crm.db import Database, connect, record
+from crm.db import Database, record
 from crm.enrichment import service
 from crm.enrichment.models import RunOptions
-from crm.schema import available, migrate
-from crm.settings import Settings
+from crm.schema import migrate
+from factories import migrated_before
 
 AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 async def db_before_0012(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Database]:
-    async with connect(Settings(db_url="mem://")) as db:
-        with monkeypatch.context() as before:
-            before.setattr(schema, "available", lambda: [m for m in available() if m.version < 12])
-            await migrate(db)
+    async for db in migrated_before(12, monkeypatch):
         yield db
 
 
