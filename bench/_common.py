@@ -12,7 +12,7 @@ from typing import Any
 
 from crm.db import Database, connect
 from crm.schema import migrate
-from crm.settings import Settings
+from kernel.settings import Settings
 
 
 @asynccontextmanager

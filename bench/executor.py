@@ -35,7 +35,7 @@ from crm.contacts.service import new_row
 from crm.db import Database
 from crm.segments import service as segments
 from crm.segments.models import SegmentCreate
-from crm.settings import Settings
+from kernel.settings import Settings
 
 ASSET = {
     "subject": "Spring is here",

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from _common import report
-from crm.errors import LLMError
+from kernel.errors import LLMError
 from llm_tools.email import EmailIn, write_email
 from llm_tools.gateway import Gateway
 from llm_tools.inputs import Brand, Campaign, ContactProfile

@@ -54,7 +54,7 @@ def serve(db_url: str, port: int) -> None:
 
     from api.app import create_app
     from api.deps import AppState
-    from crm.settings import Settings
+    from kernel.settings import Settings
     from landing_pages import service
     from landing_pages.render import prerender
 

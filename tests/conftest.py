@@ -1,15 +1,18 @@
-"""Shared fixtures: every test gets its own data dir, and `db` is a migrated in-memory database."""
+"""Shared fixtures: every test gets its own data dir, `db` is a migrated in-memory database, and
+`smtp_sink` is a real SMTP server on 127.0.0.1 with settings that send to it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from crm.db import Database, connect
 from crm.schema import migrate
-from crm.settings import Settings
+from kernel.settings import Settings
+from smtp_sink import Sink, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -32,3 +35,32 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     async with connect(settings) as database:
         await migrate(database)
         yield database
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Sink]:
+    sink = Sink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def send_settings(smtp_sink: Sink) -> Settings:
+    return Settings(
+        db_url="mem://",
+        smtp_url=f"smtp://127.0.0.1:{smtp_sink.port}",
+        postal_address="1 Main Street, Springfield",
+        secret_key="test-secret",  # type: ignore[arg-type]
+        from_email="news@shop.example",
+        sender_name="Shop",
+        email_frequency_hours=24,
+    )
+
+
+@pytest.fixture
+def outbox_settings() -> Settings:
+    return Settings(db_url="mem://", secret_key="test-secret")  # type: ignore[arg-type]

@@ -10,14 +10,14 @@ from typing import Any
 
 from campaigns import service as campaigns
 from campaigns.models import Brief, Campaign, CampaignCreate
-from campaigns.scheduling import service as schedules
-from campaigns.scheduling.clock import Clock, FakeClock
-from campaigns.scheduling.models import Schedule, ScheduleCreate
 from crm.companies import service as companies
 from crm.companies.models import Company, CompanyCreate
 from crm.contacts import service as contacts
 from crm.contacts.models import Contact, ContactCreate
 from crm.db import Database, connect
+from scheduling import service as schedules
+from scheduling.clock import Clock, FakeClock
+from scheduling.models import Schedule, ScheduleCreate
 
 
 async def make_contact(db: Database, *, email: str = "ada@example.com", **fields: Any) -> Contact:
@@ -205,7 +205,7 @@ async def make_another_campaign(
 async def migrated_before(version: int, monkeypatch: Any) -> AsyncIterator[Database]:
     """A `mem://` database with every migration before `version`, to test an upgrade."""
     from crm import schema
-    from crm.settings import Settings
+    from kernel.settings import Settings
 
     available = schema.available
     async with connect(Settings(db_url="mem://")) as db:

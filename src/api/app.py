@@ -21,7 +21,7 @@ from api.jobs import Jobs
 from api.limits import RateLimiter
 from api.middleware import BodyLimit, SecurityHeaders
 from api.schemas import API_ERRORS
-from crm.settings import Settings, load_settings
+from kernel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from crm.db import Database
@@ -63,7 +63,7 @@ def create_app(
             finally:
                 await state.jobs.shutdown()
             return
-        from campaigns.scheduling.worker import in_background
+        from scheduling.worker import in_background
         from crm.db import connect
         from crm.schema import migrate
 

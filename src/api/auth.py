@@ -17,7 +17,7 @@ from api.deps import Db, State
 from api.errors import Unauthorized
 from api.limits import retry_after_header
 from crm.apikeys.models import digest
-from crm.errors import Forbidden, RateLimited, ValidationFailed
+from kernel.errors import Forbidden, RateLimited, ValidationFailed
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer crm_…`")
 MAX_KEY_LENGTH = 200

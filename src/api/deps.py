@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from api.limits import RateLimiter
-from crm.errors import DatabaseError
-from crm.settings import Settings
+from kernel.errors import DatabaseError
+from kernel.settings import Settings
 from landing_pages.render import PageCache
 
 if TYPE_CHECKING:

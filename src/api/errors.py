@@ -1,6 +1,6 @@
 """Every failure as `{"error": {"code", "message", "details"}}` with the matching status.
 
-`crm.errors.CRMError` subclasses carry their own status and code; FastAPI's request
+`kernel.errors.CRMError` subclasses carry their own status and code; FastAPI's request
 validation becomes 422 in the same shape; an unexpected exception is logged and answered 500
 without internals.
 """
@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crm.errors import CRMError, RateLimited
+from kernel.errors import CRMError, RateLimited
 
 log = structlog.get_logger(__name__)
 

@@ -17,7 +17,7 @@ import structlog
 from fastapi.encoders import jsonable_encoder
 
 from api.schemas import ErrorDetail, Job
-from crm.errors import CRMError
+from kernel.errors import CRMError
 
 log = structlog.get_logger(__name__)
 MAX_KEPT = 500

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm.processes import alive
+from kernel.processes import alive
 
 
 @dataclass(frozen=True)

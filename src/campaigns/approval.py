@@ -11,9 +11,9 @@ import structlog
 from campaigns import repository, service
 from campaigns.models import EMAIL, SEGMENT_VARIANT, Campaign, State, is_social
 from crm.db import Database
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 from crm.segments.models import Snapshot
-from crm.settings import Settings
+from kernel.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -32,8 +32,8 @@ from crm.contacts import service as contacts
 from crm.contacts.models import Contact
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
-from crm.errors import Conflict, LLMError, ValidationFailed
-from crm.settings import Settings
+from kernel.errors import Conflict, LLMError, ValidationFailed
+from kernel.settings import Settings
 from llm_tools.gateway import CachedCompletion, CallRecord, CallStore, Gateway
 from llm_tools.inputs import Brand, ContactProfile
 from llm_tools.inputs import Campaign as CampaignInput

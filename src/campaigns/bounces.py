@@ -30,7 +30,7 @@ import structlog
 from campaigns import repository, suppression
 from campaigns.suppression import BounceKind
 from crm.db import Database
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 log = structlog.get_logger(__name__)
 

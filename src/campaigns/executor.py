@@ -61,9 +61,9 @@ from campaigns.pacing import Pacer, Sleep
 from campaigns.tracking import Tokens
 from crm.contacts.models import Contact
 from crm.db import Database
-from crm.errors import Conflict, CRMError, ValidationFailed
-from crm.processes import alive
-from crm.settings import Settings
+from kernel.errors import Conflict, CRMError, ValidationFailed
+from kernel.processes import alive
+from kernel.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from campaigns.scheduling.models import Run
-from crm.errors import ValidationFailed
+from scheduling.models import Run
+from kernel.errors import ValidationFailed
 
 EMAIL = "email"
 WEBHOOK = "webhook"

@@ -16,7 +16,7 @@ import structlog
 from campaigns import approval, service
 from campaigns.models import ROUND_TRANSITIONS, Campaign, State
 from crm.db import Database
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 log = structlog.get_logger(__name__)
 

@@ -17,9 +17,9 @@ from campaigns.models import (
     Status,
     check_transition,
 )
-from campaigns.scheduling import service as schedules
+from scheduling import service as schedules
 from crm.db import Database
-from crm.errors import Conflict, NotFound, ValidationFailed
+from kernel.errors import Conflict, NotFound, ValidationFailed
 
 log = structlog.get_logger(__name__)
 

@@ -14,7 +14,7 @@ from crm import timeline
 from crm.contacts import service as contacts
 from crm.contacts.models import Contact, Status
 from crm.db import Database
-from crm.errors import NotFound, ValidationFailed
+from kernel.errors import NotFound, ValidationFailed
 from crm.normalize import email_key
 
 log = structlog.get_logger(__name__)

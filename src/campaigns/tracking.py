@@ -27,7 +27,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from campaigns import repository
 from crm import timeline
 from crm.db import Database
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 log = structlog.get_logger(__name__)
 

@@ -250,7 +250,7 @@ def generate(
     async def work(db: Database) -> dict[str, Any]:
         from campaigns import assets, service
         from crm.llm_calls.service import gateway
-        from crm.settings import load_settings
+        from kernel.settings import load_settings
 
         settings = load_settings()
         campaign = await service.require(db, key)
@@ -329,7 +329,7 @@ def approve(key: str = ID, as_json: bool = JSON_OPTION) -> None:
 
     async def work(db: Database) -> Campaign:
         from campaigns import approval
-        from crm.settings import load_settings
+        from kernel.settings import load_settings
 
         return await approval.approve(db, key, load_settings())
 
@@ -344,7 +344,7 @@ def approve(key: str = ID, as_json: bool = JSON_OPTION) -> None:
 def _execute(key: str, *, resume: bool, dry_run: bool, force: bool, as_json: bool) -> None:
     async def work(db: Database) -> dict[str, Any]:
         from campaigns import executor, service
-        from crm.settings import load_settings
+        from kernel.settings import load_settings
 
         settings = load_settings()
         status = await service.status(db, key)

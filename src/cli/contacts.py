@@ -310,7 +310,7 @@ def import_(
     """Import contacts from a CSV file. Bad rows are reported; good rows always land."""
     from crm.contacts.csv_format import parse_map
     from crm.contacts.importer import ImportOptions, ImportReport, OnDuplicate
-    from crm.errors import CRMError
+    from kernel.errors import CRMError
 
     try:
         options = ImportOptions(

@@ -21,7 +21,7 @@ app = typer.Typer(help="Hosted landing pages.", no_args_is_help=True)
 def _out(page: LandingPage, url: str | None = None) -> dict[str, Any]:
     """What the commands print; `url` as the server gave it, else from CRM_BASE_URL."""
     if url is None:
-        from crm.settings import load_settings
+        from kernel.settings import load_settings
 
         url = f"{load_settings().base_url.rstrip('/')}/lp/{page.slug}"
     return {"id": page.id, "slug": page.slug, "status": page.status.value, "url": url} | {

@@ -20,7 +20,7 @@ from cli.runtime import fail
 if TYPE_CHECKING:
     import httpx
 
-    from crm.settings import Settings
+    from kernel.settings import Settings
 
 API_PREFIX = "/api/v1"
 # Job polling: quick at first (most jobs are short), then at most once a second.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 from rich.console import Console
 
-from crm.errors import CRMError
+from kernel.errors import CRMError
 
 if TYPE_CHECKING:
     from cli.remote import Remote
@@ -68,8 +68,8 @@ def run(
             return await work(db)
 
     from cli.remote import Remote, find_target
-    from crm.logs import configure
-    from crm.settings import load_settings
+    from kernel.logs import configure
+    from kernel.settings import load_settings
 
     settings = load_settings()
     configure(settings.log_level)

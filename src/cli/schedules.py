@@ -12,7 +12,7 @@ from cli.remote import seg
 from cli.runtime import fail, run
 
 if TYPE_CHECKING:
-    from campaigns.scheduling.models import Run, Schedule, Timing
+    from scheduling.models import Run, Schedule, Timing
     from cli.remote import Remote
     from crm.db import Database
 
@@ -70,7 +70,7 @@ def create_schedule(
     when = _parse_at(at)
 
     def timing() -> Timing:
-        from campaigns.scheduling.models import Missed, Timing
+        from scheduling.models import Missed, Timing
 
         return Timing(
             at=when,
@@ -83,9 +83,9 @@ def create_schedule(
         )
 
     async def work(db: Database) -> Schedule:
-        from campaigns.scheduling import service
-        from campaigns.scheduling.clock import SystemClock
-        from campaigns.scheduling.models import Kind, ScheduleCreate
+        from scheduling import service
+        from scheduling.clock import SystemClock
+        from scheduling.models import Kind, ScheduleCreate
 
         data = ScheduleCreate(kind=Kind(kind), target=target, **timing().model_dump())
         return await service.create(db, data, clock=SystemClock())
@@ -140,7 +140,7 @@ def list_(
     """Every schedule, with its state and next due time."""
 
     async def work(db: Database) -> list[Schedule]:
-        from campaigns.scheduling import service
+        from scheduling import service
 
         if campaign:
             return await service.list_schedules(db, kind="campaign", target=campaign)
@@ -174,13 +174,13 @@ def show(
     """A schedule and its recent runs (due, started, finished, outcome, counts, cost)."""
 
     async def work(db: Database) -> dict[str, Any]:
-        from campaigns.scheduling import service
+        from scheduling import service
 
         schedule = await service.require(db, key)
         return {"schedule": schedule, "runs": await service.runs(db, schedule=key, limit=limit)}
 
     def remote(api: Remote) -> dict[str, Any]:
-        from campaigns.scheduling.models import Run
+        from scheduling.models import Run
 
         found = api.get(f"schedules/{seg(key)}", runs=limit)
         return {
@@ -233,8 +233,8 @@ def resume(key: str = ID, as_json: bool = JSON_OPTION) -> None:
 
 def _change(key: str, action: str, as_json: bool) -> None:
     async def work(db: Database) -> Schedule:
-        from campaigns.scheduling import service
-        from campaigns.scheduling.clock import SystemClock
+        from scheduling import service
+        from scheduling.clock import SystemClock
 
         move = service.pause if action == "pause" else service.resume
         return await move(db, key, clock=SystemClock())
@@ -255,8 +255,8 @@ def delete(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     """Delete a schedule; its run history stays."""
 
     async def work(db: Database) -> None:
-        from campaigns.scheduling import service
-        from campaigns.scheduling.clock import SystemClock
+        from scheduling import service
+        from scheduling.clock import SystemClock
 
         await service.delete(db, key, clock=SystemClock())
 
@@ -274,9 +274,9 @@ def worker() -> None:
     """
 
     async def work(db: Database) -> None:
-        from campaigns.scheduling.jobs import production_job
-        from campaigns.scheduling.worker import serve
-        from crm.settings import load_settings
+        from scheduling.jobs import production_job
+        from scheduling.worker import serve
+        from kernel.settings import load_settings
 
         settings = load_settings()
         await serve(db, settings, production_job(settings))
@@ -285,7 +285,7 @@ def worker() -> None:
 
 
 def _schedule(data: object) -> Schedule:
-    from campaigns.scheduling.models import Schedule
+    from scheduling.models import Schedule
 
     return Schedule.model_validate(data)
 

@@ -23,7 +23,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from crm.settings import load_settings
+    from kernel.settings import load_settings
 
     settings = load_settings()
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104

@@ -22,8 +22,8 @@ from tenacity import (
 )
 
 from crm import wire
-from crm.errors import Conflict, DatabaseError, DatabaseLocked
-from crm.settings import Settings
+from kernel.errors import Conflict, DatabaseError, DatabaseLocked
+from kernel.settings import Settings
 
 log = structlog.get_logger(__name__)
 

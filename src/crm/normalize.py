@@ -9,7 +9,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CustomValue = str | int | float | bool | None

@@ -6,7 +6,7 @@ import base64
 import binascii
 import re
 
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 # Record ids made by SurrealDB are 20 characters of [0-9a-z]. Record ranges
 # (`contact:`k`>..`) cannot take a bound parameter, so a key is checked against this before it

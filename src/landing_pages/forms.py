@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 from crm.normalize import normalize_email, normalize_phone
 from landing_pages.models import Submission
 from llm_tools.landing_page import FormField, LandingPageSpec

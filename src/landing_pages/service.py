@@ -17,7 +17,7 @@ from crm.contacts import repository as contacts
 from crm.contacts.models import ContactCreate, Status
 from crm.contacts.service import new_row
 from crm.db import Database, record
-from crm.errors import Conflict, NotFound, ValidationFailed
+from kernel.errors import Conflict, NotFound, ValidationFailed
 from crm.normalize import email_key
 from landing_pages import repository
 from landing_pages.models import (

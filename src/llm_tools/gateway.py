@@ -36,13 +36,13 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from crm.errors import LLMError
+from kernel.errors import LLMError
 from llm_tools import tokens
 from llm_tools.limits import Clock, RateLimiter, Sleep
 from llm_tools.retry import headers_of, is_retryable, parse_duration, retry_after, to_crm_error
 
 if TYPE_CHECKING:
-    from crm.settings import Settings
+    from kernel.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -577,7 +577,7 @@ class Gateway:
 
 def default_gateway() -> Gateway:
     """A gateway from the environment whose records stay in memory (scripts, notebooks)."""
-    from crm.settings import load_settings
+    from kernel.settings import load_settings
     from llm_tools.memory import InMemoryCallStore
 
     return Gateway.from_settings(load_settings(), InMemoryCallStore())

@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from importlib import resources
 from importlib.util import find_spec
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from crm.errors import LLMError
+from kernel.errors import LLMError
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -67,6 +68,27 @@ def model_path() -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _without_extra_buffer_types() -> Iterator[None]:
+    """Load with llama.cpp's extra CPU buffer types off (`use_extra_bufts`), which `Llama` does
+    not expose. Those put weights in AMX tiles on CPUs that advertise AMX; where the kernel does
+    not grant the process AMX state (seen on these machines), the first matrix product dies with
+    SIGSEGV at `ldtilecfg`. A 135M model loses nothing measurable without them."""
+    from unittest import mock
+
+    import llama_cpp.llama_cpp as bindings  # the module `Llama.__init__` reads its defaults from
+
+    default_params = bindings.llama_model_default_params
+
+    def params() -> Any:
+        chosen = default_params()
+        chosen.use_extra_bufts = False
+        return chosen
+
+    with mock.patch.object(bindings, "llama_model_default_params", params):
+        yield
+
+
 def _load() -> Llama:
     global _model
     if _model is None:
@@ -77,7 +99,7 @@ def _load() -> Llama:
         # and generation, from whatever thread runs it: racing the main thread's (or pytest's)
         # own redirections, that can leave stdout pointing at /dev/null for good. So: verbose,
         # with its Python-level chatter captured here and llama.cpp's log filtered by level.
-        with contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()), _without_extra_buffer_types():
             _model = Llama(model_path=str(model_path()), n_ctx=CONTEXT_WINDOW, verbose=True)
         logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
         # Freed at interpreter teardown, llama.cpp's bindings may already be gone and it crashes.

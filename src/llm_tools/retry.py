@@ -3,7 +3,7 @@
 Retried: timeouts, connection failures, 5xx, 408 and 429 (honouring `retry-after-ms` /
 `Retry-After`). Never retried: other 4xx (bad request, auth, not found) and a 429 that means
 the account is out of quota, because waiting cannot fix those. Provider exceptions are mapped
-to `crm.errors` here, at the edge.
+to `kernel.errors` here, at the edge.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from crm.errors import CRMError, LLMError, RateLimited
+from kernel.errors import CRMError, LLMError, RateLimited
 
 QUOTA_MARKERS = ("insufficient_quota", "exceeded your current quota", "billing")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")

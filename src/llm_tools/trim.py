@@ -8,7 +8,7 @@ from typing import TypeVar
 import structlog
 from pydantic import BaseModel
 
-from crm.errors import LLMError
+from kernel.errors import LLMError
 from llm_tools.gateway import Gateway
 
 log = structlog.get_logger(__name__)

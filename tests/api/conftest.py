@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.deps import AppState
 from crm.db import Database
-from crm.settings import Settings
+from kernel.settings import Settings
 
 API_KEY = "test-key-0123456789"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}

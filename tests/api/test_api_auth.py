@@ -16,7 +16,7 @@ from crm.db import Database
 
 def _routes() -> list[tuple[str, str]]:
     from api.app import create_app
-    from crm.settings import Settings
+    from kernel.settings import Settings
 
     spec = create_app(Settings(db_url="mem://")).openapi()
     return [

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from crm.db import Database
-from crm.settings import Settings
 from factories import csv_text, make_contact, make_segment
+from kernel.settings import Settings
 
 CSV = {"Content-Type": "text/csv"}
 ROWS = [

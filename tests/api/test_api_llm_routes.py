@@ -13,9 +13,9 @@ import respx
 from api.deps import AppState
 from crm.db import Database
 from crm.llm_calls.service import gateway
-from crm.settings import Settings
 from factories import make_campaign, make_contact, make_segment
 from fake_llm import EMAIL, LLM_SETTINGS, MODEL, PAGE, SUMMARY, TOKENS_IN, TOKENS_OUT, fake_provider
+from kernel.settings import Settings
 
 
 @pytest.fixture

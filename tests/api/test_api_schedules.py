@@ -9,12 +9,12 @@ import httpx
 import pytest
 
 from campaigns.models import Campaign
-from campaigns.scheduling import service
-from campaigns.scheduling.clock import FakeClock
-from campaigns.scheduling.service import ClaimPolicy
 from crm.db import Database
-from crm.settings import Settings
 from factories import make_campaign, make_ready_campaign
+from kernel.settings import Settings
+from scheduling import service
+from scheduling.clock import FakeClock
+from scheduling.service import ClaimPolicy
 
 
 @pytest.fixture

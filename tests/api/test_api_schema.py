@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from crm.llm_calls.service import gateway
-from crm.settings import Settings
 from fake_llm import LLM_SETTINGS, fake_provider
+from kernel.settings import Settings
 
 KEY = "schema-test-key"
 # What the API promises: no server errors, and every answer as documented (status, content

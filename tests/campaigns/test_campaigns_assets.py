@@ -13,10 +13,10 @@ import respx
 from campaigns import approval, assets, service
 from campaigns.models import Brief, State
 from crm.db import Database
-from crm.errors import ValidationFailed
-from crm.settings import Settings
 from factories import make_campaign, make_contact, make_segment
 from fake_llm import API_BASE, reply
+from kernel.errors import ValidationFailed
+from kernel.settings import Settings
 from llm_tools.gateway import Gateway, load_litellm
 from llm_tools.memory import InMemoryCallStore
 

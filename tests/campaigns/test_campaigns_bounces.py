@@ -7,15 +7,15 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from imap_server import Mailbox, imap_server
 
 from campaigns import bounces, executor, repository, suppression
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
-from crm.errors import ValidationFailed
-from crm.settings import Settings
 from factories import make_contact, make_ready_campaign
+from imap_server import Mailbox, imap_server
+from kernel.errors import ValidationFailed
+from kernel.settings import Settings
 
 
 def dsn(report_id: str, blocks: list[dict[str, str]], original: tuple[str, bytes] | None) -> bytes:

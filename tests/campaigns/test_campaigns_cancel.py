@@ -9,7 +9,6 @@ from contextlib import suppress
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from smtp_sink import Sink, free_port
 
 from campaigns import executor, service
 from campaigns.channels import Rendered, Result
@@ -17,8 +16,9 @@ from campaigns.channels.smtp import SmtpSender
 from campaigns.executor import Options
 from campaigns.models import State
 from crm.db import Database
-from crm.settings import Settings
 from factories import make_ready_campaign
+from kernel.settings import Settings
+from smtp_sink import Sink, free_port
 
 CONTACTS = 30
 

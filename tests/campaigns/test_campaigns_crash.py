@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from smtp_sink import Sink, free_port
 
 from campaigns import service
 from crm.db import connect
 from crm.schema import migrate
-from crm.settings import Settings
 from factories import make_ready_campaign
+from kernel.settings import Settings
+from smtp_sink import Sink, free_port
 
 CONTACTS = 300
 KILLS = 4

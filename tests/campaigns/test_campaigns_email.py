@@ -11,15 +11,15 @@ from pathlib import Path
 
 import dkim
 import pytest
-from smtp_sink import Sink
 
 from campaigns import executor, service, suppression, tracking
 from campaigns.tracking import Tokens
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
-from crm.settings import Settings
 from factories import make_ready_campaign
+from kernel.settings import Settings
+from smtp_sink import Sink
 
 BASE = "http://127.0.0.1:8000"
 

@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from smtp_sink import Sink
 
 from campaigns import executor, repository, service, suppression
 from campaigns.executor import Options
@@ -15,9 +14,10 @@ from campaigns.models import DeliveryState, State
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
-from crm.errors import ValidationFailed
-from crm.settings import Settings
 from factories import make_another_campaign, make_contact, make_ready_campaign
+from kernel.errors import ValidationFailed
+from kernel.settings import Settings
+from smtp_sink import Sink
 
 
 class Sleeps:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from smtp_sink import Sink
-
 from campaigns import executor, repository
 from campaigns.frequency import RecentEmails
 from crm.db import Database, record
-from crm.settings import Settings
 from factories import make_another_campaign, make_ready_campaign
+from kernel.settings import Settings
+from smtp_sink import Sink
 
 
 async def _age_campaign(db: Database, key: str, hours: float) -> None:

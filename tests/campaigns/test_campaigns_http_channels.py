@@ -14,9 +14,9 @@ from campaigns.channels.webhook import verify
 from campaigns.executor import Options
 from campaigns.models import State
 from crm.db import Database
-from crm.errors import ValidationFailed
-from crm.settings import Settings
 from factories import SOCIAL_ASSET, make_ready_campaign
+from kernel.errors import ValidationFailed
+from kernel.settings import Settings
 
 HOOK = "https://hooks.example/crm"
 SOCIAL = "https://scheduler.example/posts"

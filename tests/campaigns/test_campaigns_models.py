@@ -6,7 +6,7 @@ import pytest
 
 from campaigns.models import Controls, State, check_transition, parse_window
 from campaigns.pacing import Pacer
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 
 class TestStateMachine:

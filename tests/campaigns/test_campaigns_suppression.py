@@ -13,8 +13,8 @@ from crm import schema
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
-from crm.settings import Settings
 from factories import make_contact, make_ready_campaign, migrated_before
+from kernel.settings import Settings
 
 
 async def test_hard_bounce_by_message_id_marks_the_contact_bounced(

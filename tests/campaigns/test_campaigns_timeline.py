@@ -7,15 +7,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from smtp_sink import Sink
 
 from campaigns import executor
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database, record
 from crm.schema import migrate
-from crm.settings import Settings
 from factories import make_contact, make_ready_campaign, migrated_before
+from kernel.settings import Settings
+from smtp_sink import Sink
 
 
 async def _kinds(db: Database, email: str) -> list[tuple[str, dict[str, object]]]:

@@ -9,7 +9,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 
 from campaigns.tracking import Kind, Tokens, click_payload, open_payload, unsubscribe_payload
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 PAYLOADS: dict[Kind, dict[str, str | None]] = {
     "open": open_payload("d1", "c1", None),

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from crm_cli import Crm
 
 from cli import runtime
+from crm_cli import Crm
 
 
 @pytest.fixture

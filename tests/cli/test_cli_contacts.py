@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from crm_cli import Crm, contact_ids
 
+from crm_cli import Crm, contact_ids
 from factories import write_csv
 
 

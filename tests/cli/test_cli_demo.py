@@ -6,6 +6,7 @@ import email
 from pathlib import Path
 
 import pytest
+
 from crm_cli import Crm
 
 

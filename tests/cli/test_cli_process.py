@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from crm_cli import Crm
 
 from crm.db import lock_owner
+from crm_cli import Crm
 
 PYTHON = sys.executable
 CRM = shutil.which("crm", path=str(Path(sys.executable).parent)) or shutil.which("crm")
@@ -27,7 +27,7 @@ HOLD_LOCK = textwrap.dedent(
     from pathlib import Path
     from crm.db import connect
     from crm.schema import migrate
-    from crm.settings import load_settings
+    from kernel.settings import load_settings
 
     async def main() -> None:
         async with connect(load_settings()) as db:

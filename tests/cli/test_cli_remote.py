@@ -19,13 +19,13 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from crm_cli import Crm
 
 from api import server_info
 from api.app import create_app
-from crm.settings import Settings
+from crm_cli import Crm
 from factories import write_csv
 from fake_llm import EMAIL, LLM_SETTINGS, PAGE, SUMMARY, fake_provider
+from kernel.settings import Settings
 
 KEY = "remote-test-key"
 TIMEOUT = 60

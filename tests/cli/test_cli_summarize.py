@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from crm_cli import Crm
 
+from crm_cli import Crm
 from fake_llm import API_BASE, MODEL, SUMMARY, fake_provider
 
 

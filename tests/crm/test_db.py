@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from crm.db import Database, connect, embedded_file, lock_owner
-from crm.errors import Conflict, DatabaseError, DatabaseLocked
 from crm.schema import migrate
-from crm.settings import Settings
+from kernel.errors import Conflict, DatabaseError, DatabaseLocked
+from kernel.settings import Settings
 
 
 class TestSettings:

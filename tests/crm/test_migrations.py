@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from cli.main import app
 from crm import schema
 from crm.db import Database, connect, embedded_file
-from crm.errors import DatabaseError
 from crm.schema import Migration, available, current_version, migrate
-from crm.settings import Settings
+from kernel.errors import DatabaseError
+from kernel.settings import Settings
 
 
 def latest() -> int:

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm.errors import ValidationFailed
 from crm.normalize import (
     coerce_scalar,
     email_key,
@@ -15,6 +14,7 @@ from crm.normalize import (
     normalize_phone,
     normalize_tags,
 )
+from kernel.errors import ValidationFailed
 
 FAST = settings(max_examples=50, deadline=None)
 

@@ -15,7 +15,7 @@ from surrealdb.data.types.duration import Duration
 
 from crm import wire
 from crm.db import Database, connect, record
-from crm.settings import Settings
+from kernel.settings import Settings
 
 keys = st.text(max_size=8)
 record_ids = st.builds(RecordID, st.sampled_from(["contact", "delivery"]), keys)

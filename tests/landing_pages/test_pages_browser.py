@@ -23,8 +23,8 @@ import pytest
 from crm.contacts import service as contacts
 from crm.db import connect
 from crm.schema import migrate
-from crm.settings import Settings
 from factories import make_page
+from kernel.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

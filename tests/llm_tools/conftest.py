@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import respx
-from llm_fakes import TEST_MODEL, FakeTime
 
 from fake_llm import API_BASE
+from llm_fakes import TEST_MODEL, FakeTime
 from llm_tools.gateway import Gateway, load_litellm
 from llm_tools.memory import InMemoryCallStore
 

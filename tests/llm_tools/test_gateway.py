@@ -8,11 +8,11 @@ from collections.abc import Callable
 import httpx
 import pytest
 import respx
-from llm_fakes import PRICED_MODEL, FakeTime, error, sent
 from pydantic import BaseModel, Field
 
-from crm.errors import LLMError, RateLimited
 from fake_llm import reply
+from kernel.errors import LLMError, RateLimited
+from llm_fakes import PRICED_MODEL, FakeTime, error, sent
 from llm_tools.gateway import BudgetExceeded, CallRecord, Gateway
 from llm_tools.memory import InMemoryCallStore
 

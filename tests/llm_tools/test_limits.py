@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from llm_fakes import FakeTime
 
+from llm_fakes import FakeTime
 from llm_tools.limits import RateLimiter
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from crm.errors import LLMError
+from kernel.errors import LLMError
 from llm_tools import local
 from llm_tools.email import EmailIn, write_email
 from llm_tools.engagement_summary import EngagementIn, TimelineEvent, summarize_engagement

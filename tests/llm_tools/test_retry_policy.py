@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crm.errors import LLMError, RateLimited
+from kernel.errors import LLMError, RateLimited
 from llm_tools.retry import is_retryable, parse_duration, retry_after, to_crm_error
 
 

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 import respx
-from llm_fakes import error, sent
 
-from crm.errors import LLMError
 from fake_llm import reply
+from kernel.errors import LLMError
+from llm_fakes import error, sent
 from llm_tools.email import EmailIn, write_email
 from llm_tools.engagement_summary import (
     EngagementIn,

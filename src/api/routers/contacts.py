@@ -19,7 +19,7 @@ from api.deps import Db, State, gateway
 from api.schemas import error_responses
 from crm.contacts.importer import OnDuplicate
 from crm.contacts.models import Contact, ContactCreate, ContactUpdate, Page, Status, TimelineEvent
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from crm.contacts.repository import ContactFilter

@@ -29,7 +29,7 @@ class Health(BaseModel):
     responses={503: {"model": Health, "description": "The database is unreachable"}},
 )
 async def health(state: State, request: Request) -> JSONResponse:
-    from crm.errors import CRMError
+    from kernel.errors import CRMError
     from crm.schema import available, current_version
 
     latest = max((m.version for m in available()), default=0)

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.auth import Caller
 from api.deps import State
 from api.schemas import Job, error_responses
-from crm.errors import NotFound
+from kernel.errors import NotFound
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 

@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import Db, State
 from api.routers.public_pages import HTML_OK, html
-from crm.errors import NotFound, ValidationFailed
+from kernel.errors import NotFound, ValidationFailed
 from landing_pages.render import render_message
 
 router = APIRouter(tags=["tracking (public)"])

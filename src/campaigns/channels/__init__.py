@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from campaigns.models import Campaign
     from campaigns.tracking import Tokens
     from crm.contacts.models import Contact
-    from crm.settings import Settings
+    from kernel.settings import Settings
 
 
 class Outcome(StrEnum):

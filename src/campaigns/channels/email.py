@@ -21,7 +21,7 @@ from urllib.parse import quote
 from campaigns.channels import Context, Outgoing, Rendered, Result, message_id
 from campaigns.channels.outbox import OutboxWriter
 from campaigns.tracking import click_payload, open_payload, unsubscribe_payload
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from campaigns.channels.smtp import SmtpSender

@@ -15,7 +15,7 @@ import aiosmtplib
 import structlog
 
 from campaigns.channels import Outcome, Rendered, Result, check_cancelled
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 log = structlog.get_logger(__name__)
 

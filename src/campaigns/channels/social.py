@@ -18,7 +18,7 @@ import re
 from campaigns.channels import Context, Outgoing, Rendered, Result
 from campaigns.channels.outbox import OutboxWriter
 from campaigns.channels.webhook import SignedPoster, dumps, webhook_secret
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 from llm_tools.social_post import LIMITS, X_LINK_LENGTH
 
 CONNECTORS = ("webhook", "file")

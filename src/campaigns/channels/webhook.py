@@ -18,7 +18,7 @@ import httpx
 
 from campaigns.channels import Context, Outcome, Outgoing, Rendered, Result
 from campaigns.channels.outbox import OutboxWriter
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 SIGNATURE_HEADER = "X-CRM-Signature"
 TIMESTAMP_HEADER = "X-CRM-Timestamp"

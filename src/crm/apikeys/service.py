@@ -8,7 +8,7 @@ import secrets
 from crm.apikeys import repository
 from crm.apikeys.models import PREFIX_LENGTH, ApiKey, NewApiKey, digest
 from crm.db import Database
-from crm.errors import NotFound, ValidationFailed
+from kernel.errors import NotFound, ValidationFailed
 
 KEY_PREFIX = "crm_"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crm.companies import repository
 from crm.companies.models import Company, CompanyCreate, CompanyUpdate, name_key
 from crm.db import Database
-from crm.errors import Conflict, NotFound
+from kernel.errors import Conflict, NotFound
 from crm.paging import check_limit, decode_cursor, encode_cursor
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"

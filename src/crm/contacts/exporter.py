@@ -8,7 +8,7 @@ from pathlib import Path
 from crm.contacts import repository
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 COLUMNS = [
     "email",

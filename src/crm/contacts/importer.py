@@ -22,7 +22,7 @@ from crm.contacts.csv_format import CsvSource, Row, map_header
 from crm.contacts.models import ContactCreate
 from crm.contacts.service import new_row
 from crm.db import Database, record
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 from crm.normalize import coerce_scalar, email_key, normalize_tags
 
 BATCH_SIZE = 1000

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crm.enrichment import provenance
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 from crm.normalize import (
     CustomValue,
     clean_text,

@@ -20,7 +20,7 @@ from crm.contacts.models import (
 )
 from crm.contacts.repository import ContactFilter
 from crm.db import Database, record
-from crm.errors import Conflict, NotFound
+from kernel.errors import Conflict, NotFound
 from crm.normalize import email_key, normalize_phone
 from crm.paging import check_limit, decode_cursor, encode_cursor
 

@@ -16,7 +16,7 @@ from crm.db import Database
 from crm.enrichment.apply import Outcome, fingerprint, may_set
 from crm.enrichment.countries import country_code
 from crm.enrichment.models import Proposal, RunReport
-from crm.errors import LLMError
+from kernel.errors import LLMError
 
 if TYPE_CHECKING:
     from llm_tools.enrich_contact import EnrichOut

@@ -21,7 +21,7 @@ from crm.enrichment.enrichers import company
 from crm.enrichment.enrichers.email import business_domain
 from crm.enrichment.models import RunOptions, RunReport
 from crm.enrichment.registry import DETERMINISTIC
-from crm.errors import Conflict, ValidationFailed
+from kernel.errors import Conflict, ValidationFailed
 from crm.segments import service as segments
 
 if TYPE_CHECKING:

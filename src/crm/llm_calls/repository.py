@@ -6,7 +6,7 @@ from contextlib import suppress
 from typing import Any
 
 from crm.db import Database, plain
-from crm.errors import Conflict
+from kernel.errors import Conflict
 from crm.llm_calls.models import LLMCall
 from llm_tools.gateway import CachedCompletion, CallRecord
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crm.db import Database
 from crm.llm_calls import repository
 from crm.llm_calls.models import LLMCall
-from crm.settings import Settings, load_settings
+from kernel.settings import Settings, load_settings
 from llm_tools.gateway import Gateway
 
 

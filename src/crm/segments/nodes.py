@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 from crm.segments.fields import Field
 
 

@@ -8,7 +8,7 @@ from crm.contacts import service as contacts
 from crm.contacts.models import Contact
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
-from crm.errors import Conflict, NotFound
+from kernel.errors import Conflict, NotFound
 from crm.paging import check_limit
 from crm.segments import repository
 from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate, Snapshot, name_key

@@ -13,10 +13,10 @@ from crm.contacts.models import Contact, FieldProvenance
 from crm.db import Database, plain, record
 from crm.enrichment import service
 from crm.enrichment.models import RunOptions
-from crm.errors import ValidationFailed
 from crm.segments import service as segments
 from crm.segments.models import SegmentCreate
 from factories import make_contact
+from kernel.errors import ValidationFailed
 
 
 async def stored(db: Database, key: str) -> dict[str, Any]:

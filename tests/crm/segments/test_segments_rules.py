@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crm.db import Database
-from crm.errors import ValidationFailed
 from crm.segments.rules import campaign_refs, compile_rule, parse_rule
+from kernel.errors import ValidationFailed
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

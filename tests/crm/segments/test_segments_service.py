@@ -14,12 +14,12 @@ from crm import engagement
 from crm.contacts import service as contacts
 from crm.contacts.repository import ContactFilter
 from crm.db import Database, plain, record
-from crm.errors import Conflict, NotFound, ValidationFailed
 from crm.segments import service
 from crm.segments.models import SegmentCreate, SegmentUpdate
 from crm.segments.rules import compile_rule
-from crm.settings import Settings
 from factories import make_campaign, make_contact, make_page
+from kernel.errors import Conflict, NotFound, ValidationFailed
+from kernel.settings import Settings
 
 
 async def dach_vips(db: Database) -> None:

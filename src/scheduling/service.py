@@ -14,9 +14,9 @@ from typing import Any
 
 import structlog
 
-from campaigns.scheduling import jobs, repository
-from campaigns.scheduling.clock import Clock
-from campaigns.scheduling.models import (
+from scheduling import jobs, repository
+from scheduling.clock import Clock
+from scheduling.models import (
     Missed,
     Run,
     RunOutcome,
@@ -25,9 +25,9 @@ from campaigns.scheduling.models import (
     ScheduleCreate,
     ScheduleState,
 )
-from campaigns.scheduling.recurrence import check_cron, localize, next_cron, zone
+from scheduling.recurrence import check_cron, localize, next_cron, zone
 from crm.db import Database
-from crm.errors import Conflict, NotFound, ValidationFailed
+from kernel.errors import Conflict, NotFound, ValidationFailed
 
 log = structlog.get_logger(__name__)
 

@@ -13,21 +13,21 @@ from typing import Any
 
 import pytest
 import uvicorn
-from smtp_sink import free_port
 from typer.testing import CliRunner
 
 from api.app import create_app
 from campaigns.models import Campaign
-from campaigns.scheduling.clock import FakeClock
-from campaigns.scheduling.jobs import production_job
-from campaigns.scheduling.service import ClaimPolicy
-from campaigns.scheduling.worker import Worker
 from cli import runtime
 from cli.main import app
 from crm.db import connect
 from crm.schema import migrate
-from crm.settings import Settings
 from factories import make_ready_campaign
+from kernel.settings import Settings
+from scheduling.clock import FakeClock
+from scheduling.jobs import production_job
+from scheduling.service import ClaimPolicy
+from scheduling.worker import Worker
+from smtp_sink import free_port
 
 KEY = "schedule-cli-key"
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from campaigns.scheduling import service
-from campaigns.scheduling.clock import FakeClock
-from campaigns.scheduling.models import Run, RunOutcome, RunStatus
-from campaigns.scheduling.service import ClaimPolicy
-from campaigns.scheduling.worker import Worker
 from crm.db import Database
 from factories import make_schedule
+from scheduling import service
+from scheduling.clock import FakeClock
+from scheduling.models import Run, RunOutcome, RunStatus
+from scheduling.service import ClaimPolicy
+from scheduling.worker import Worker
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 LEASE = 60.0

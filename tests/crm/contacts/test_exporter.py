@@ -14,10 +14,10 @@ from crm.contacts.importer import ImportOptions, import_csv
 from crm.contacts.models import Contact, Status
 from crm.contacts.repository import ContactFilter
 from crm.db import Database, connect
-from crm.errors import ValidationFailed
 from crm.schema import migrate
-from crm.settings import Settings
 from factories import make_contact, make_contacts
+from kernel.errors import ValidationFailed
+from kernel.settings import Settings
 
 # What a user put in; ids, timestamps and consent bookkeeping are the database's own.
 KEPT = ("email", "first_name", "last_name", "phone", "title", "company_name", "country", "city",

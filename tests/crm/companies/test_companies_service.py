@@ -10,8 +10,8 @@ from crm.companies.models import CompanyCreate, CompanyUpdate
 from crm.contacts import service as contacts
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
-from crm.errors import Conflict, NotFound
 from factories import make_company, make_contact
+from kernel.errors import Conflict, NotFound
 
 
 class TestAdd:

@@ -13,8 +13,8 @@ from crm.contacts.importer import ImportOptions, ImportReport, OnDuplicate, impo
 from crm.contacts.models import Contact, Status
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
-from crm.errors import ValidationFailed
 from factories import make_company, make_contact, write_csv
+from kernel.errors import ValidationFailed
 
 HEADER = ["E-mail", "First Name", "Last Name", "Company", "Job Title", "Phone", "Country",
           "Tags", "Plan"]  # fmt: skip

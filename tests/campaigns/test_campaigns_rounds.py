@@ -12,17 +12,17 @@ from campaigns import executor, rounds, suppression
 from campaigns import repository as campaign_rows
 from campaigns import service as campaigns
 from campaigns.models import Campaign, State, check_transition
-from campaigns.scheduling import service
-from campaigns.scheduling.clock import FakeClock
-from campaigns.scheduling.jobs import production_job
-from campaigns.scheduling.models import Run, RunStatus
-from campaigns.scheduling.service import ClaimPolicy
-from campaigns.scheduling.worker import Worker
 from crm.db import Database
-from crm.errors import ValidationFailed
 from crm.schema import migrate
-from crm.settings import Settings
 from factories import make_contacts, make_ready_campaign, make_schedule, migrated_before
+from kernel.errors import ValidationFailed
+from kernel.settings import Settings
+from scheduling import service
+from scheduling.clock import FakeClock
+from scheduling.jobs import production_job
+from scheduling.models import Run, RunStatus
+from scheduling.service import ClaimPolicy
+from scheduling.worker import Worker
 
 DAY = 86_400.0
 

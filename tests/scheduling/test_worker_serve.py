@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from smtp_sink import free_port
 
-from campaigns.scheduling.clock import SystemClock
 from crm.db import connect
 from crm.schema import migrate
-from crm.settings import Settings
 from factories import make_ready_campaign, make_schedule
+from kernel.settings import Settings
+from scheduling.clock import SystemClock
+from smtp_sink import free_port
 
 KEY = "worker-serve-key"
 TIMEOUT = 60.0

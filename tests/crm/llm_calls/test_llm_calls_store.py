@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import respx
-from llm_fakes import TEST_MODEL
 
 from crm.db import Database
 from crm.llm_calls import repository, service
 from crm.llm_calls.repository import SurrealCallStore
-from crm.settings import Settings
 from fake_llm import API_BASE, reply
+from kernel.settings import Settings
+from llm_fakes import TEST_MODEL
 from llm_tools.enrich_contact import EnrichIn, enrich_contact
 from llm_tools.gateway import CachedCompletion, CallRecord
 from llm_tools.inputs import ContactProfile

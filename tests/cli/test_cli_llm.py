@@ -15,7 +15,7 @@ from cli.llm import app
 from crm.db import connect
 from crm.llm_calls.repository import SurrealCallStore
 from crm.schema import migrate
-from crm.settings import Settings
+from kernel.settings import Settings
 from llm_tools.gateway import CallRecord
 
 runner = CliRunner()

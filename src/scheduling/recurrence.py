@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 # A cron expression that matches nothing (Feb 30) would make the search below spin forever.
 _MAX_CANDIDATES = 10_000

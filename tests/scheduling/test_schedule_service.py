@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from campaigns.scheduling import repository, service
-from campaigns.scheduling.clock import FakeClock
-from campaigns.scheduling.models import (
+from crm.db import Database
+from factories import make_campaign, make_schedule
+from kernel.errors import Conflict, NotFound, ValidationFailed
+from scheduling import repository, service
+from scheduling.clock import FakeClock
+from scheduling.models import (
     Kind,
     Missed,
     Run,
@@ -18,10 +21,7 @@ from campaigns.scheduling.models import (
     ScheduleCreate,
     ScheduleState,
 )
-from campaigns.scheduling.service import ClaimPolicy
-from crm.db import Database
-from crm.errors import Conflict, NotFound, ValidationFailed
-from factories import make_campaign, make_schedule
+from scheduling.service import ClaimPolicy
 
 MONDAY_8 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 

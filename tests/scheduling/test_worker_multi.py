@@ -13,14 +13,14 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 
-from campaigns.scheduling import service
-from campaigns.scheduling.clock import FakeClock
-from campaigns.scheduling.models import Run, RunOutcome, RunStatus
-from campaigns.scheduling.service import ClaimPolicy
-from campaigns.scheduling.worker import Worker
 from crm.db import Database, record
-from crm.errors import Conflict
 from factories import make_campaign, make_schedule
+from kernel.errors import Conflict
+from scheduling import service
+from scheduling.clock import FakeClock
+from scheduling.models import Run, RunOutcome, RunStatus
+from scheduling.service import ClaimPolicy
+from scheduling.worker import Worker
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 ITEMS = 5  # "deliveries" per run

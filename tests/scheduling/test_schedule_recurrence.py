@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from campaigns.scheduling.recurrence import check_cron, localize, next_cron, zone
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
+from scheduling.recurrence import check_cron, localize, next_cron, zone
 
 
 def occurrences(expr: str, tz: str, start: datetime, count: int) -> list[datetime]:

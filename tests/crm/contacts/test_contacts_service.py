@@ -13,8 +13,8 @@ from crm.contacts import service
 from crm.contacts.models import ContactCreate, ContactUpdate, Status, check_transition
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
-from crm.errors import Conflict, NotFound, ValidationFailed
 from factories import make_company, make_contact, make_contacts
+from kernel.errors import Conflict, NotFound, ValidationFailed
 
 
 class TestAdd:

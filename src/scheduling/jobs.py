@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from campaigns.scheduling.models import Kind, Run, RunOutcome
+from scheduling.models import Kind, Run, RunOutcome
 from crm.db import Database
-from crm.errors import ValidationFailed
+from kernel.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from campaigns.scheduling.worker import Job
-    from crm.settings import Settings
+    from scheduling.worker import Job
+    from kernel.settings import Settings
 
 
 async def check_target(db: Database, kind: Kind, target: str) -> None:

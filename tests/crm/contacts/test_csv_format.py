@@ -16,8 +16,8 @@ from crm.contacts.csv_format import (
     map_header,
     parse_map,
 )
-from crm.errors import ValidationFailed
 from factories import csv_text, write_csv
+from kernel.errors import ValidationFailed
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 

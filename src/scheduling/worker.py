@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
-from campaigns.scheduling import service
-from campaigns.scheduling.clock import Clock, SystemClock
-from campaigns.scheduling.models import Run, RunOutcome
-from campaigns.scheduling.service import ClaimPolicy
+from scheduling import service
+from scheduling.clock import Clock, SystemClock
+from scheduling.models import Run, RunOutcome
+from scheduling.service import ClaimPolicy
 from crm.db import Database
-from crm.errors import CRMError
+from kernel.errors import CRMError
 
 if TYPE_CHECKING:
-    from crm.settings import Settings
+    from kernel.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -253,7 +253,7 @@ async def serve(db: Database, settings: Settings, job: Job) -> None:
 async def in_background(db: Database, settings: Settings) -> AsyncIterator[Worker]:
     """One worker running beside other work (`crm serve --worker`); leaving the block stops
     it gracefully, as SIGTERM stops `crm worker`."""
-    from campaigns.scheduling.jobs import production_job
+    from scheduling.jobs import production_job
 
     worker = Worker.from_settings(db, settings, production_job(settings))
     task = asyncio.create_task(worker.run(), name="scheduler-worker")

@@ -14,15 +14,15 @@ from campaigns import repository as campaign_rows
 from campaigns import service as campaigns
 from campaigns.channels.outbox import OutboxWriter
 from campaigns.models import State
-from campaigns.scheduling import service
-from campaigns.scheduling.clock import FakeClock
-from campaigns.scheduling.jobs import production_job
-from campaigns.scheduling.models import RunStatus
-from campaigns.scheduling.service import ClaimPolicy
-from campaigns.scheduling.worker import Worker
 from crm.db import Database
-from crm.settings import Settings
 from factories import make_ready_campaign, make_schedule
+from kernel.settings import Settings
+from scheduling import service
+from scheduling.clock import FakeClock
+from scheduling.jobs import production_job
+from scheduling.models import RunStatus
+from scheduling.service import ClaimPolicy
+from scheduling.worker import Worker
 
 CONTACTS = 30
 LEASE = 60.0

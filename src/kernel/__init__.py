@@ -1,0 +1,1 @@
+"""The floor beneath everything: errors, settings, logging, processes. Imports nothing of ours."""
