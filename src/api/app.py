@@ -21,6 +21,7 @@ from api.jobs import Jobs
 from api.limits import RateLimiter
 from api.middleware import BodyLimit, SecurityHeaders
 from api.schemas import API_ERRORS
+from campaigns import jobs as campaign_jobs
 from kernel.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ def create_app(
     worker: bool = False,
 ) -> FastAPI:
     settings = settings or load_settings()
+    campaign_jobs.register()  # campaign schedules are created here, and checked by a worker
     state = AppState(
         settings=settings,
         jobs=Jobs(prefix=f"{API_PREFIX}/jobs"),

@@ -83,10 +83,12 @@ def create_schedule(
         )
 
     async def work(db: Database) -> Schedule:
+        from campaigns import jobs as campaign_jobs
         from scheduling import service
         from scheduling.clock import SystemClock
         from scheduling.models import Kind, ScheduleCreate
 
+        campaign_jobs.register()
         data = ScheduleCreate(kind=Kind(kind), target=target, **timing().model_dump())
         return await service.create(db, data, clock=SystemClock())
 
@@ -274,10 +276,12 @@ def worker() -> None:
     """
 
     async def work(db: Database) -> None:
+        from campaigns import jobs as campaign_jobs
         from scheduling.jobs import production_job
         from scheduling.worker import serve
         from kernel.settings import load_settings
 
+        campaign_jobs.register()
         settings = load_settings()
         await serve(db, settings, production_job(settings))
 

@@ -14,7 +14,9 @@ from typing import Any
 
 import structlog
 
-from scheduling import jobs, repository
+from crm.db import Database
+from kernel.errors import Conflict, NotFound, ValidationFailed
+from scheduling import kinds, repository
 from scheduling.clock import Clock
 from scheduling.models import (
     Missed,
@@ -26,8 +28,6 @@ from scheduling.models import (
     ScheduleState,
 )
 from scheduling.recurrence import check_cron, localize, next_cron, zone
-from crm.db import Database
-from kernel.errors import Conflict, NotFound, ValidationFailed
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +46,7 @@ class ClaimPolicy:
 
 async def create(db: Database, data: ScheduleCreate, *, clock: Clock) -> Schedule:
     zone(data.tz)
-    await jobs.check_target(db, data.kind, data.target)
+    await kinds.get(data.kind).check_target(db, data.target)
     now = clock.now()
     row: dict[str, Any] = {
         **data.model_dump(mode="json", exclude={"at", "cron"}),

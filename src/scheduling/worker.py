@@ -19,28 +19,22 @@ import asyncio
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import structlog
 
-from scheduling import service
-from scheduling.clock import Clock, SystemClock
-from scheduling.models import Run, RunOutcome
-from scheduling.service import ClaimPolicy
 from crm.db import Database
 from kernel.errors import CRMError
+from scheduling import service
+from scheduling.clock import Clock, SystemClock
+from scheduling.jobs import Job, production_job
+from scheduling.models import Run, RunOutcome
+from scheduling.service import ClaimPolicy
 
 if TYPE_CHECKING:
     from kernel.settings import Settings
 
 log = structlog.get_logger(__name__)
-
-
-class Job(Protocol):
-    """Executes one occurrence. `run.resuming` says an earlier attempt may have done part of
-    the work; the job must then continue it idempotently (the executor's resume path)."""
-
-    async def __call__(self, db: Database, run: Run) -> RunOutcome: ...
 
 
 class Worker:
@@ -253,8 +247,6 @@ async def serve(db: Database, settings: Settings, job: Job) -> None:
 async def in_background(db: Database, settings: Settings) -> AsyncIterator[Worker]:
     """One worker running beside other work (`crm serve --worker`); leaving the block stops
     it gracefully, as SIGTERM stops `crm worker`."""
-    from scheduling.jobs import production_job
-
     worker = Worker.from_settings(db, settings, production_job(settings))
     task = asyncio.create_task(worker.run(), name="scheduler-worker")
     try:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from campaigns import executor, rounds, suppression
+from campaigns import jobs as campaign_jobs
 from campaigns import repository as campaign_rows
 from campaigns import service as campaigns
 from campaigns.models import Campaign, State, check_transition
@@ -48,6 +49,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def worker(db: Database, outbox_settings: Settings, clock: FakeClock) -> Worker:
+    campaign_jobs.register()
     return Worker(db, production_job(outbox_settings), policy=ClaimPolicy(owner="w1"), clock=clock)
 
 

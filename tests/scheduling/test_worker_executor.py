@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from campaigns import jobs as campaign_jobs
 from campaigns import repository as campaign_rows
 from campaigns import service as campaigns
 from campaigns.channels.outbox import OutboxWriter
@@ -29,6 +30,7 @@ LEASE = 60.0
 
 
 def worker(db: Database, settings: Settings, clock: FakeClock, owner: str) -> Worker:
+    campaign_jobs.register()
     return Worker(
         db,
         production_job(settings),

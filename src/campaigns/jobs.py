@@ -1,0 +1,49 @@
+"""The campaign job kind: a scheduled occurrence starts (or resumes) a round of the campaign.
+
+`register()` must run before a worker starts or a campaign schedule is created (the CLI and
+the API call it).
+"""
+
+from __future__ import annotations
+
+from campaigns import executor, rounds, service
+from campaigns.models import State
+from crm.db import Database
+from kernel.errors import ValidationFailed
+from kernel.settings import Settings
+from scheduling import kinds
+from scheduling.models import Kind, Run, RunOutcome
+
+
+def register() -> None:
+    kinds.register(Kind.CAMPAIGN, check_target=check_target, run=run_round)
+
+
+async def check_target(db: Database, target: str) -> None:
+    await service.require(db, target)
+
+
+async def run_round(db: Database, run: Run, settings: Settings) -> RunOutcome:
+    """Start this occurrence's round (campaigns.rounds), or resume it when an earlier attempt
+    of this occurrence started it.
+
+    Exactly-once delivery is the executor's: each delivery is claimed in the database before
+    it is sent, and `resume` re-queues or flags for review what a dead executor left half-done.
+    """
+    campaign = await service.require(db, run.target)
+    ours = campaign.scheduled_run == run.id
+    if not (ours and campaign.state in (State.RUNNING, State.PAUSED)):
+        round_key = run.id if run.repeat else rounds.SHARED
+        campaign = await rounds.start(db, campaign.id, round_key=round_key, scheduled_run=run.id)
+    # Either the round was just started, or an earlier attempt of this occurrence started it
+    # and has lost its lease, so its executor is gone even when it ran in this process (where
+    # the executor's own pid check cannot tell): forcing the resume is safe.
+    report = await executor.resume(db, campaign.id, settings, executor.Options(force=True))
+    if report.state is not State.COMPLETED:
+        # Paused by send errors or retryable failures: fail this attempt, so the schedule's
+        # retry policy resumes it later.
+        raise ValidationFailed(
+            f"campaign {campaign.id} stopped: {report.reason or report.state}",
+            details=report.as_dict(),
+        )
+    return RunOutcome.from_report(report.as_dict())
