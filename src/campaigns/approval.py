@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from campaigns import repository, service
+from campaigns import delivery_repository, repository, service
 from campaigns.models import EMAIL, SEGMENT_VARIANT, Campaign, State, is_social
 from crm.db import Database
 from crm.segments.models import Snapshot
@@ -75,7 +75,7 @@ async def queue_members(db: Database, campaign: Campaign, *, round_key: str = ""
     are replaced, the others in the round are kept (the unique index decides)."""
     from crm.segments import service as segments
 
-    await repository.delete_unsent(db, campaign.id, round_key)
+    await delivery_repository.delete_unsent(db, campaign.id, round_key)
     snapshot = await segments.snapshot(db, campaign.segment)
     per_contact = [c for c in campaign.channels if not is_social(c)]
     rows: list[dict[str, Any]] = [
@@ -92,7 +92,7 @@ async def queue_members(db: Database, campaign: Campaign, *, round_key: str = ""
             for channel in per_contact
         ]
         if len(rows) >= PAGE or len(members) < PAGE:
-            await repository.insert_deliveries(db, rows)
+            await delivery_repository.insert_deliveries(db, rows)
             rows = []
         if len(members) < PAGE:
             break

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import structlog
 
-from campaigns import repository, suppression
+from campaigns import bounce_report_repository, suppression
 from campaigns.suppression import BounceKind
 from crm.db import Database
 from kernel.errors import ValidationFailed
@@ -240,7 +240,7 @@ async def apply(db: Database, messages: Iterable[bytes]) -> Summary:
 
 async def _apply_one(db: Database, report: Report, summary: Summary) -> None:
     summary.reports += 1
-    if await repository.bounce_report_seen(db, report.key):
+    if await bounce_report_repository.seen(db, report.key):
         summary.already_applied += 1
         return
     if report.recipient is None and report.message_id is None:
@@ -265,4 +265,4 @@ async def _apply_one(db: Database, report: Report, summary: Summary) -> None:
         summary.complaints += 1
     # Remembered after it took effect: a crash in between applies it again, which only
     # repeats a timeline entry, rather than losing a bounce.
-    await repository.record_bounce_report(db, report.key, report.kind)
+    await bounce_report_repository.record(db, report.key, report.kind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from campaigns import repository
+from campaigns import suppression_repository
 from campaigns.frequency import RecentEmails
 from campaigns.models import EMAIL, Campaign
 from crm.contacts.models import Contact, Status
@@ -63,7 +63,9 @@ async def skip_reasons(
     """delivery key -> why it is skipped, for the deliveries among `contacts` (delivery key ->
     its contact, None when deleted since approval) that must not be sent."""
     present = [c for c in contacts.values() if c is not None]
-    suppressed = await repository.suppressed_among(db, [email_key(c.email) for c in present])
+    suppressed = await suppression_repository.suppressed_among(
+        db, [email_key(c.email) for c in present]
+    )
     emailed = await recent.among(db, [c.id for c in present]) if channel == EMAIL else set()
     reasons = {
         key: _reason(contact, channel, rules, suppressed, emailed)

@@ -33,7 +33,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
-from campaigns import eligibility, repository, service
+from campaigns import delivery_repository, eligibility, repository, service
 from campaigns.channels import (
     Channel,
     Context,
@@ -201,7 +201,7 @@ async def resume(
             raise Conflict(f"campaign {campaign.id} changed state meanwhile")
         campaign = Campaign.model_validate(row)
     idempotent = [name for name in campaign.channels if is_idempotent(name, settings)]
-    recovered = await repository.recover(db, campaign.id, idempotent)
+    recovered = await delivery_repository.recover(db, campaign.id, idempotent)
     log.info("campaigns.recovered", campaign=campaign.id, **recovered)
     report = RunReport(campaign.id, campaign.state, recovered=recovered)
     return await _execute(db, campaign, runner["id"], settings, options, report)
@@ -234,7 +234,9 @@ async def _execute(
                 # Settings may have changed since approval. Failed as retryable, the channel's
                 # deliveries are queued again by the resume that follows the fix.
                 reasons.append(f"{name} channel not configured: {exc.message}")
-                report.failed += await repository.fail_queued(db, campaign.id, name, reasons[-1])
+                report.failed += await delivery_repository.fail_queued(
+                    db, campaign.id, name, reasons[-1]
+                )
         runs = [
             _ChannelRun(db, campaign, run_id, channel, settings, options, stop, report)
             for channel in channels.values()
@@ -257,7 +259,7 @@ async def _finish(
         # Paused or cancelled from elsewhere while running: that state stands.
         report.state, report.reason = current.state, current.state_reason
         return report
-    retryable = await repository.count_retryable(db, campaign.id)
+    retryable = await delivery_repository.count_retryable(db, campaign.id)
     if stop_reason is None and status.queued:
         stop_reason = f"interrupted: {status.queued} deliveries still queued"
     if stop_reason is None and status.review:
@@ -323,7 +325,9 @@ async def _pages(
     default: dict[str, Any] = found[SEGMENT_VARIANT]["content"] if found else {}
     recent = RecentEmails(campaign.id, rules.frequency_hours)
     after: str | None = None
-    while rows := await repository.queued_page(db, campaign.id, channel, after=after, limit=size):
+    while rows := await delivery_repository.queued_page(
+        db, campaign.id, channel, after=after, limit=size
+    ):
         after = rows[-1]["id"]
         contacts = {r["id"]: _contact(r.get("person")) for r in rows}
         skipped: dict[str, str] = {}
@@ -419,7 +423,7 @@ class _ChannelRun:
         async for page in pages:
             if self.stop.is_set() or not await self._still_running():
                 return
-            await repository.skip(self.db, list(page.skipped.items()))
+            await delivery_repository.skip(self.db, list(page.skipped.items()))
             for reason in page.skipped.values():
                 self._count_skip(reason)
             for work in page.works:
@@ -466,13 +470,13 @@ class _ChannelRun:
         return group
 
     async def _worker(self) -> None:
-        done: list[repository.Completion] = []  # outcomes not written yet
+        done: list[delivery_repository.Completion] = []  # outcomes not written yet
         try:
             while True:
                 check_cancelled()
                 if done and self.queue.empty():
                     # No claim to carry them soon: write them rather than hold them idle.
-                    await repository.complete(self.db, done, self.run_id)
+                    await delivery_repository.complete(self.db, done, self.run_id)
                     done.clear()
                 group = await self._take()
                 if not group:
@@ -486,16 +490,19 @@ class _ChannelRun:
                     for _ in group:
                         self._settle()
                     continue
-                claimed = await repository.claim(
+                claimed = await delivery_repository.claim(
                     self.db, [w.delivery for w in group], self.run_id, complete=done
                 )
                 done.clear()
                 await self._send_claimed(group, claimed, done)
         finally:
-            await repository.complete(self.db, done, self.run_id)
+            await delivery_repository.complete(self.db, done, self.run_id)
 
     async def _send_claimed(
-        self, group: list[_Work], claimed: dict[str, int], done: list[repository.Completion]
+        self,
+        group: list[_Work],
+        claimed: dict[str, int],
+        done: list[delivery_repository.Completion],
     ) -> None:
         """Send the claimed part of `group`, adding each outcome to `done`."""
         todo = [w for w in group if w.delivery in claimed]
@@ -518,7 +525,7 @@ class _ChannelRun:
                 done.append((work.delivery, unclaim))
                 self._settle()
 
-    async def _send(self, work: _Work, attempt: int) -> repository.Completion | None:
+    async def _send(self, work: _Work, attempt: int) -> delivery_repository.Completion | None:
         """Send one claimed delivery; returns its completion, written with the next claim."""
         message, result = await self._attempt(work)
         if result.outcome == Outcome.UNKNOWN and self.channel.idempotent:
@@ -531,7 +538,7 @@ class _ChannelRun:
         if result.outcome == Outcome.RETRY and attempt < self.controls.max_attempts:
             self.report.retried += 1
             # Written now, not with the next claim: the retry may be claimed by any worker.
-            await repository.complete(
+            await delivery_repository.complete(
                 self.db,
                 [(work.delivery, {"state": DeliveryState.QUEUED, "reason": result.detail})],
                 self.run_id,

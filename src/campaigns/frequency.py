@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from campaigns import repository
+from campaigns import delivery_repository, repository
 from crm.db import Database
 
 # Campaign states are changed with the writer's clock: allow for clocks a little apart.
@@ -38,9 +38,11 @@ class RecentEmails:
         self._looked = now
         if busy:
             self._last = None
-            return await repository.recently_emailed(
+            return await delivery_repository.recently_emailed(
                 db, contacts, since=since, exclude_campaign=self.campaign
             )
         if self._last is None:
-            self._last = await repository.emailed_since(db, since, exclude_campaign=self.campaign)
+            self._last = await delivery_repository.emailed_since(
+                db, since, exclude_campaign=self.campaign
+            )
         return {c for c in contacts if self._last.get(c, since) > since}

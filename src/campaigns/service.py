@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 
-from campaigns import repository
+from campaigns import delivery_repository, repository
 from campaigns.models import (
     Campaign,
     CampaignCreate,
@@ -87,13 +87,13 @@ async def cancel(db: Database, key: str) -> Campaign:
 async def status(db: Database, key: str) -> Status:
     campaign = await require(db, key)
     per_channel: dict[str, Counts] = {c: Counts() for c in campaign.channels}
-    for row in await repository.counts(db, campaign.id):
+    for row in await delivery_repository.counts(db, campaign.id):
         counts = per_channel.setdefault(row["channel"], Counts())
         setattr(counts, row["state"], getattr(counts, row["state"]) + row["n"])
     total = Counts(
         **{s.value: sum(getattr(c, s.value) for c in per_channel.values()) for s in DeliveryState}
     )
-    engagement = await repository.engagement(db, campaign.id)
+    engagement = await delivery_repository.engagement(db, campaign.id)
     return Status(
         id=campaign.id,
         name=campaign.name,
@@ -101,7 +101,7 @@ async def status(db: Database, key: str) -> Status:
         state_reason=campaign.state_reason,
         **total.model_dump(),
         total=total.total,
-        skip_reasons=await repository.skip_reasons(db, campaign.id),
+        skip_reasons=await delivery_repository.skip_reasons(db, campaign.id),
         per_channel=per_channel,
         cost=await llm_cost(db, campaign.id),
         opened=engagement.get("opened", 0),
@@ -129,7 +129,7 @@ async def resolve_review(db: Database, key: str, delivery_keys: list[str], *, se
     if not delivery_keys:
         raise ValidationFailed("name at least one delivery to resolve")
     target = DeliveryState.SENT if sent else DeliveryState.QUEUED
-    changed = await repository.resolve_review(db, campaign.id, delivery_keys, target)
+    changed = await delivery_repository.resolve_review(db, campaign.id, delivery_keys, target)
     log.info("campaigns.review_resolved", campaign=campaign.id, sent=sent, count=changed)
     return changed
 
@@ -138,5 +138,7 @@ async def needing_review(db: Database, key: str, *, limit: int = 1000) -> list[D
     """Deliveries whose send outcome is unknown (interrupted mid-send on a non-idempotent
     channel): a person checks the mail server's log and calls `resolve_review`."""
     campaign = await require(db, key)
-    rows = await repository.deliveries(db, campaign.id, state=DeliveryState.REVIEW, limit=limit)
+    rows = await delivery_repository.deliveries(
+        db, campaign.id, state=DeliveryState.REVIEW, limit=limit
+    )
     return [Delivery.model_validate(r) for r in rows]

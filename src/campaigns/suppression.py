@@ -4,11 +4,12 @@ when the contact is deleted and imported again."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import structlog
 
-from campaigns import repository
+from campaigns import delivery_repository, suppression_repository
+from campaigns.channels import message_id as message_ids
 from campaigns.tracking import Tokens
 from crm import timeline
 from crm.contacts import service as contacts
@@ -23,17 +24,17 @@ BounceKind = Literal["hard", "soft", "complaint"]
 
 
 async def suppress(db: Database, email: str, *, reason: str, detail: str | None = None) -> None:
-    await repository.suppress(db, email_key(email), reason, detail)
+    await suppression_repository.suppress(db, email_key(email), reason, detail)
     log.info("campaigns.suppressed", reason=reason, domain=email.rpartition("@")[2])
 
 
 async def unsuppress(db: Database, email: str) -> bool:
-    return await repository.unsuppress(db, email_key(email))
+    return await suppression_repository.unsuppress(db, email_key(email))
 
 
 async def suppressed(db: Database, emails: list[str]) -> set[str]:
     """The email keys among `emails` that are suppressed."""
-    return await repository.suppressed_among(db, [email_key(e) for e in emails])
+    return await suppression_repository.suppressed_among(db, [email_key(e) for e in emails])
 
 
 async def _end_subscription(db: Database, contact: Contact, status: Status) -> None:
@@ -72,14 +73,14 @@ async def report_bounce(
     and suppress; soft bounces are only recorded on the timeline. The contact is found by the
     delivery's Message-ID when given, else by address. Returns the contact, if known.
     """
-    delivery = await repository.delivery_by_message_id(db, message_id) if message_id else None
+    delivery = await _delivery_of(db, message_id) if message_id else None
     if delivery is None and email is None:
         raise ValidationFailed("a bounce needs the recipient's email or the Message-ID")
     ref = delivery["contact"] if delivery and delivery.get("contact") else email
     contact = await contacts.get(db, ref) if ref else None
     address = email or (contact.email if contact else None)
     if delivery is not None and kind != "soft":
-        await repository.mark_bounced(db, delivery["id"])
+        await delivery_repository.mark_bounced(db, delivery["id"])
     if address and kind != "soft":
         await suppress(
             db, address, reason="complaint" if kind == "complaint" else "bounce", detail=detail
@@ -95,3 +96,9 @@ async def report_bounce(
         )
     log.info("campaigns.bounce", kind=kind, known_contact=contact is not None)
     return await contacts.get(db, contact.id) if contact else None
+
+
+async def _delivery_of(db: Database, message_id: str) -> dict[str, Any] | None:
+    """The delivery an email with this Message-ID was sent for; None if it is not ours."""
+    keys = message_ids.parse(message_id)
+    return await delivery_repository.get_delivery_of(db, *keys) if keys else None

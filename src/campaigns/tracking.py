@@ -24,7 +24,7 @@ from typing import Any, Literal
 import structlog
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from campaigns import repository
+from campaigns import delivery_repository
 from crm import timeline
 from crm.db import Database
 from kernel.errors import ValidationFailed
@@ -112,7 +112,7 @@ def unsubscribe_payload(campaign: str, contact: str) -> dict[str, Any]:
 async def record_open(db: Database, tokens: Tokens, token: str) -> None:
     """`GET /t/o/{token}`: the first open of a delivery is recorded (later ones are not news)."""
     payload = tokens.verify("open", token)
-    if await repository.mark_opened(db, payload["d"]) and payload.get("p"):
+    if await delivery_repository.mark_opened(db, payload["d"]) and payload.get("p"):
         await timeline.add(
             db, [timeline.event(payload["p"], "email_opened", campaign=payload["c"])]
         )
@@ -122,7 +122,7 @@ async def record_open(db: Database, tokens: Tokens, token: str) -> None:
 async def record_click(db: Database, tokens: Tokens, token: str) -> str:
     """`GET /t/c/{token}`: count the click and return the sealed URL to redirect to."""
     payload = tokens.verify("click", token)
-    first_open = await repository.add_click(db, payload["d"])
+    first_open = await delivery_repository.add_click(db, payload["d"])
     if payload.get("p"):
         contact, campaign = payload["p"], payload["c"]
         events = [timeline.event(contact, "email_clicked", campaign=campaign, url=payload["u"])]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns import bounces, executor, repository, suppression
+from campaigns import bounces, delivery_repository, executor, suppression
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
@@ -101,7 +101,7 @@ async def test_reports_bounce_complain_or_count_and_a_second_read_changes_nothin
     report = await executor.run(db, campaign.id, outbox_settings)
     eml = {p.stem: p.read_bytes() for p in Path(report.outbox or "").glob("*.eml")}
     by_email = {}
-    for delivery in await repository.deliveries(db, campaign.id, state="sent"):
+    for delivery in await delivery_repository.deliveries(db, campaign.id, state="sent"):
         contact = await contacts.require(db, delivery["contact"])
         original = eml[delivery["id"]]
         message_id = str(BytesParser().parsebytes(original, headersonly=True)["Message-ID"])
@@ -156,7 +156,7 @@ async def test_reports_bounce_complain_or_count_and_a_second_read_changes_nothin
         "person2@example.com",
         "person3@example.com",
     }
-    assert (await repository.get_delivery(db, delivery0["id"]) or {}).get("bounced_at")
+    assert (await delivery_repository.get_delivery(db, delivery0["id"]) or {}).get("bounced_at")
 
     again = await bounces.apply(db, bounces.read_mailbox(mbox=tmp_path / "bounces.mbox"))
 

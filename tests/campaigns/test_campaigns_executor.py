@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns import executor, repository, service, suppression
+from campaigns import delivery_repository, executor, service, suppression
 from campaigns.executor import Options
 from campaigns.models import DeliveryState, State
 from crm.contacts import service as contacts
@@ -116,7 +116,7 @@ async def test_permanent_refusals_fail_and_transient_ones_are_retried(
     assert report.failed == 2
     # 451 was tried max_attempts (3) times with growing backoff, then left retryable.
     assert report.retried == 2 and sleeps.delays == [1.0, 2.0]
-    rows = await repository.deliveries(db, campaign.id, state="failed")
+    rows = await delivery_repository.deliveries(db, campaign.id, state="failed")
     by_reason = {r["reason"][:3]: r["retryable"] for r in rows}
     assert by_reason == {"550": False, "451": True}
     assert report.state == State.PAUSED
@@ -188,7 +188,7 @@ async def test_resume_after_a_crash_marks_unknown_smtp_sends_for_review(
     # claimed (maybe sent, maybe not).
     keys = await _queued_keys(db, campaign.id)
     await service.move(db, campaign, State.RUNNING, runner={"pid": 2**22 + 7, "host": "x"})
-    assert await repository.claim(db, keys[:1], "dead-run") == {keys[0]: 1}
+    assert await delivery_repository.claim(db, keys[:1], "dead-run") == {keys[0]: 1}
 
     report = await executor.resume(db, campaign.id, send_settings, Options(force=True))
 
@@ -212,7 +212,7 @@ async def test_outbox_is_idempotent_so_a_crash_is_resent_to_the_same_file(
     campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=3)
     keys = await _queued_keys(db, campaign.id)
     await service.move(db, campaign, State.RUNNING, runner={"pid": 1, "host": "elsewhere"})
-    await repository.claim(db, keys[:1], "dead-run")
+    await delivery_repository.claim(db, keys[:1], "dead-run")
 
     report = await executor.resume(db, campaign.id, outbox_settings, Options(force=True))
 
@@ -247,11 +247,11 @@ async def test_the_queue_state_of_each_record_is_final_after_a_run(
 ) -> None:
     campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=5)
     await executor.run(db, campaign.id, outbox_settings)
-    rows = await repository.deliveries(db, campaign.id)
+    rows = await delivery_repository.deliveries(db, campaign.id)
     assert {r["state"] for r in rows} == {DeliveryState.SENT}
     assert all(r["attempts"] == 1 and r["sent_at"] for r in rows)
 
 
 async def _queued_keys(db: Database, campaign: str) -> list[str]:
-    rows = await repository.queued_page(db, campaign, "email", after=None, limit=1000)
+    rows = await delivery_repository.queued_page(db, campaign, "email", after=None, limit=1000)
     return [r["id"] for r in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from campaigns import executor, repository
+from campaigns import delivery_repository, executor
 from campaigns.frequency import RecentEmails
 from crm.db import Database, record
 from factories import make_another_campaign, make_ready_campaign
@@ -50,7 +50,7 @@ async def test_a_campaign_sending_meanwhile_is_seen_and_its_emails_count_after_i
 ) -> None:
     waiting = await make_ready_campaign(db, settings=send_settings, contacts_count=2)
     other = await make_another_campaign(db, settings=send_settings)
-    contacts = [r["person"]["id"] for r in await repository.queued_page(
+    contacts = [r["person"]["id"] for r in await delivery_repository.queued_page(
         db, waiting.id, "email", after=None, limit=10
     )]  # fmt: skip
     recent = RecentEmails(waiting.id, 24, margin=timedelta(0))

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from campaigns import approval, executor, repository, service
+from campaigns import approval, delivery_repository, executor, repository, service
 from campaigns.channels.webhook import verify
 from campaigns.executor import Options
 from campaigns.models import State
@@ -132,7 +132,7 @@ async def test_a_post_longer_than_the_platform_allows_fails_with_the_reason(
 
     assert (report.sent, report.failed, report.state) == (1, 1, State.COMPLETED)
     assert [json.loads(c.request.content)["platform"] for c in route.calls] == ["linkedin"]
-    [failed] = await repository.deliveries(db, key, state="failed")
+    [failed] = await delivery_repository.deliveries(db, key, state="failed")
     assert failed["channel"] == "x"
     assert "the x post is 286 characters; x allows 280" in failed["reason"]
 
@@ -181,11 +181,11 @@ async def test_a_post_interrupted_mid_send_is_posted_again_with_its_key_and_neve
 ) -> None:
     route = respx.post(SOCIAL).mock(return_value=httpx.Response(201))
     key = await _with_post(db, settings, "Spring is here")
-    [x_post] = [d for d in await repository.deliveries(db, key) if d["channel"] == "x"]
+    [x_post] = [d for d in await delivery_repository.deliveries(db, key) if d["channel"] == "x"]
     # What a kill -9 during the POST leaves: the post claimed by a run that is gone.
     campaign = await service.require(db, key)
     await service.move(db, campaign, State.RUNNING, runner={"pid": 1, "host": "elsewhere"})
-    await repository.claim(db, [x_post["id"]], "dead-run")
+    await delivery_repository.claim(db, [x_post["id"]], "dead-run")
 
     async with httpx.AsyncClient() as http:
         report = await executor.resume(db, key, settings, Options(http=http, force=True))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from campaigns import executor, rounds, suppression
+from campaigns import delivery_repository, executor, rounds, suppression
 from campaigns import jobs as campaign_jobs
 from campaigns import repository as campaign_rows
 from campaigns import service as campaigns
@@ -97,7 +97,7 @@ class TestRecurringRuns:
             (RunStatus.SUCCEEDED, 2),
             (RunStatus.SUCCEEDED, 0),
         ]
-        rows = await campaign_rows.deliveries(db, campaign.id)
+        rows = await delivery_repository.deliveries(db, campaign.id)
         assert len(rows) == 5
         assert set(sent_per_contact(rows).values()) == {1}
         status = await campaigns.status(db, campaign.id)
@@ -118,7 +118,7 @@ class TestRecurringRuns:
             (3, 1),
             (1, 0),
         ]
-        rows = await campaign_rows.deliveries(db, campaign.id)
+        rows = await delivery_repository.deliveries(db, campaign.id)
         sent = sent_per_contact(rows)
         assert (len(sent), set(sent.values()), sent[member.id]) == (4, {1}, 1)
 
@@ -140,7 +140,7 @@ class TestRecurringRuns:
             (RunStatus.SUCCEEDED, 3),
             (RunStatus.SUCCEEDED, 4),
         ]
-        rows = await campaign_rows.deliveries(db, campaign.id)
+        rows = await delivery_repository.deliveries(db, campaign.id)
         assert sorted(sent_per_contact(rows).values()) == [1, 2, 2, 2]
         assert {r["round"] for r in rows} == {first.id, second.id}
         files = list((outbox_settings.outbox_path / campaign.id).glob("*.eml"))
@@ -208,13 +208,13 @@ async def test_deliveries_from_before_rounds_keep_their_identity(
         campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=2)
 
         await migrate(db)
-        await campaign_rows.insert_deliveries(
+        await delivery_repository.insert_deliveries(
             db,
             [
                 {"campaign": campaign.id, "contact": r["contact"], "channel": "email"}
-                for r in await campaign_rows.deliveries(db, campaign.id)
+                for r in await delivery_repository.deliveries(db, campaign.id)
             ],
         )
 
-        rows = await campaign_rows.deliveries(db, campaign.id)
+        rows = await delivery_repository.deliveries(db, campaign.id)
         assert [r["round"] for r in rows] == [rounds.SHARED] * 2

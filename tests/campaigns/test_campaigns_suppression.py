@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns import executor, repository, suppression
+from campaigns import delivery_repository, executor, suppression
 from campaigns.tracking import Tokens
 from crm import schema
 from crm.contacts import service as contacts
@@ -22,7 +22,7 @@ async def test_hard_bounce_by_message_id_marks_the_contact_bounced(
 ) -> None:
     campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=1)
     report = await executor.run(db, campaign.id, outbox_settings)
-    [delivery] = await repository.deliveries(db, campaign.id)
+    [delivery] = await delivery_repository.deliveries(db, campaign.id)
     [eml] = Path(report.outbox or "").glob("*.eml")
     message_id = BytesParser().parsebytes(eml.read_bytes(), headersonly=True)["Message-ID"]
 
@@ -32,7 +32,7 @@ async def test_hard_bounce_by_message_id_marks_the_contact_bounced(
 
     assert contact is not None and contact.status == Status.BOUNCED
     assert await suppression.suppressed(db, [contact.email]) == {contact.email}
-    assert (await repository.get_delivery(db, delivery["id"]) or {}).get("bounced_at")
+    assert (await delivery_repository.get_delivery(db, delivery["id"]) or {}).get("bounced_at")
     _, events = await contacts.history(db, contact.id)
     assert "bounced" in {e.kind for e in events}
 
@@ -50,7 +50,7 @@ async def test_a_message_id_that_is_not_this_delivery_matches_no_delivery(
 ) -> None:
     campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=1)
     await executor.run(db, campaign.id, outbox_settings)
-    [delivery] = await repository.deliveries(db, campaign.id)
+    [delivery] = await delivery_repository.deliveries(db, campaign.id)
 
     contact = await suppression.report_bounce(
         db,
@@ -60,7 +60,7 @@ async def test_a_message_id_that_is_not_this_delivery_matches_no_delivery(
     )
 
     assert contact is None
-    assert not (await repository.get_delivery(db, delivery["id"]) or {}).get("bounced_at")
+    assert not (await delivery_repository.get_delivery(db, delivery["id"]) or {}).get("bounced_at")
 
 
 async def test_complaint_unsubscribes_and_soft_bounce_only_records(db: Database) -> None:
@@ -102,7 +102,7 @@ async def test_bounces_of_emails_sent_before_message_ids_were_derived_still_matc
     async for db in migrated_before(10, monkeypatch):
         campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=1)
         await executor.run(db, campaign.id, outbox_settings)
-        [delivery] = await repository.deliveries(db, campaign.id)
+        [delivery] = await delivery_repository.deliveries(db, campaign.id)
         # As the earlier executor stored it on completion.
         stored = f"<{delivery['id']}.{campaign.id}@example.com>"
         await db.query("UPDATE delivery SET message_id = $m RETURN NONE", {"m": stored})

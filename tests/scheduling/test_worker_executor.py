@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from campaigns import delivery_repository
 from campaigns import jobs as campaign_jobs
-from campaigns import repository as campaign_rows
 from campaigns import service as campaigns
 from campaigns.channels.outbox import OutboxWriter
 from campaigns.models import State
@@ -123,7 +123,7 @@ async def test_a_repeating_round_taken_over_mid_send_delivers_each_email_once_pe
         RunStatus.SUCCEEDED,
         ["w1", "w2"],
     )
-    rows = await campaign_rows.deliveries(db, campaign.id, limit=1000)
+    rows = await delivery_repository.deliveries(db, campaign.id, limit=1000)
     per_round = Counter((r["round"], r["contact"]) for r in rows if r["state"] == "sent")
     assert len(per_round) == 2 * CONTACTS
     assert set(per_round.values()) == {1}
