@@ -34,17 +34,16 @@ import structlog
 from pydantic import ValidationError
 
 from campaigns import delivery_repository, eligibility, repository, service
-from campaigns.channels import (
+from campaigns.channels.protocol import (
     Channel,
     Context,
     Outcome,
     Outgoing,
     Rendered,
     Result,
-    build,
     check_cancelled,
-    is_idempotent,
 )
+from campaigns.channels.registry import build, is_idempotent
 from campaigns.frequency import RecentEmails
 from campaigns.models import (
     CONTACT_VARIANT_PREFIX,

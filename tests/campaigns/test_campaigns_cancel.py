@@ -11,7 +11,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from campaigns import executor, service
-from campaigns.channels import Rendered, Result
+from campaigns.channels.protocol import Rendered, Result
 from campaigns.channels.smtp import SmtpSender
 from campaigns.executor import Options
 from campaigns.models import State

@@ -18,8 +18,9 @@ from quopri import encodestring
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from campaigns.channels import Context, Outgoing, Rendered, Result, message_id
+from campaigns.channels import message_id
 from campaigns.channels.outbox import OutboxWriter
+from campaigns.channels.protocol import Context, Outgoing, Rendered, Result
 from campaigns.tracking import click_payload, open_payload, unsubscribe_payload
 from kernel.errors import ValidationFailed
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from campaigns.channels import Outcome, Rendered, Result
+from campaigns.channels.protocol import Outcome, Rendered, Result
 
 
 class OutboxWriter:

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 import structlog
 
-from campaigns.channels import Outcome, Rendered, Result, check_cancelled
+from campaigns.channels.protocol import Outcome, Rendered, Result, check_cancelled
 from kernel.errors import ValidationFailed
 
 log = structlog.get_logger(__name__)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from campaigns.channels import Context, Outgoing, Rendered, Result
 from campaigns.channels.outbox import OutboxWriter
+from campaigns.channels.protocol import Context, Outgoing, Rendered, Result
 from campaigns.channels.webhook import SignedPoster, dumps, webhook_secret
 from kernel.errors import ValidationFailed
 from llm_tools.social_post import LIMITS, X_LINK_LENGTH

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from campaigns.channels import Context, Outcome, Outgoing, Rendered, Result
 from campaigns.channels.outbox import OutboxWriter
+from campaigns.channels.protocol import Context, Outcome, Outgoing, Rendered, Result
 from kernel.errors import ValidationFailed
 
 SIGNATURE_HEADER = "X-CRM-Signature"
