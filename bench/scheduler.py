@@ -23,14 +23,14 @@ from datetime import timedelta
 
 import structlog
 
+from crm.db import Database, connect
+from crm.schema import migrate
+from kernel.settings import Settings
 from scheduling import service
 from scheduling.clock import SystemClock
 from scheduling.models import Run, RunOutcome, ScheduleCreate
 from scheduling.service import ClaimPolicy
 from scheduling.worker import Worker
-from crm.db import Database, connect
-from crm.schema import migrate
-from kernel.settings import Settings
 
 SCHEDULES = 1000
 WORKERS = 3

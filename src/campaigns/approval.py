@@ -11,8 +11,8 @@ import structlog
 from campaigns import repository, service
 from campaigns.models import EMAIL, SEGMENT_VARIANT, Campaign, State, is_social
 from crm.db import Database
-from kernel.errors import ValidationFailed
 from crm.segments.models import Snapshot
+from kernel.errors import ValidationFailed
 from kernel.settings import Settings
 
 log = structlog.get_logger(__name__)

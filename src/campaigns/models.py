@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from scheduling.models import Run
 from kernel.errors import ValidationFailed
+from scheduling.models import Run
 
 EMAIL = "email"
 WEBHOOK = "webhook"

@@ -17,9 +17,9 @@ from campaigns.models import (
     Status,
     check_transition,
 )
-from scheduling import service as schedules
 from crm.db import Database
 from kernel.errors import Conflict, NotFound, ValidationFailed
+from scheduling import service as schedules
 
 log = structlog.get_logger(__name__)
 

@@ -14,8 +14,8 @@ from crm import timeline
 from crm.contacts import service as contacts
 from crm.contacts.models import Contact, Status
 from crm.db import Database
-from kernel.errors import NotFound, ValidationFailed
 from crm.normalize import email_key
+from kernel.errors import NotFound, ValidationFailed
 
 log = structlog.get_logger(__name__)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scheduling.models import Kind, Run, RunOutcome
 from crm.db import Database
 from kernel.errors import ValidationFailed
+from scheduling.models import Kind, Run, RunOutcome
 
 if TYPE_CHECKING:
-    from scheduling.worker import Job
     from kernel.settings import Settings
+    from scheduling.worker import Job
 
 
 async def check_target(db: Database, kind: Kind, target: str) -> None:

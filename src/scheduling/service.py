@@ -14,6 +14,8 @@ from typing import Any
 
 import structlog
 
+from crm.db import Database
+from kernel.errors import Conflict, NotFound, ValidationFailed
 from scheduling import jobs, repository
 from scheduling.clock import Clock
 from scheduling.models import (
@@ -26,8 +28,6 @@ from scheduling.models import (
     ScheduleState,
 )
 from scheduling.recurrence import check_cron, localize, next_cron, zone
-from crm.db import Database
-from kernel.errors import Conflict, NotFound, ValidationFailed
 
 log = structlog.get_logger(__name__)
 

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
+from crm.db import Database
+from kernel.errors import CRMError
 from scheduling import service
 from scheduling.clock import Clock, SystemClock
 from scheduling.models import Run, RunOutcome
 from scheduling.service import ClaimPolicy
-from crm.db import Database
-from kernel.errors import CRMError
 
 if TYPE_CHECKING:
     from kernel.settings import Settings

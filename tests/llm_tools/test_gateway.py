@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 from fake_llm import reply
 from kernel.errors import LLMError, RateLimited
 from llm_fakes import PRICED_MODEL, FakeTime, error, sent
-from llm_tools.gateway import BudgetExceeded, CallRecord, Gateway
+from llm_tools.calls import CallRecord
+from llm_tools.errors import BudgetExceeded, LLMOutputInvalid
+from llm_tools.gateway import Gateway
 from llm_tools.memory import InMemoryCallStore
 
 GOOD = {"summary": "Ada read three emails about analytics.", "level": 2}
@@ -86,10 +88,14 @@ class TestStructuredOutput:
     ) -> None:
         provider.side_effect = [reply("not json", completion_tokens=3) for _ in range(2)]
 
-        with pytest.raises(LLMError) as failure:
+        with pytest.raises(LLMOutputInvalid) as failure:
             await ask(make_gateway(max_attempts=2))
 
         assert provider.call_count == 2
+        assert isinstance(failure.value, LLMError)
+        assert failure.value.code == "llm_output_invalid"
+        assert (failure.value.attempts, failure.value.raw) == (2, "not json")
+        assert failure.value.usage == {"tokens_in": 40, "tokens_out": 6, "cost": None}
         details = failure.value.details
         assert details["raw"] == "not json"
         assert details["attempts"] == 2

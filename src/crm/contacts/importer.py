@@ -22,8 +22,8 @@ from crm.contacts.csv_format import CsvSource, Row, map_header
 from crm.contacts.models import ContactCreate
 from crm.contacts.service import new_row
 from crm.db import Database, record
-from kernel.errors import ValidationFailed
 from crm.normalize import coerce_scalar, email_key, normalize_tags
+from kernel.errors import ValidationFailed
 
 BATCH_SIZE = 1000
 # What `surrogateescape` turns undecodable bytes into.
