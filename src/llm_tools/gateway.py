@@ -51,6 +51,8 @@ M = TypeVar("M", bound=BaseModel)
 CONTEXT_SAFETY = 0.9
 # Room kept for the validation errors sent back when output must be repaired.
 REPAIR_RESERVE_TOKENS = 300
+# Room for the short note sent with a request repeated after a cut-off reply.
+TRUNCATION_HINT_TOKENS = 40
 
 
 def _ms_since(started: float) -> float:
@@ -73,6 +75,7 @@ class Gateway:
         concurrency: int = 4,
         max_cost: float = 0.0,
         max_attempts: int = 3,
+        max_truncated: int = 3,
         cache: bool = True,
         context_window: int | None = None,
         max_retries: int = 6,
@@ -90,6 +93,7 @@ class Gateway:
         self._api_key = api_key or provider.keyless_server_key(model, self._api_base)
         self._timeout = timeout
         self._max_attempts = max(1, max_attempts)
+        self._max_truncated = max(0, max_truncated)
         self._context_window = context_window
         self._max_retries = max_retries
         self._retry_after_cap = retry_after_cap
@@ -120,6 +124,7 @@ class Gateway:
             concurrency=settings.llm_concurrency,
             max_cost=settings.llm_max_cost if max_cost is None else max_cost,
             max_attempts=settings.llm_max_attempts,
+            max_truncated=settings.llm_truncated_retries,
             cache=settings.llm_cache if cache is None else cache,
         )
 
@@ -140,6 +145,8 @@ class Gateway:
         reserved += tokens.TOKENS_PER_MESSAGE
         if self._max_attempts > 1:
             reserved += max_tokens + REPAIR_RESERVE_TOKENS
+        elif self._max_truncated > 0:
+            reserved += TRUNCATION_HINT_TOKENS
         return int(await self.context_window() * CONTEXT_SAFETY) - reserved
 
     # -- structured generation -------------------------------------------------------------
@@ -171,7 +178,10 @@ class Gateway:
 
         request, problems, raw = messages, [], ""
         usage = Usage()
-        for attempt in range(1, self._max_attempts + 1):
+        # A reply cut off (by the length limit or a provider hiccup) is a transient fault with
+        # a budget of its own; `max_attempts` bounds repairs of complete but invalid answers.
+        invalid = truncated = 0
+        while invalid < self._max_attempts:
             completion = await self._complete(tool, request, params, run)
             raw = completion.content
             usage.add(completion)
@@ -180,12 +190,24 @@ class Gateway:
             except ValidationError as exc:
                 await self._record(tool, completion, cache_hit=False, outcome="invalid", run=run)
                 problems = structured.problems(exc)
+                cut_off = structured.is_cut_off(completion.finish_reason, exc)
+                if cut_off and truncated < self._max_truncated:
+                    truncated += 1
+                else:
+                    invalid += 1
                 log.info(
-                    "llm_tools.invalid_output", tool=tool, attempt=attempt, problems=len(problems)
+                    "llm_tools.invalid_output",
+                    tool=tool,
+                    attempt=invalid + truncated,
+                    cut_off=cut_off,
+                    problems=len(problems),
                 )
                 log.debug("llm_tools.invalid_output_detail", tool=tool, problems=problems)
-                repair = structured.repair(problems, truncated=completion.finish_reason == "length")
-                request = [*messages, {"role": "assistant", "content": raw}, repair]
+                if cut_off:  # the same request again, with a word to be brief
+                    request = [*messages, structured.repair([], truncated=True)]
+                else:
+                    repair = structured.repair(problems, truncated=False)
+                    request = [*messages, {"role": "assistant", "content": raw}, repair]
                 continue
             await self._record(tool, completion, cache_hit=False, outcome="ok", run=run)
             if key is not None:
@@ -197,12 +219,13 @@ class Gateway:
                 )
                 await self.store.cache_put(key, entry)
             return result
+        attempts = invalid + truncated
         raise LLMOutputInvalid(
             f"{self.model} gave no valid {output.__name__} for {tool} after "
-            f"{self._max_attempts} attempts: {'; '.join(problems[:3])}",
+            f"{attempts} attempts: {'; '.join(problems[:3])}",
             tool=tool,
             model=self.model,
-            attempts=self._max_attempts,
+            attempts=attempts,
             raw=raw,
             problems=problems,
             usage=usage.as_dict(),

@@ -49,5 +49,14 @@ def problems(exc: ValidationError) -> list[str]:
     ]
 
 
+def is_cut_off(finish_reason: str, exc: ValidationError) -> bool:
+    """The reply stopped early (length limit, or JSON that ends mid-way), rather than being a
+    complete answer that breaks a rule."""
+    return finish_reason == "length" or any(
+        error["type"] == "json_invalid" and "EOF" in error["msg"]
+        for error in exc.errors(include_url=False)
+    )
+
+
 def repair(problems: list[str], *, truncated: bool) -> dict[str, str]:
     return {"role": "user", "content": render("repair", problems=problems, truncated=truncated)}
