@@ -171,7 +171,7 @@ async def _surreal(settings: Settings) -> AsyncIterator[Any]:
     url = settings.database_url
     conn = AsyncSurreal(url)
     try:
-        await conn.connect(url)
+        await conn.connect()  # `connect(url)` would build and open a second embedded engine
     except Exception as exc:
         raise DatabaseError(f"Cannot connect to the database at {url}: {exc}") from exc
     try:
