@@ -30,9 +30,10 @@ import structlog
 from pydantic import BaseModel, Field
 
 from llm_tools.engagement_summary import EngagementIn, TimelineEvent, summarize_engagement
-from llm_tools.gateway import Gateway, load_litellm
+from llm_tools.gateway import Gateway
 from llm_tools.inputs import CompanyProfile, ContactProfile
 from llm_tools.memory import InMemoryCallStore
+from llm_tools.provider import load_litellm
 
 
 class Ping(BaseModel):

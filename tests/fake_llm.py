@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import respx
 
-from llm_tools.gateway import load_litellm
+from llm_tools.provider import load_litellm
 
 API_BASE = "http://llm.test/v1"
 # In litellm's bundled price map, so every call has a known cost.

@@ -65,9 +65,9 @@ def create_app(
             finally:
                 await state.jobs.shutdown()
             return
-        from scheduling.worker import in_background
         from crm.db import connect
         from crm.schema import migrate
+        from scheduling.worker import in_background
 
         async with connect(settings) as db:
             await migrate(db)

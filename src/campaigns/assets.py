@@ -34,7 +34,8 @@ from crm.contacts.repository import ContactFilter
 from crm.db import Database
 from kernel.errors import Conflict, LLMError, ValidationFailed
 from kernel.settings import Settings
-from llm_tools.gateway import CachedCompletion, CallRecord, CallStore, Gateway
+from llm_tools.calls import CachedCompletion, CallRecord, CallStore
+from llm_tools.gateway import Gateway
 from llm_tools.inputs import Brand, ContactProfile
 from llm_tools.inputs import Campaign as CampaignInput
 

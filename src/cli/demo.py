@@ -70,10 +70,10 @@ async def _campaign(db: Database) -> dict[str, Any]:
     approved -> executed to the outbox."""
     from campaigns import approval, assets, executor, service
     from campaigns.models import Brief, CampaignCreate
-    from kernel.errors import Conflict
     from crm.llm_calls.service import gateway
     from crm.segments import service as segments
     from crm.segments.models import SegmentCreate
+    from kernel.errors import Conflict
     from kernel.settings import load_settings
 
     # The demo never sends real mail, whatever the environment says.

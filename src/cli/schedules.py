@@ -12,9 +12,9 @@ from cli.remote import seg
 from cli.runtime import fail, run
 
 if TYPE_CHECKING:
-    from scheduling.models import Run, Schedule, Timing
     from cli.remote import Remote
     from crm.db import Database
+    from scheduling.models import Run, Schedule, Timing
 
 app = typer.Typer(
     help="Schedule campaign sends and enrichment runs; list, pause, resume and delete them.",
@@ -277,9 +277,9 @@ def worker() -> None:
 
     async def work(db: Database) -> None:
         from campaigns import jobs as campaign_jobs
+        from kernel.settings import load_settings
         from scheduling.jobs import production_job
         from scheduling.worker import serve
-        from kernel.settings import load_settings
 
         campaign_jobs.register()
         settings = load_settings()

@@ -171,7 +171,9 @@ async def _surreal(settings: Settings) -> AsyncIterator[Any]:
     url = settings.database_url
     conn = AsyncSurreal(url)
     try:
-        await conn.connect(url)
+        # Without the URL: `connect(url)` builds and opens a second embedded engine. Every
+        # connection class takes none (it keeps the constructor's); only the template wants one.
+        await conn.connect()  # type: ignore[call-arg]
     except Exception as exc:
         raise DatabaseError(f"Cannot connect to the database at {url}: {exc}") from exc
     try:

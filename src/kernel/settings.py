@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     llm_concurrency: int = 4
     llm_max_cost: float = 0.0
     llm_max_attempts: int = 3
+    llm_truncated_retries: int = 3
     llm_cache: bool = True
 
     # campaigns

@@ -17,8 +17,8 @@ from crm.contacts import repository as contacts
 from crm.contacts.models import ContactCreate, Status
 from crm.contacts.service import new_row
 from crm.db import Database, record
-from kernel.errors import Conflict, NotFound, ValidationFailed
 from crm.normalize import email_key
+from kernel.errors import Conflict, NotFound, ValidationFailed
 from landing_pages import repository
 from landing_pages.models import (
     LandingPage,

@@ -6,9 +6,9 @@
                     budget check ─► rate limiter ─► litellm (retried on 429/5xx/timeouts)
                     ─► record the call ─► validate JSON ─► Output, or re-ask with the errors
 
-litellm is imported on the first call only (see `load_litellm`), so commands that never talk
-to a model do not pay its import time. The database stays outside: callers hand in a
-`CallStore` (SurrealDB in `crm.llm_calls`, in-memory in tests and scripts).
+What litellm knows of a model lives in `llm_tools.provider` (imported on the first call only).
+The database stays outside: callers hand in a `CallStore` (`llm_tools.calls`; SurrealDB in
+`crm.llm_calls`, in-memory in tests and scripts).
 """
 
 from __future__ import annotations
@@ -16,18 +16,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -37,8 +33,11 @@ from tenacity import (
 )
 
 from kernel.errors import LLMError
-from llm_tools import tokens
+from llm_tools import provider, structured, tokens
+from llm_tools.calls import CachedCompletion, CallRecord, CallStore, Completion, Outcome, Usage
+from llm_tools.errors import BudgetExceeded, LLMOutputInvalid
 from llm_tools.limits import Clock, RateLimiter, Sleep
+from llm_tools.memory import InMemoryCallStore
 from llm_tools.retry import headers_of, is_retryable, parse_duration, retry_after, to_crm_error
 
 if TYPE_CHECKING:
@@ -47,141 +46,17 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-Outcome = Literal["ok", "invalid", "error"]
 
-# Used when litellm does not know the model's context window.
-DEFAULT_CONTEXT_WINDOW = 8192
 # Our token count is an estimate for non-OpenAI tokenizers: keep a tenth of the window spare.
 CONTEXT_SAFETY = 0.9
 # Room kept for the validation errors sent back when output must be repaired.
 REPAIR_RESERVE_TOKENS = 300
-MAX_PROBLEMS_SHOWN = 10
-# Model strings served by the embedded provider in `llm_tools.local`.
-LOCAL_PREFIX = "local/"
-
-
-class CallRecord(BaseModel):
-    """One request to a model (or one answer from the cache), as shown by `crm llm calls`."""
-
-    tool: str
-    model: str
-    tokens_in: int
-    tokens_out: int
-    cost: float | None = Field(default=None, description="USD; None when the price is unknown")
-    latency_ms: float
-    cache_hit: bool
-    outcome: Outcome
-    run: str | None = None
-    created_at: datetime
-
-
-class CachedCompletion(BaseModel):
-    model: str
-    content: str
-    tokens_in: int
-    tokens_out: int
-
-
-class CallStore(Protocol):
-    """Where the gateway keeps its cache and call records."""
-
-    async def cache_get(self, key: str) -> CachedCompletion | None: ...
-
-    async def cache_put(self, key: str, entry: CachedCompletion) -> None: ...
-
-    async def record(self, call: CallRecord) -> None: ...
-
-    async def run_cost(self, run: str) -> float: ...
-
-
-class BudgetExceeded(LLMError):
-    code = "llm_budget_exceeded"
-
-
-@dataclass(frozen=True)
-class _Completion:
-    content: str
-    finish_reason: str
-    tokens_in: int
-    tokens_out: int
-    cost: float | None
-    latency_ms: float
-
-
-@dataclass
-class _Usage:
-    """What all attempts of one `generate` used, for the error when they all fail."""
-
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost: float | None = 0.0
-
-    def add(self, completion: _Completion) -> None:
-        self.tokens_in += completion.tokens_in
-        self.tokens_out += completion.tokens_out
-        if self.cost is not None:
-            self.cost = None if completion.cost is None else self.cost + completion.cost
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "cost": self.cost}
-
-
-@dataclass(frozen=True)
-class _Shape:
-    system: dict[str, str]
-    response_format: dict[str, Any] | None
-
-
-def is_local(model: str) -> bool:
-    return model.startswith(LOCAL_PREFIX)
-
-
-@cache
-def load_litellm() -> ModuleType:
-    """Import and configure litellm once: offline cost map, quiet, local provider registered."""
-    # Read by litellm at import: use the bundled cost map instead of fetching it.
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-    import litellm
-
-    from llm_tools import local
-
-    litellm.suppress_debug_info = True
-    local.register(litellm)
-    return litellm
-
-
-def _json_text(content: str) -> str:
-    """The JSON object in a reply, without the code fences or chatter models like to add."""
-    start, end = content.find("{"), content.rfind("}")
-    return content[start : end + 1] if 0 <= start < end else content
-
-
-def _problems(exc: ValidationError) -> list[str]:
-    return [
-        f"{'.'.join(str(p) for p in error['loc']) or 'reply'}: {error['msg']}"
-        for error in exc.errors(include_url=False)[:MAX_PROBLEMS_SHOWN]
-    ]
-
-
-def _keyless_server_key(model: str, api_base: str | None) -> str | None:
-    """A stand-in key for self-hosted OpenAI-compatible servers that need none.
-
-    The OpenAI client refuses to send a request without some key; local servers (vLLM,
-    llama.cpp, LM Studio) ignore it. A real OPENAI_API_KEY in the environment still wins.
-    """
-    if api_base and model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
-        return "no-key"
-    return None
+# Room for the short note sent with a request repeated after a cut-off reply.
+TRUNCATION_HINT_TOKENS = 40
 
 
 def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
-
-
-def _rate_headers(response: Any) -> dict[str, str]:
-    hidden = getattr(response, "_hidden_params", None) or {}
-    raw = hidden.get("additional_headers") or {}
-    return {str(k).lower().removeprefix("llm_provider-"): str(v) for k, v in raw.items()}
 
 
 class Gateway:
@@ -200,6 +75,7 @@ class Gateway:
         concurrency: int = 4,
         max_cost: float = 0.0,
         max_attempts: int = 3,
+        max_truncated: int = 3,
         cache: bool = True,
         context_window: int | None = None,
         max_retries: int = 6,
@@ -214,9 +90,10 @@ class Gateway:
         self.cache = cache
         self.spent = 0.0
         self._api_base = api_base or None
-        self._api_key = api_key or _keyless_server_key(model, self._api_base)
+        self._api_key = api_key or provider.keyless_server_key(model, self._api_base)
         self._timeout = timeout
         self._max_attempts = max(1, max_attempts)
+        self._max_truncated = max(0, max_truncated)
         self._context_window = context_window
         self._max_retries = max_retries
         self._retry_after_cap = retry_after_cap
@@ -224,7 +101,7 @@ class Gateway:
         self._sleep = sleep
         self._limiter = RateLimiter(rpm=rpm, tpm=tpm, clock=clock, sleep=sleep)
         self._slots = asyncio.Semaphore(concurrency) if concurrency > 0 else None
-        self._shapes: dict[type[BaseModel], _Shape] = {}
+        self._shapes: dict[type[BaseModel], structured.Shape] = {}
 
     @classmethod
     def from_settings(
@@ -247,6 +124,7 @@ class Gateway:
             concurrency=settings.llm_concurrency,
             max_cost=settings.llm_max_cost if max_cost is None else max_cost,
             max_attempts=settings.llm_max_attempts,
+            max_truncated=settings.llm_truncated_retries,
             cache=settings.llm_cache if cache is None else cache,
         )
 
@@ -257,20 +135,8 @@ class Gateway:
 
     async def context_window(self) -> int:
         if self._context_window is None:
-            self._context_window = await asyncio.to_thread(self._lookup_context_window)
+            self._context_window = await asyncio.to_thread(provider.context_window, self.model)
         return self._context_window
-
-    def _lookup_context_window(self) -> int:
-        if is_local(self.model):
-            from llm_tools import local
-
-            return local.CONTEXT_WINDOW
-        try:
-            info = load_litellm().get_model_info(self.model)
-        except Exception:  # litellm raises for models missing from its map
-            return DEFAULT_CONTEXT_WINDOW
-        window = info.get("max_input_tokens") or info.get("max_tokens")
-        return int(window) if window else DEFAULT_CONTEXT_WINDOW
 
     async def prompt_budget(self, output: type[BaseModel], *, max_tokens: int) -> int:
         """Tokens left for the user prompt of a `generate(output, max_tokens=...)` call."""
@@ -279,6 +145,8 @@ class Gateway:
         reserved += tokens.TOKENS_PER_MESSAGE
         if self._max_attempts > 1:
             reserved += max_tokens + REPAIR_RESERVE_TOKENS
+        elif self._max_truncated > 0:
+            reserved += TRUNCATION_HINT_TOKENS
         return int(await self.context_window() * CONTEXT_SAFETY) - reserved
 
     # -- structured generation -------------------------------------------------------------
@@ -309,22 +177,37 @@ class Gateway:
             return hit
 
         request, problems, raw = messages, [], ""
-        usage = _Usage()
-        for attempt in range(1, self._max_attempts + 1):
+        usage = Usage()
+        # A reply cut off (by the length limit or a provider hiccup) is a transient fault with
+        # a budget of its own; `max_attempts` bounds repairs of complete but invalid answers.
+        invalid = truncated = 0
+        while invalid < self._max_attempts:
             completion = await self._complete(tool, request, params, run)
             raw = completion.content
             usage.add(completion)
             try:
-                result = output.model_validate_json(_json_text(raw), context=context)
+                result = output.model_validate_json(structured.json_text(raw), context=context)
             except ValidationError as exc:
                 await self._record(tool, completion, cache_hit=False, outcome="invalid", run=run)
-                problems = _problems(exc)
+                problems = structured.problems(exc)
+                cut_off = structured.is_cut_off(completion.finish_reason, exc)
+                if cut_off and truncated < self._max_truncated:
+                    truncated += 1
+                else:
+                    invalid += 1
                 log.info(
-                    "llm_tools.invalid_output", tool=tool, attempt=attempt, problems=len(problems)
+                    "llm_tools.invalid_output",
+                    tool=tool,
+                    attempt=invalid + truncated,
+                    cut_off=cut_off,
+                    problems=len(problems),
                 )
                 log.debug("llm_tools.invalid_output_detail", tool=tool, problems=problems)
-                repair = self._repair(problems, truncated=completion.finish_reason == "length")
-                request = [*messages, {"role": "assistant", "content": raw}, repair]
+                if cut_off:  # the same request again, with a word to be brief
+                    request = [*messages, structured.repair([], truncated=True)]
+                else:
+                    repair = structured.repair(problems, truncated=False)
+                    request = [*messages, {"role": "assistant", "content": raw}, repair]
                 continue
             await self._record(tool, completion, cache_hit=False, outcome="ok", run=run)
             if key is not None:
@@ -336,17 +219,16 @@ class Gateway:
                 )
                 await self.store.cache_put(key, entry)
             return result
-        raise LLMError(
+        attempts = invalid + truncated
+        raise LLMOutputInvalid(
             f"{self.model} gave no valid {output.__name__} for {tool} after "
-            f"{self._max_attempts} attempts: {'; '.join(problems[:3])}",
-            details={
-                "tool": tool,
-                "model": self.model,
-                "attempts": self._max_attempts,
-                "raw": raw,
-                "problems": problems,
-                "usage": usage.as_dict(),
-            },
+            f"{attempts} attempts: {'; '.join(problems[:3])}",
+            tool=tool,
+            model=self.model,
+            attempts=attempts,
+            raw=raw,
+            problems=problems,
+            usage=usage.as_dict(),
         )
 
     async def _from_cache(
@@ -361,56 +243,20 @@ class Gateway:
         if entry is None:
             return None
         try:
-            result = output.model_validate_json(_json_text(entry.content), context=context)
+            result = output.model_validate_json(
+                structured.json_text(entry.content), context=context
+            )
         except ValidationError:
             return None  # cached before the rules changed: ask again
         # A cache hit costs nothing; the tokens say what it would have cost.
-        hit = _Completion(entry.content, "stop", entry.tokens_in, entry.tokens_out, 0.0, 0.0)
+        hit = Completion(entry.content, "stop", entry.tokens_in, entry.tokens_out, 0.0, 0.0)
         await self._record(tool, hit, cache_hit=True, outcome="ok", run=run)
         return result
 
-    def _repair(self, problems: list[str], *, truncated: bool) -> dict[str, str]:
-        from prompts import render
-
-        return {"role": "user", "content": render("repair", problems=problems, truncated=truncated)}
-
-    async def _shape(self, output: type[BaseModel]) -> _Shape:
-        """The system message and `response_format` for an output model (cached)."""
+    async def _shape(self, output: type[BaseModel]) -> structured.Shape:
         if output not in self._shapes:
-            from prompts import render
-
-            response_format = await self._response_format(output)
-            schema = output.model_json_schema()
-            fields = [
-                (name, p.get("description", name)) for name, p in schema["properties"].items()
-            ]
-            # A format without the schema (plain JSON mode or none) teaches nesting only via the
-            # prompt, so the schema goes there instead.
-            constrained = response_format is not None and (
-                "schema" in response_format or "json_schema" in response_format
-            )
-            system = render(
-                "system", fields=fields, schema=None if constrained else json.dumps(schema)
-            )
-            self._shapes[output] = _Shape({"role": "system", "content": system}, response_format)
+            self._shapes[output] = await asyncio.to_thread(structured.shape, self.model, output)
         return self._shapes[output]
-
-    async def _response_format(self, output: type[BaseModel]) -> dict[str, Any] | None:
-        schema = output.model_json_schema()
-        if is_local(self.model):
-            # llama.cpp compiles the schema into a grammar: output is valid JSON by construction.
-            return {"type": "json_object", "schema": schema}
-        litellm = await asyncio.to_thread(load_litellm)
-        try:
-            if litellm.supports_response_schema(model=self.model):
-                return {
-                    "type": "json_schema",
-                    "json_schema": {"name": output.__name__, "schema": schema, "strict": False},
-                }
-            supported = litellm.get_supported_openai_params(model=self.model) or []
-        except Exception:  # litellm raises for providers it cannot resolve
-            return None
-        return {"type": "json_object"} if "response_format" in supported else None
 
     def _cache_key(self, messages: list[dict[str, str]], params: dict[str, Any]) -> str:
         payload = json.dumps(
@@ -422,10 +268,10 @@ class Gateway:
 
     async def _complete(
         self, tool: str, messages: list[dict[str, str]], params: dict[str, Any], run: str | None
-    ) -> _Completion:
+    ) -> Completion:
         await self._check_budget(run)
-        litellm = await asyncio.to_thread(load_litellm)
-        if is_local(self.model):
+        litellm = await asyncio.to_thread(provider.load_litellm)
+        if provider.is_local(self.model):
             from llm_tools import local
 
             local.ensure_available()
@@ -460,22 +306,22 @@ class Gateway:
                             **params,
                         )
         except Exception as exc:
-            failed = _Completion("", "error", tokens_in, 0, None, _ms_since(started))
+            failed = Completion("", "error", tokens_in, 0, None, _ms_since(started))
             await self._record(tool, failed, cache_hit=False, outcome="error", run=run)
             raise to_crm_error(exc, model=self.model, attempts=attempts) from exc
 
         choice = response.choices[0]
         usage = getattr(response, "usage", None)
-        completion = _Completion(
+        completion = Completion(
             content=choice.message.content or "",
             finish_reason=choice.finish_reason or "stop",
             tokens_in=getattr(usage, "prompt_tokens", None) or tokens_in,
             tokens_out=getattr(usage, "completion_tokens", None) or 0,
-            cost=self._cost(litellm, response),
+            cost=provider.cost(self.model, response),
             latency_ms=_ms_since(started),
         )
         self._limiter.refund(reserved - completion.tokens_in - completion.tokens_out)
-        self._observe(_rate_headers(response), reserved)
+        self._observe(provider.rate_headers(response), reserved)
         return completion
 
     async def _check_budget(self, run: str | None) -> None:
@@ -502,14 +348,6 @@ class Gateway:
                     "context_window": window,
                 },
             )
-
-    def _cost(self, litellm: ModuleType, response: Any) -> float | None:
-        if is_local(self.model):
-            return 0.0
-        try:
-            return float(litellm.completion_cost(completion_response=response, model=self.model))
-        except Exception:  # unmapped model: the price is unknown, not zero
-            return None
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -551,7 +389,7 @@ class Gateway:
     async def _record(
         self,
         tool: str,
-        completion: _Completion,
+        completion: Completion,
         *,
         cache_hit: bool,
         outcome: Outcome,
@@ -578,6 +416,5 @@ class Gateway:
 def default_gateway() -> Gateway:
     """A gateway from the environment whose records stay in memory (scripts, notebooks)."""
     from kernel.settings import load_settings
-    from llm_tools.memory import InMemoryCallStore
 
     return Gateway.from_settings(load_settings(), InMemoryCallStore())

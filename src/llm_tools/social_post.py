@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import unicodedata
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -31,6 +33,16 @@ TOOL = "social_post"
 HASHTAG_PATTERN = r"^#?[A-Za-z0-9_]{2,40}$"
 
 
+def normalise_hashtag(text: str) -> str | None:
+    """A tag as platforms accept it, or None when nothing usable is left: the '#' dropped,
+    accents folded, words camel-cased (`#B2B-growth` → `B2BGrowth`, `#marketing 2` →
+    `marketing2`)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    first, *rest = re.split(r"[^A-Za-z0-9_]+", ascii_text.strip().lstrip("#")) or [""]
+    tag = first + "".join(word[:1].upper() + word[1:] for word in rest)
+    return tag if re.fullmatch(HASHTAG_PATTERN, tag) else None
+
+
 class SocialPostIn(BaseModel):
     campaign: Campaign
     brand: Brand
@@ -52,9 +64,11 @@ class PostDraft(BaseModel):
 
     @field_validator("hashtags", mode="before")
     @classmethod
-    def _strip_hash(cls, value: Any) -> Any:
-        # A leading '#' is how people write hashtags; dropping it loses nothing.
-        return [v.lstrip("#").strip() if isinstance(v, str) else v for v in value or []]
+    def _normalise(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        tags = (normalise_hashtag(v) if isinstance(v, str) else v for v in value)
+        return list(dict.fromkeys(tag for tag in tags if tag is not None))[:MAX_HASHTAGS]
 
 
 class PostDrafts(BaseModel):

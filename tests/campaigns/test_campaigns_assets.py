@@ -17,8 +17,9 @@ from factories import make_campaign, make_contact, make_segment
 from fake_llm import API_BASE, reply
 from kernel.errors import ValidationFailed
 from kernel.settings import Settings
-from llm_tools.gateway import Gateway, load_litellm
+from llm_tools.gateway import Gateway
 from llm_tools.memory import InMemoryCallStore
+from llm_tools.provider import load_litellm
 
 LINK = "https://example.com/spring"
 

@@ -16,7 +16,7 @@ from crm.db import connect
 from crm.llm_calls.repository import SurrealCallStore
 from crm.schema import migrate
 from kernel.settings import Settings
-from llm_tools.gateway import CallRecord
+from llm_tools.calls import CallRecord
 
 runner = CliRunner()
 KEYS = {

@@ -107,3 +107,23 @@ class TestEmbeddedFile:
     async def test_memory_databases_are_not_locked(self) -> None:
         async with connect(Settings(db_url="mem://")), connect(Settings(db_url="mem://")) as db:
             assert await db.one("RETURN 1") == 1
+
+    async def test_a_connection_opens_the_embedded_engine_once(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Each engine of a large file costs seconds and its size in memory to open.
+        from surrealdb.connections import async_embedded
+
+        opened: list[str] = []
+        engine = async_embedded.AsyncEmbeddedDB
+
+        def counted(url: str) -> object:
+            opened.append(url)
+            return engine(url)
+
+        monkeypatch.setattr(async_embedded, "AsyncEmbeddedDB", counted)
+        settings = Settings(db_url=f"surrealkv://{tmp_path / 'once.db'}")
+        async with connect(settings) as db:
+            await db.query("CREATE note:a SET text = 'x'")
+
+        assert opened == [settings.database_url]

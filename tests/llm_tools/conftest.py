@@ -10,8 +10,9 @@ import respx
 
 from fake_llm import API_BASE
 from llm_fakes import TEST_MODEL, FakeTime
-from llm_tools.gateway import Gateway, load_litellm
+from llm_tools.gateway import Gateway
 from llm_tools.memory import InMemoryCallStore
+from llm_tools.provider import load_litellm
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 from fake_llm import reply
 from kernel.errors import LLMError, RateLimited
 from llm_fakes import PRICED_MODEL, FakeTime, error, sent
-from llm_tools.gateway import BudgetExceeded, CallRecord, Gateway
+from llm_tools.calls import CallRecord
+from llm_tools.errors import BudgetExceeded, LLMOutputInvalid
+from llm_tools.gateway import Gateway
 from llm_tools.memory import InMemoryCallStore
 
 GOOD = {"summary": "Ada read three emails about analytics.", "level": 2}
@@ -81,15 +83,44 @@ class TestStructuredOutput:
 
         assert "cut off at the length limit" in sent(provider)["messages"][-1]["content"]
 
+    async def test_cut_off_replies_have_their_own_retry_budget(
+        self, make_gateway: Callable[..., Gateway], provider: respx.Route
+    ) -> None:
+        cut = reply('{"summary": "Ada read thr', finish_reason="length")
+        cut_mid_json = reply('{"summary": "Ada read three emails", "lev')
+        provider.side_effect = [cut, cut_mid_json, reply(GOOD)]
+
+        assert await ask(make_gateway(max_attempts=1, max_truncated=2)) == Verdict(**GOOD)
+
+        retried = sent(provider, 2)["messages"]
+        assert len(retried) == 3  # the request again, with a note, not the cut-off text
+        assert "cut off at the length limit" in retried[-1]["content"]
+
+    async def test_cut_off_replies_beyond_their_budget_fail(
+        self, make_gateway: Callable[..., Gateway], provider: respx.Route
+    ) -> None:
+        cut = reply('{"summary": "Ada read thr', finish_reason="length")
+        provider.side_effect = [cut, cut, cut]
+
+        with pytest.raises(LLMOutputInvalid) as failure:
+            await ask(make_gateway(max_attempts=1, max_truncated=1))
+
+        assert provider.call_count == 2
+        assert failure.value.attempts == 2
+
     async def test_gives_up_after_max_attempts_with_the_last_output(
         self, make_gateway: Callable[..., Gateway], provider: respx.Route
     ) -> None:
         provider.side_effect = [reply("not json", completion_tokens=3) for _ in range(2)]
 
-        with pytest.raises(LLMError) as failure:
+        with pytest.raises(LLMOutputInvalid) as failure:
             await ask(make_gateway(max_attempts=2))
 
         assert provider.call_count == 2
+        assert isinstance(failure.value, LLMError)
+        assert failure.value.code == "llm_output_invalid"
+        assert (failure.value.attempts, failure.value.raw) == (2, "not json")
+        assert failure.value.usage == {"tokens_in": 40, "tokens_out": 6, "cost": None}
         details = failure.value.details
         assert details["raw"] == "not json"
         assert details["attempts"] == 2

@@ -156,20 +156,22 @@ class TestSocialPosts:
         )
         assert out.posts[0].text == "Short and sweet."
 
-    async def test_hashtags_that_are_not_tags_are_re_asked(
+    async def test_hashtags_are_normalised_instead_of_re_asked(
         self, gateway: Gateway, provider: respx.Route
     ) -> None:
-        bad = {"variants": [{"text": "Sales trends at a glance.", "hashtags": ["acme-insights"]}]}
-        fits = {"variants": [{"text": "Sales trends at a glance.", "hashtags": ["#AcmeInsights"]}]}
-        provider.side_effect = [reply(bad), reply(fits)]
+        tags = ["#B2B-growth", "#marketing 2", "#café", "#!!", "#B2B growth", "a", "x1", "y2"]
+        drafts = {"variants": [{"text": "Sales trends at a glance.", "hashtags": tags}]}
+        provider.side_effect = [reply(drafts)]
 
         out = await write_social_posts(
             SocialPostIn(campaign=CAMPAIGN, brand=BRAND, platforms=["x"], variants=1),
             gateway=gateway,
         )
 
-        assert "String should match pattern" in sent(provider)["messages"][-1]["content"]
-        assert out.posts[0].hashtags == ["AcmeInsights"]
+        assert provider.call_count == 1
+        # Fixed where possible, unusable ones dropped, duplicates once, at most five.
+        assert out.posts[0].hashtags == ["B2BGrowth", "marketing2", "cafe", "x1", "y2"]
+        assert "#B2BGrowth #marketing2" in out.posts[0].full_text
 
 
 LANDING = {

@@ -29,8 +29,8 @@ class Health(BaseModel):
     responses={503: {"model": Health, "description": "The database is unreachable"}},
 )
 async def health(state: State, request: Request) -> JSONResponse:
-    from kernel.errors import CRMError
     from crm.schema import available, current_version
+    from kernel.errors import CRMError
 
     latest = max((m.version for m in available()), default=0)
     engine = state.settings.database_url.split(":", 1)[0]

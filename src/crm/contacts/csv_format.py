@@ -48,12 +48,24 @@ _ALIASES = {
     "source": ["source", "leadsource"],
     "status": ["status", "lifecyclestage", "stage"],
 }
+# A cell a spreadsheet would run as a formula (OWASP's CSV injection list). Exports put a single
+# quote before it and imports take that quote off again, so an export imports back as it was.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _ALIAS_TO_FIELD = {alias: field for field, aliases in _ALIASES.items() for alias in aliases}
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def _squash(header: str) -> str:
     return _NOT_ALNUM.sub("", header.lower())
+
+
+def neutralise(cell: str) -> str:
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def restore(cell: str) -> str:
+    """`neutralise` undone: a quote before what would be a formula is taken off."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
 
 
 def custom_key(header: str) -> str:

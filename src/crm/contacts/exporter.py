@@ -1,4 +1,7 @@
-"""`crm contacts export`: every contact (or a segment's) to CSV, in pages, importable again."""
+"""`crm contacts export`: every contact (or a segment's) to CSV, in pages, importable again.
+
+Cells a spreadsheet would run as formulas (`=HYPERLINK(…)` typed into a public form) get a
+leading single quote unless `raw`; the importer takes it off again."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import csv
 from pathlib import Path
 
 from crm.contacts import repository
+from crm.contacts.csv_format import neutralise
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
 from kernel.errors import ValidationFailed
@@ -26,7 +30,9 @@ COLUMNS = [
 PAGE = 1000
 
 
-async def export_csv(db: Database, path: Path, flt: ContactFilter | None = None) -> int:
+async def export_csv(
+    db: Database, path: Path, flt: ContactFilter | None = None, *, raw: bool = False
+) -> int:
     flt = flt or ContactFilter()
     custom = await repository.custom_keys(db)
     exported = 0
@@ -36,6 +42,7 @@ async def export_csv(db: Database, path: Path, flt: ContactFilter | None = None)
         raise ValidationFailed(f"cannot write {path}: {exc.strerror}") from None
     with handle:
         writer = csv.writer(handle)
+        cell = _cell if raw else _safe_cell
         writer.writerow(COLUMNS + [f"custom.{key}" for key in custom])
         after: str | None = None
         while True:
@@ -47,8 +54,8 @@ async def export_csv(db: Database, path: Path, flt: ContactFilter | None = None)
                     "tags": ";".join(row.get("tags", [])),
                 }
                 writer.writerow(
-                    [_cell(values.get(c)) for c in COLUMNS]
-                    + [_cell(row.get("custom", {}).get(k)) for k in custom]
+                    [cell(values.get(c)) for c in COLUMNS]
+                    + [cell(row.get("custom", {}).get(k)) for k in custom]
                 )
             exported += len(rows)
             if len(rows) < PAGE:
@@ -62,3 +69,7 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _safe_cell(value: object) -> str:
+    return neutralise(_cell(value))

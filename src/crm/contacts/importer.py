@@ -18,12 +18,12 @@ from crm import timeline
 from crm.companies.models import name_key
 from crm.companies.service import resolve_names
 from crm.contacts import repository
-from crm.contacts.csv_format import CsvSource, Row, map_header
+from crm.contacts.csv_format import CsvSource, Row, map_header, restore
 from crm.contacts.models import ContactCreate
 from crm.contacts.service import new_row
 from crm.db import Database, record
-from kernel.errors import ValidationFailed
 from crm.normalize import coerce_scalar, email_key, normalize_tags
+from kernel.errors import ValidationFailed
 
 BATCH_SIZE = 1000
 # What `surrogateescape` turns undecodable bytes into.
@@ -124,8 +124,8 @@ class _RowParser:
             )
         fields: dict[str, Any] = {"source": "import", "source_detail": self.source_detail}
         custom: dict[str, Any] = {}
-        for target, value in zip(self.targets, row.values, strict=False):
-            value = value.strip()
+        for target, cell in zip(self.targets, row.values, strict=False):
+            value = restore(cell).strip()
             if target is None or not value:
                 continue
             if target.startswith("custom."):

@@ -9,7 +9,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crm.enrichment import provenance
-from kernel.errors import ValidationFailed
 from crm.normalize import (
     CustomValue,
     clean_text,
@@ -18,6 +17,7 @@ from crm.normalize import (
     normalize_phone,
     normalize_tags,
 )
+from kernel.errors import ValidationFailed
 
 
 class Status(StrEnum):

@@ -20,9 +20,9 @@ from crm.contacts.models import (
 )
 from crm.contacts.repository import ContactFilter
 from crm.db import Database, record
-from kernel.errors import Conflict, NotFound
 from crm.normalize import email_key, normalize_phone
 from crm.paging import check_limit, decode_cursor, encode_cursor
+from kernel.errors import Conflict, NotFound
 
 
 def new_row(data: ContactCreate, company_id: str | None) -> dict[str, Any]:

@@ -51,7 +51,7 @@ class AiEnricher:
         return fingerprint(NAME, VERSION, inputs, self.wanted(work), self.overwrite_enriched)
 
     async def enrich(self, db: Database, outcomes: list[Outcome], report: RunReport) -> None:
-        from llm_tools.gateway import BudgetExceeded
+        from llm_tools.errors import BudgetExceeded
 
         names = await _company_names(db, outcomes)
         jobs = []

@@ -21,8 +21,8 @@ from crm.enrichment.enrichers import company
 from crm.enrichment.enrichers.email import business_domain
 from crm.enrichment.models import RunOptions, RunReport
 from crm.enrichment.registry import DETERMINISTIC
-from kernel.errors import Conflict, ValidationFailed
 from crm.segments import service as segments
+from kernel.errors import Conflict, ValidationFailed
 
 if TYPE_CHECKING:
     from llm_tools.gateway import Gateway

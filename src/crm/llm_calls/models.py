@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llm_tools.gateway import CallRecord
+from llm_tools.calls import CallRecord
 
 
 class LLMCall(CallRecord):

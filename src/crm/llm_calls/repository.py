@@ -6,9 +6,9 @@ from contextlib import suppress
 from typing import Any
 
 from crm.db import Database, plain
-from kernel.errors import Conflict
 from crm.llm_calls.models import LLMCall
-from llm_tools.gateway import CachedCompletion, CallRecord
+from kernel.errors import Conflict
+from llm_tools.calls import CachedCompletion, CallRecord
 
 
 async def insert(db: Database, call: CallRecord) -> None:

@@ -51,6 +51,8 @@ _PLAIN = {
     (Kind.ANY, "number"),
     (Kind.ANY, "bool"),
 }
+# Longest run of one operator emitted unparenthesised (see `_chain`).
+CHAIN_RUN = 16
 ORDERING = {Op.LT, Op.LE, Op.GT, Op.GE}
 _NEGATED = {Op.LT: Op.GE, Op.LE: Op.GT, Op.GT: Op.LE, Op.GE: Op.LT}
 _WHAT = {
@@ -105,7 +107,7 @@ def compile_rule(
     if isinstance(node, AllOf):
         # Top-level conjuncts go bare: `WHERE x AND (rule)` stays a flat AND for the planner,
         # and an AND needs no parentheses wherever it is spliced in.
-        sql = " AND ".join(emitter.emit(item, negate=False) for item in node.items)
+        sql = _chain([emitter.emit(item, negate=False) for item in node.items], " AND ")
     else:
         sql = emitter.emit(node, negate=False)
     return sql, emitter.params
@@ -327,6 +329,16 @@ def _shown(value: Value) -> str:
     return str(value.value)
 
 
+def _chain(parts: list[str], joiner: str) -> str:
+    """`a OR b OR c …` as the engine can evaluate it: it nests a chain one level per operator
+    and gives up past about a hundred levels, so long chains are grouped in parenthesised runs
+    of `CHAIN_RUN` (150 conditions nest 3 groups deep instead of 150 operators)."""
+    while len(parts) > CHAIN_RUN:
+        runs = range(0, len(parts), CHAIN_RUN)
+        parts = ["(" + joiner.join(parts[i : i + CHAIN_RUN]) + ")" for i in runs]
+    return joiner.join(parts)
+
+
 class _Emitter:
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
@@ -346,7 +358,7 @@ class _Emitter:
         # on index use for a whole WHERE clause that contains a unary `!`.
         if isinstance(node, AllOf | AnyOf):
             joiner = " AND " if isinstance(node, AllOf) != negate else " OR "
-            return "(" + joiner.join(self.emit(item, negate=negate) for item in node.items) + ")"
+            return "(" + _chain([self.emit(i, negate=negate) for i in node.items], joiner) + ")"
         if isinstance(node, Not):
             return self.emit(node.item, negate=not negate)
         if isinstance(node, Condition):

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from crm.contacts import exporter, service
+from crm.contacts.csv_format import neutralise, restore
 from crm.contacts.exporter import export_csv
 from crm.contacts.importer import ImportOptions, import_csv
 from crm.contacts.models import Contact, Status
@@ -132,3 +133,70 @@ class TestFile:
     async def test_an_unwritable_path_is_a_clear_error(self, db: Database, tmp_path: Path) -> None:
         with pytest.raises(ValidationFailed, match="no-such-dir"):
             await export_csv(db, tmp_path / "no-such-dir" / "out.csv")
+
+
+# Typed into a public form, opened later in a spreadsheet.
+FORMULAS = {
+    "first_name": '=HYPERLINK("http://evil.example","x")',
+    "city": "@SUM(A1:A9)",
+    "title": "-2+3",
+    "company": "+cmd|' /C calc'!A0",
+}
+CUSTOM = {"note": "'=already quoted", "plain": "it's fine", "delta": -5}
+
+
+class TestSpreadsheetSafety:
+    async def hostile(self, db: Database) -> None:
+        await make_contact(db, email="eve@evil.example", custom=CUSTOM, **FORMULAS)
+
+    async def test_cells_that_start_a_formula_get_a_quote(
+        self, db: Database, tmp_path: Path
+    ) -> None:
+        await self.hostile(db)
+        path = tmp_path / "out.csv"
+
+        await export_csv(db, path)
+
+        [row] = read_back(path)
+        assert row["first_name"] == "'" + FORMULAS["first_name"]
+        assert row["city"] == "'@SUM(A1:A9)"
+        assert row["title"] == "'-2+3"
+        assert row["company"] == "'" + FORMULAS["company"]
+        assert row["custom.note"] == "''=already quoted"
+        assert row["custom.delta"] == "'-5"
+        assert row["custom.plain"] == "it's fine"
+        assert row["email"] == "eve@evil.example"
+
+    async def test_raw_exports_cells_as_they_are(self, db: Database, tmp_path: Path) -> None:
+        await self.hostile(db)
+        path = tmp_path / "out.csv"
+
+        await export_csv(db, path, raw=True)
+
+        [row] = read_back(path)
+        assert row["first_name"] == FORMULAS["first_name"]
+        assert row["custom.note"] == "'=already quoted"
+
+    async def test_a_safe_export_imports_back_to_the_original_values(
+        self, db: Database, tmp_path: Path
+    ) -> None:
+        await self.hostile(db)
+        path = tmp_path / "out.csv"
+        await export_csv(db, path)
+
+        async with connect(Settings(db_url="mem://")) as empty:
+            await migrate(empty)
+            report = await import_csv(empty, path, ImportOptions())
+            assert (report.created, report.failed) == (1, 0)
+            assert essentials(await everyone(empty)) == essentials(await everyone(db))
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx", "'=x", "''@x"])
+def test_neutralised_cells_are_restored_exactly(cell: str) -> None:
+    assert neutralise(cell) == "'" + cell
+    assert restore(neutralise(cell)) == cell
+
+
+@pytest.mark.parametrize("cell", ["", "plain", "it's", "'quoted", "a=b", " =x"])
+def test_other_cells_pass_both_ways_unchanged(cell: str) -> None:
+    assert neutralise(cell) == restore(cell) == cell

@@ -16,8 +16,9 @@ from crm.enrichment import service
 from crm.enrichment.models import RunOptions
 from factories import make_contact
 from fake_llm import API_BASE, reply
-from llm_tools.gateway import Gateway, load_litellm
+from llm_tools.gateway import Gateway
 from llm_tools.memory import InMemoryCallStore
+from llm_tools.provider import load_litellm
 
 
 def proposing(proposals: list[dict[str, Any]]) -> httpx.Response:

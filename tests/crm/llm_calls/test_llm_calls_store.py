@@ -12,8 +12,8 @@ from crm.llm_calls.repository import SurrealCallStore
 from fake_llm import API_BASE, reply
 from kernel.settings import Settings
 from llm_fakes import TEST_MODEL
+from llm_tools.calls import CachedCompletion, CallRecord
 from llm_tools.enrich_contact import EnrichIn, enrich_contact
-from llm_tools.gateway import CachedCompletion, CallRecord
 from llm_tools.inputs import ContactProfile
 
 
