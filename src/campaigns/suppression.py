@@ -10,7 +10,7 @@ import structlog
 
 from campaigns import repository
 from campaigns.tracking import Tokens
-from crm import timeline
+from crm.events import service as timeline
 from crm.contacts import service as contacts
 from crm.contacts.models import Contact, Status
 from crm.db import Database

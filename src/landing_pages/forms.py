@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kernel.errors import ValidationFailed
 from crm.normalize import normalize_email, normalize_phone
+from kernel.errors import ValidationFailed
 from landing_pages.models import Submission
 from llm_tools.landing_page import FormField, LandingPageSpec
 

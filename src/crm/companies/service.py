@@ -5,8 +5,8 @@ from __future__ import annotations
 from crm.companies import repository
 from crm.companies.models import Company, CompanyCreate, CompanyUpdate, name_key
 from crm.db import Database
-from kernel.errors import Conflict, NotFound
 from crm.paging import check_limit, decode_cursor, encode_cursor
+from kernel.errors import Conflict, NotFound
 
 
 async def add(db: Database, data: CompanyCreate) -> Company:

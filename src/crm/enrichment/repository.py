@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from crm.contacts import provenance
 from crm.db import Database, plain, record
-from crm.enrichment import provenance
 from crm.enrichment.apply import Outcome
 from crm.paging import range_source
 

@@ -6,8 +6,8 @@ from contextlib import suppress
 from typing import Any
 
 from crm.db import Database, plain
-from kernel.errors import Conflict
 from crm.llm_calls.models import LLMCall
+from kernel.errors import Conflict
 from llm_tools.gateway import CachedCompletion, CallRecord
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from crm.companies.models import name_key
 from crm.contacts.models import Status
-from crm.enrichment.countries import country_code
-from crm.enrichment.enrichers.title import DEPARTMENTS, SENIORITIES
 from crm.normalize import CUSTOM_KEY
+from crm.reference.countries import country_code
+from crm.reference.titles import DEPARTMENTS, SENIORITIES
 
 
 class Kind(StrEnum):

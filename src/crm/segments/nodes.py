@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from kernel.errors import ValidationFailed
 from crm.segments.fields import Field
+from kernel.errors import ValidationFailed
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from crm.contacts import service as contacts
 from crm.contacts.models import Contact
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
-from kernel.errors import Conflict, NotFound
 from crm.paging import check_limit
 from crm.segments import repository
 from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate, Snapshot, name_key
 from crm.segments.rules import campaign_refs, compile_rule, parse_rule
+from kernel.errors import Conflict, NotFound
 
 
 async def compiled(db: Database, rule: Rule) -> tuple[str, dict[str, Any]]:
