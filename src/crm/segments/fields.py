@@ -73,7 +73,7 @@ _FIELDS = [
     Field("disposable", "disposable", Kind.BOOL),
     Field("seniority", "seniority", Kind.TEXT, choices=SENIORITIES),
     Field("department", "department", Kind.TEXT, choices=DEPARTMENTS),
-    # Kept up to date from the timeline by crm.engagement.
+    # Kept up to date from the timeline by crm.events.
     Field("engagement_score", "engagement_score", Kind.NUMBER, required=True),
     Field("opens", "opens", Kind.NUMBER, required=True),
     Field("clicks", "clicks", Kind.NUMBER, required=True),
