@@ -135,19 +135,15 @@ async def list_page(
 
 
 async def timeline(
-    db: Database,
-    contact_key: str,
-    *,
-    more: list[dict[str, Any]] | None = None,
-    limit: int = TIMELINE_LIMIT,
+    db: Database, contact_key: str, *, more: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """Newest first: the contact's stored events, the enrichment runs that changed it (read from
     its provenance) and `more`, entries read from records other packages keep."""
-    found = await events.for_contact(db, contact_key, limit=limit)
+    found = await events.for_contact(db, contact_key, limit=TIMELINE_LIMIT)
     found += provenance.events(await repository.enrichment_log(db, contact_key))
     found += more or []
     found.sort(key=lambda e: e["at"], reverse=True)
-    return found[:limit]
+    return found[:TIMELINE_LIMIT]
 
 
 async def history(
