@@ -30,6 +30,7 @@ from campaigns.models import (
 )
 from crm.contacts import service as contacts
 from crm.contacts.models import Contact
+from crm.contacts.profile import llm_profile
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
 from kernel.errors import Conflict, LLMError, ValidationFailed
@@ -138,15 +139,7 @@ def _campaign_input(campaign: Campaign, settings: Settings) -> CampaignInput:
 def _profile(contact: Contact | None) -> ContactProfile:
     if contact is None:
         return ContactProfile()  # a segment-level email: the tool greets with "Hello,"
-    return ContactProfile(
-        first_name=contact.first_name,
-        last_name=contact.last_name,
-        title=contact.title,
-        company=contact.company_name,
-        country=contact.country,
-        city=contact.city,
-        tags=contact.tags,
-    )
+    return llm_profile(contact, company=contact.company_name, custom=False)
 
 
 async def segment_members(db: Database, segment: str) -> AsyncIterator[list[Contact]]:

@@ -321,3 +321,21 @@ async def mark_bounced(db: Database, key: str) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def sent_to_contact(db: Database, contact: str, *, limit: int) -> list[dict[str, Any]]:
+    """The contact's deliveries that went out (`sent_at` is only ever set then), newest first."""
+    rows = await db.one(
+        "SELECT channel, sent_at, record::id(campaign) AS campaign FROM delivery"
+        " WHERE contact = $id AND sent_at != NONE ORDER BY sent_at DESC LIMIT $limit",
+        {"id": record("contact", contact), "limit": limit},
+    )
+    return [dict(r) for r in rows]
+
+
+async def bounced_count(db: Database, campaign: str) -> int:
+    rows = await db.one(
+        "SELECT count() AS n FROM delivery WHERE campaign = $c AND bounced_at != NONE GROUP ALL",
+        {"c": record("campaign", campaign)},
+    )
+    return int(rows[0]["n"]) if rows else 0

@@ -142,3 +142,13 @@ async def needing_review(db: Database, key: str, *, limit: int = 1000) -> list[D
         db, campaign.id, state=DeliveryState.REVIEW, limit=limit
     )
     return [Delivery.model_validate(r) for r in rows]
+
+
+async def sent_to(db: Database, contact_key: str, limit: int) -> list[dict[str, Any]]:
+    """The messages sent to the contact, newest first: channel, sent_at, campaign (its key)."""
+    return await delivery_repository.sent_to_contact(db, contact_key, limit=limit)
+
+
+async def bounced(db: Database, key: str) -> int:
+    """How many of the campaign's deliveries bounced."""
+    return await delivery_repository.bounced_count(db, key)

@@ -11,10 +11,10 @@ import structlog
 from campaigns import delivery_repository, suppression_repository
 from campaigns.channels import message_id as message_ids
 from campaigns.tracking import Tokens
-from crm import timeline
 from crm.contacts import service as contacts
 from crm.contacts.models import Contact, Status
 from crm.db import Database
+from crm.events import service as timeline
 from crm.normalize import email_key
 from kernel.errors import NotFound, ValidationFailed
 

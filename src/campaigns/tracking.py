@@ -25,8 +25,8 @@ import structlog
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from campaigns import delivery_repository
-from crm import timeline
 from crm.db import Database
+from crm.events import service as timeline
 from kernel.errors import ValidationFailed
 
 log = structlog.get_logger(__name__)

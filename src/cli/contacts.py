@@ -132,9 +132,9 @@ def show(
     """Show a contact and its timeline."""
 
     async def work(db: Database) -> tuple[Contact, list[TimelineEvent]]:
-        from crm.contacts import service
+        from insights import activity
 
-        return await service.history(db, ref)
+        return await activity.history(db, ref)
 
     def remote(api: Remote) -> tuple[Contact, list[TimelineEvent]]:
         from crm.contacts.models import Contact, TimelineEvent

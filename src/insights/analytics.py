@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from campaigns import service as campaigns
+from crm.contacts import service as contacts
 from crm.db import Database
-from insights import repository
+from crm.events import service as events
 
 RECENT = timedelta(days=30)
 
@@ -51,18 +53,16 @@ def _rate(part: int, whole: int) -> float:
 
 async def contacts_overview(db: Database, *, now: datetime | None = None) -> ContactsOverview:
     since = (now or datetime.now(UTC)) - RECENT
-    return ContactsOverview.model_validate(await repository.contact_overview(db, since))
+    return ContactsOverview.model_validate(await contacts.overview(db, since))
 
 
 async def campaign(db: Database, key: str) -> CampaignAnalytics:
-    from campaigns import service
-
-    status = await service.status(db, key)
-    events = await repository.campaign_events(db, status.id)
-    bounced = events.get("bounced", 0)
+    status = await campaigns.status(db, key)
+    reached = await events.contacts_per_kind(db, status.id, ["form_submitted", "unsubscribed"])
+    bounced = await campaigns.bounced(db, status.id)
     delivered = max(0, status.sent - bounced)
-    submitted = events.get("form_submitted", 0)
-    unsubscribed = events.get("unsubscribed", 0)
+    submitted = reached.get("form_submitted", 0)
+    unsubscribed = reached.get("unsubscribed", 0)
     steps = [
         ("sent", status.sent),
         ("delivered", delivered),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from crm.companies import service as companies
-from crm.contacts import service as contacts
+from crm.contacts.profile import llm_profile
 from crm.db import Database
+from insights import activity
 from llm_tools.engagement_summary import EngagementIn, EngagementSummaryOut, summarize_engagement
 from llm_tools.engagement_summary import TimelineEvent as ToolEvent
-from llm_tools.inputs import CompanyProfile, ContactProfile
+from llm_tools.inputs import CompanyProfile
 
 if TYPE_CHECKING:
     from llm_tools.gateway import Gateway
@@ -23,20 +24,10 @@ def _detail(data: dict[str, Any]) -> str | None:
 
 
 async def summarize(db: Database, ref: str, gateway: Gateway) -> tuple[str, EngagementSummaryOut]:
-    contact, events = await contacts.history(db, ref)
+    contact, events = await activity.history(db, ref)
     company = await companies.get(db, contact.company) if contact.company else None
-    profile = ContactProfile(
-        first_name=contact.first_name,
-        last_name=contact.last_name,
-        title=contact.title,
-        company=contact.company_name,
-        country=contact.country,
-        city=contact.city,
-        tags=contact.tags,
-        custom=dict(contact.custom),
-    )
     inp = EngagementIn(
-        contact=profile,
+        contact=llm_profile(contact, company=contact.company_name),
         company=CompanyProfile(**company.model_dump(include=set(CompanyProfile.model_fields)))
         if company
         else None,

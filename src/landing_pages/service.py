@@ -10,14 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from crm import engagement
-from crm.companies.models import name_key
-from crm.companies.service import resolve_names
-from crm.contacts import repository as contacts
+from crm.contacts import service as contacts
 from crm.contacts.models import ContactCreate, Status
-from crm.contacts.service import new_row
-from crm.db import Database, record
-from crm.normalize import email_key
+from crm.db import Database
+from crm.events import service as events
 from kernel.errors import Conflict, NotFound, ValidationFailed
 from landing_pages import repository
 from landing_pages.models import (
@@ -208,22 +204,8 @@ async def submit(db: Database, page: LandingPage, submission: Submission) -> Sub
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise ValidationFailed(f"the form's values are not valid: {exc}") from None
-    company_id = (
-        (await resolve_names(db, [data.company]))[name_key(data.company)] if data.company else None
-    )
-    before = (await contacts.insert_or_get(db, [new_row(data, company_id)]))[0]
-    created = before is None
-    if before is None:
-        stored = await contacts.get_by_email_key(db, email_key(data.email))
-        if stored is None:  # pragma: no cover - deleted in between
-            raise Conflict("the contact was deleted while the form was being saved")
-        contact_id = str(stored["id"])
-    else:
-        contact_id = str(before["id"])
-        changes = _fill_in(before, data, company_id, submission.consent)
-        if changes:
-            await contacts.update(db, contact_id, changes)
-    await engagement.record_event(
+    contact_id, created = await contacts.upsert_from_form(db, data)
+    await events.record_event(
         db,
         contact_id,
         "form_submitted",
@@ -236,33 +218,3 @@ async def submit(db: Database, page: LandingPage, submission: Submission) -> Sub
     )
     log.info("landing_pages.submitted", page=page.slug, campaign=page.campaign, created=created)
     return SubmitResult(contact_id=contact_id, created=created)
-
-
-def _fill_in(
-    before: dict[str, Any], data: ContactCreate, company_id: str | None, consent: bool
-) -> dict[str, Any]:
-    """What a form may change on an existing contact: empty fields, consent, the funnel step.
-
-    Values someone already set are kept: a visitor's typo never overwrites a curated record.
-    """
-    changes: dict[str, Any] = {}
-    for field in ("first_name", "last_name", "phone", "title", "country", "city"):
-        value = getattr(data, field)
-        if value and not before.get(field):
-            changes[field] = value
-    if company_id and not before.get("company"):
-        changes["company"] = record("company", company_id)
-    status = before.get("status")
-    if consent:
-        if not before.get("consent_explicit"):
-            changes |= {
-                "consent_explicit": True,
-                "consent_source": "form",
-                "consent_at": datetime.now(UTC),
-            }
-        # Opting in again through a form is the one way back from unsubscribed.
-        if status == Status.UNSUBSCRIBED:
-            changes["status"] = Status.ENGAGED.value
-    if status in (Status.NEW, Status.CONTACTED):
-        changes["status"] = Status.ENGAGED.value
-    return changes

@@ -14,10 +14,10 @@ import pytest
 
 from campaigns import executor, service, suppression, tracking
 from campaigns.tracking import Tokens
-from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
 from factories import make_ready_campaign
+from insights import activity
 from kernel.settings import Settings
 from smtp_sink import Sink
 
@@ -76,7 +76,7 @@ async def test_links_are_tracked_and_the_pixel_records_opens(
     campaign = (await service.list_all(db))[0]
     status = await service.status(db, campaign.id)
     assert (status.opened, status.clicked) == (1, 1)
-    _, events = await contacts.history(db, "person0@example.com")
+    _, events = await activity.history(db, "person0@example.com")
     assert {"email_sent", "email_opened", "email_clicked"} <= {e.kind for e in events}
 
 

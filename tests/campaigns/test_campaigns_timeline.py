@@ -14,12 +14,13 @@ from crm.contacts.models import Status
 from crm.db import Database, record
 from crm.schema import migrate
 from factories import make_contact, make_ready_campaign, migrated_before
+from insights import activity
 from kernel.settings import Settings
 from smtp_sink import Sink
 
 
 async def _kinds(db: Database, email: str) -> list[tuple[str, dict[str, object]]]:
-    _, events = await contacts.history(db, email)
+    _, events = await activity.history(db, email)
     return [(e.kind, e.data) for e in events if e.kind.endswith("_sent")]
 
 
@@ -35,7 +36,7 @@ async def test_the_timeline_shows_each_sent_message_once_and_nothing_for_a_skipp
 
     assert await _kinds(db, "ok@example.com") == [("email_sent", {"campaign": campaign.id})]
     assert await _kinds(db, "unsub@example.com") == []
-    _, events = await contacts.history(db, "ok@example.com")
+    _, events = await activity.history(db, "ok@example.com")
     assert [e.kind for e in events][-1] == "created"  # newest first, the sent entry on top
 
 

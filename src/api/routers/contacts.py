@@ -242,9 +242,9 @@ async def delete_contact(ref: str, db: Db, caller: Caller) -> Response:
 
 @router.get("/{ref}/timeline", response_model=Timeline, responses=error_responses(404))
 async def contact_timeline(ref: str, db: Db, caller: Caller) -> Timeline:
-    from crm.contacts import service
+    from insights import activity
 
-    contact, events = await service.history(db, ref)
+    contact, events = await activity.history(db, ref)
     return Timeline(contact=contact, items=events)
 
 

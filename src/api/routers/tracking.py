@@ -47,7 +47,7 @@ def bad_link() -> Response:
 )
 async def open_pixel(token: str, state: State, db: Db) -> Response:
     from campaigns import tracking
-    from crm import engagement
+    from crm.events import service as events
 
     tokens = tracking.Tokens(state.secret)
     try:
@@ -56,7 +56,7 @@ async def open_pixel(token: str, state: State, db: Db) -> Response:
     except ValidationFailed:
         return Response(PIXEL, status_code=400, media_type="image/gif", headers=NO_STORE)
     if payload.get("p"):
-        await engagement.refresh(db, str(payload["p"]))
+        await events.refresh_engagement(db, str(payload["p"]))
     return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
 
 
@@ -67,7 +67,7 @@ async def open_pixel(token: str, state: State, db: Db) -> Response:
 )
 async def click(token: str, state: State, db: Db) -> Response:
     from campaigns import tracking
-    from crm import engagement
+    from crm.events import service as events
 
     tokens = tracking.Tokens(state.secret)
     try:
@@ -80,7 +80,7 @@ async def click(token: str, state: State, db: Db) -> Response:
         return bad_link()
     url = await tracking.record_click(db, tokens, token)
     if payload.get("p"):
-        await engagement.refresh(db, str(payload["p"]))
+        await events.refresh_engagement(db, str(payload["p"]))
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
 
 

@@ -14,14 +14,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crm import timeline
 from crm.companies.models import name_key
 from crm.companies.service import resolve_names
-from crm.contacts import repository
+from crm.contacts import repository, service
 from crm.contacts.csv_format import CsvSource, Row, map_header, restore
 from crm.contacts.models import ContactCreate
-from crm.contacts.service import new_row
 from crm.db import Database, record
+from crm.events import service as events
 from crm.normalize import coerce_scalar, email_key, normalize_tags
 from kernel.errors import ValidationFailed
 
@@ -189,13 +188,9 @@ class _Importer:
 
     async def write(self, parsed: list[_Parsed]) -> None:
         companies = await self._companies([p.data.company for p in parsed if p.data.company])
-        rows = [
-            new_row(p.data, companies[name_key(p.data.company)] if p.data.company else None)
-            for p in parsed
-        ]
         # One statement decides new vs. existing against the unique email index, atomically:
-        # BEFORE is NONE for a created contact and the stored contact for a duplicate.
-        befores = await repository.insert_or_get(self.db, rows)
+        # None for a created contact and the stored contact for a duplicate.
+        befores = await service.insert_or_get(self.db, [p.data for p in parsed], companies)
         first_line: dict[str, int] = {}
         updates: list[tuple[_Parsed, dict[str, Any]]] = []
         for item, before in zip(parsed, befores, strict=True):
@@ -250,10 +245,10 @@ class _Importer:
             else:
                 self.report.skipped += 1
         await repository.update_many(self.db, list(merged.items()))
-        await timeline.add(
+        await events.add(
             self.db,
             [
-                timeline.event(key, "updated", fields=sorted(ch), source="import")
+                events.event(key, "updated", fields=sorted(ch), source="import")
                 for key, ch in merged.items()
             ],
         )

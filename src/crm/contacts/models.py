@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from crm.enrichment import provenance
+from crm.contacts import provenance
 from crm.normalize import (
     CustomValue,
     clean_text,
@@ -164,7 +164,7 @@ class Contact(BaseModel):
     consent_at: datetime | None = None
     # Filled in by `crm enrich` (crm.enrichment); `enrichment` says, per field, which enricher
     # set the value, when, how confident it was and why (stored compactly, see
-    # crm.enrichment.provenance).
+    # crm.contacts.provenance).
     email_domain: str | None = None
     free_mail: bool | None = None
     role_address: bool | None = None

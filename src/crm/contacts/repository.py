@@ -134,5 +134,36 @@ async def custom_keys(db: Database) -> list[str]:
     return list(keys or [])
 
 
+async def enrichment_log(db: Database, key: str) -> dict[str, Any]:
+    """The contact's stored provenance (crm.contacts.provenance), one entry per run."""
+    log = await db.one("SELECT VALUE enrichment FROM ONLY $id", {"id": record("contact", key)})
+    return dict(log or {})
+
+
+async def overview(db: Database, since: datetime) -> dict[str, Any]:
+    results = await db.query(
+        "SELECT count() AS n FROM contact GROUP ALL;"
+        "SELECT status, count() AS n FROM contact GROUP BY status;"
+        "SELECT source, count() AS n FROM contact GROUP BY source;"
+        "SELECT count() AS n FROM contact WHERE consent_explicit = true GROUP ALL;"
+        "SELECT count() AS n FROM contact WHERE last_engaged_at > $since GROUP ALL;"
+        "SELECT count() AS n FROM contact WHERE created_at > $since GROUP ALL;",
+        {"since": since},
+    )
+    total, status, source, consent, engaged, new = results
+
+    def n(rows: list[dict[str, Any]]) -> int:
+        return int(rows[0]["n"]) if rows else 0
+
+    return {
+        "total": n(total),
+        "by_status": {r["status"]: int(r["n"]) for r in status},
+        "by_source": {r["source"]: int(r["n"]) for r in source},
+        "explicit_consent": n(consent),
+        "engaged_recently": n(engaged),
+        "new_recently": n(new),
+    }
+
+
 def _now() -> datetime:
     return datetime.now(UTC)

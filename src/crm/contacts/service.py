@@ -1,14 +1,14 @@
-"""Contact rules: validation, dedupe by email, the status state machine, the timeline."""
+"""Contact rules: validation, dedupe by email, upserts, the status state machine, the timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from crm import timeline
 from crm.companies.models import name_key
 from crm.companies.service import resolve_names
-from crm.contacts import repository
+from crm.contacts import provenance, repository
 from crm.contacts.models import (
     Contact,
     ContactCreate,
@@ -20,9 +20,14 @@ from crm.contacts.models import (
 )
 from crm.contacts.repository import ContactFilter
 from crm.db import Database, record
+from crm.events import service as events
 from crm.normalize import email_key, normalize_phone
 from crm.paging import check_limit, decode_cursor, encode_cursor
 from kernel.errors import Conflict, NotFound
+
+TIMELINE_LIMIT = 200
+# Reads timeline entries kept elsewhere for a contact key, at most the given number.
+MoreEntries = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
 
 
 def new_row(data: ContactCreate, company_id: str | None) -> dict[str, Any]:
@@ -101,14 +106,14 @@ async def update(db: Database, ref: str, data: ContactUpdate) -> Contact:
         return contact
     updated = await repository.update(db, contact.id, changes)
     # email_key is internal: the user changed the email.
-    events = [timeline.event(contact.id, "updated", fields=sorted(changes.keys() - {"email_key"}))]
+    added = [events.event(contact.id, "updated", fields=sorted(changes.keys() - {"email_key"}))]
     if "status" in changes:
-        events.append(
-            timeline.event(
+        added.append(
+            events.event(
                 contact.id, "status_changed", **{"from": contact.status, "to": changes["status"]}
             )
         )
-    await timeline.add(db, events)
+    await events.add(db, added)
     return Contact.model_validate(updated)
 
 
@@ -129,13 +134,90 @@ async def list_page(
     return Page(items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)
 
 
-async def history(db: Database, ref: str) -> tuple[Contact, list[TimelineEvent]]:
-    """The contact and its timeline, newest first; creation comes from the record itself."""
+async def timeline(
+    db: Database, contact_key: str, *, more: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Newest first: the contact's stored events, the enrichment runs that changed it (read from
+    its provenance) and `more`, entries read from records other packages keep."""
+    found = await events.for_contact(db, contact_key, limit=TIMELINE_LIMIT)
+    found += provenance.events(await repository.enrichment_log(db, contact_key))
+    found += more or []
+    found.sort(key=lambda e: e["at"], reverse=True)
+    return found[:TIMELINE_LIMIT]
+
+
+async def history(
+    db: Database, ref: str, *, more: MoreEntries | None = None
+) -> tuple[Contact, list[TimelineEvent]]:
+    """The contact and its timeline, newest first (with the entries `more` reads for the contact's
+    key); creation, last, comes from the record itself."""
     contact = await require(db, ref)
-    events = [TimelineEvent.model_validate(e) for e in await timeline.for_contact(db, contact.id)]
+    extra = await more(contact.id, TIMELINE_LIMIT) if more else None
+    found = [TimelineEvent.model_validate(e) for e in await timeline(db, contact.id, more=extra)]
     created = {"source": contact.source} | (
         {"detail": contact.source_detail} if contact.source_detail else {}
     )
     kind = "imported" if contact.source == "import" else "created"
-    events.append(TimelineEvent(kind=kind, at=contact.created_at, data=created))
-    return contact, events
+    found.append(TimelineEvent(kind=kind, at=contact.created_at, data=created))
+    return contact, found
+
+
+async def insert_or_get(
+    db: Database, data: list[ContactCreate], company_ids: Mapping[str, str]
+) -> list[dict[str, Any] | None]:
+    """Insert each contact unless its email exists; per contact, None (created) or the stored
+    one. `company_ids` maps the name key of each company named to its id (`resolve_names`)."""
+    rows = [new_row(d, company_ids[name_key(d.company)] if d.company else None) for d in data]
+    return await repository.insert_or_get(db, rows)
+
+
+async def upsert_from_form(db: Database, data: ContactCreate) -> tuple[str, bool]:
+    """A form's contact: created, or the existing one filled in (`form_changes`).
+    Returns the contact id and whether it was created."""
+    company_ids = await resolve_names(db, [data.company]) if data.company else {}
+    before = (await insert_or_get(db, [data], company_ids))[0]
+    if before is None:
+        stored = await repository.get_by_email_key(db, email_key(data.email))
+        if stored is None:  # pragma: no cover - deleted in between
+            raise Conflict("the contact was deleted while the form was being saved")
+        return str(stored["id"]), True
+    company_id = company_ids[name_key(data.company)] if data.company else None
+    if changes := form_changes(before, data, company_id):
+        await repository.update(db, str(before["id"]), changes)
+    return str(before["id"]), False
+
+
+def form_changes(
+    before: dict[str, Any], data: ContactCreate, company_id: str | None
+) -> dict[str, Any]:
+    """What a form may change on an existing contact: empty fields, consent, the funnel step.
+
+    Values someone already set are kept: a visitor's typo never overwrites a curated record.
+    """
+    changes: dict[str, Any] = {}
+    for field in ("first_name", "last_name", "phone", "title", "country", "city"):
+        value = getattr(data, field)
+        if value and not before.get(field):
+            changes[field] = value
+    if company_id and not before.get("company"):
+        changes["company"] = record("company", company_id)
+    status = before.get("status")
+    if data.consent_explicit:
+        if not before.get("consent_explicit"):
+            changes |= {
+                "consent_explicit": True,
+                "consent_source": "form",
+                "consent_at": datetime.now(UTC),
+            }
+        # Opting in again through a form is the one way back from unsubscribed.
+        if status == Status.UNSUBSCRIBED:
+            changes["status"] = Status.ENGAGED.value
+    if status in (Status.NEW, Status.CONTACTED):
+        changes["status"] = Status.ENGAGED.value
+    return changes
+
+
+async def overview(db: Database, since: datetime) -> dict[str, Any]:
+    """Counts of all contacts: by status, by source, with explicit consent, engaged and added
+    since `since`."""
+    return await repository.overview(db, since)

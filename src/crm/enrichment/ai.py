@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from crm.companies import service as companies
 from crm.companies.models import name_key
+from crm.contacts.profile import llm_profile
 from crm.db import Database
 from crm.enrichment.apply import Outcome, fingerprint, may_set
-from crm.enrichment.countries import country_code
 from crm.enrichment.models import Proposal, RunReport
+from crm.reference.countries import country_code
 from kernel.errors import LLMError
 
 if TYPE_CHECKING:
@@ -78,15 +79,8 @@ class AiEnricher:
     async def ask(self, work: Mapping[str, Any], wanted: list[str],
                   company_name: str | None) -> EnrichOut:  # fmt: skip
         from llm_tools.enrich_contact import EnrichIn, enrich_contact
-        from llm_tools.inputs import ContactProfile
 
-        known = ("first_name", "last_name", "email", "title", "country", "city")
-        profile = ContactProfile(
-            **{f: work.get(f) for f in known},
-            company=company_name,
-            tags=work.get("tags") or [],
-            custom=work.get("custom") or {},
-        )  # fmt: skip
+        profile = llm_profile(work, company=company_name, email=True)
         inp = EnrichIn(contact=profile, fields=wanted)  # type: ignore[arg-type]
         return await enrich_contact(inp, gateway=self.gateway, run=self.run)
 

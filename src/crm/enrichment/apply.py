@@ -59,7 +59,7 @@ def fingerprint(name: str, version: int, inputs: Iterable[Any], fields: Iterable
 class Outcome:
     """One contact's enrichment: the working copy, the changes to store and their provenance
     (field -> [enricher, confidence, reason, value] and the non-empty value it replaced: the
-    form crm.enrichment.provenance stores)."""
+    form crm.contacts.provenance stores)."""
 
     key: str
     work: dict[str, Any]

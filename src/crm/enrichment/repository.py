@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from crm.contacts import provenance
 from crm.db import Database, plain, record
-from crm.enrichment import provenance
 from crm.enrichment.apply import Outcome
 from crm.paging import range_source
 
@@ -72,7 +72,8 @@ async def create_companies(db: Database, rows: list[dict[str, Any]]) -> dict[str
 async def save(db: Database, outcomes: list[Outcome], now: datetime, run_key: str) -> None:
     """Every contact's changes, provenance entry and run marks in one transaction: an
     interrupted run leaves whole contacts done or untouched. The timeline's "enriched" events
-    are read from the provenance entries (crm.timeline), so no event is written here."""
+    are read from the provenance entries (crm.contacts.service.timeline), so no event is
+    written here."""
     statements = ["BEGIN"]
     params: dict[str, Any] = {}
     for n, outcome in enumerate(outcomes):

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from crm.companies.models import name_key
+from crm.contacts import provenance
 from crm.db import Database
-from crm.enrichment import ai, provenance, repository
+from crm.enrichment import ai, repository
 from crm.enrichment.apply import Outcome, Planner
 from crm.enrichment.enrichers import company
 from crm.enrichment.enrichers.email import business_domain

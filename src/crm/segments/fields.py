@@ -14,9 +14,9 @@ from typing import Any
 
 from crm.companies.models import name_key
 from crm.contacts.models import Status
-from crm.enrichment.countries import country_code
-from crm.enrichment.enrichers.title import DEPARTMENTS, SENIORITIES
 from crm.normalize import CUSTOM_KEY
+from crm.reference.countries import country_code
+from crm.reference.titles import DEPARTMENTS, SENIORITIES
 
 
 class Kind(StrEnum):
@@ -73,7 +73,7 @@ _FIELDS = [
     Field("disposable", "disposable", Kind.BOOL),
     Field("seniority", "seniority", Kind.TEXT, choices=SENIORITIES),
     Field("department", "department", Kind.TEXT, choices=DEPARTMENTS),
-    # Kept up to date from the timeline by crm.engagement.
+    # Kept up to date from the timeline by crm.events.
     Field("engagement_score", "engagement_score", Kind.NUMBER, required=True),
     Field("opens", "opens", Kind.NUMBER, required=True),
     Field("clicks", "clicks", Kind.NUMBER, required=True),

@@ -132,7 +132,7 @@ class _Binder:
         return node
 
     def event(self, raw: RawEvent) -> Node:
-        """`opened` / `opened within 14d`: when the contact last did it, which crm.engagement
+        """`opened` / `opened within 14d`: when the contact last did it, which crm.events
         keeps on the contact from the timeline."""
         if raw.verb not in EVENT_FIELDS:
             raise RuleError(
@@ -149,7 +149,7 @@ class _Binder:
         return Condition(field, Op.GE, self.before(raw.within.value, raw.within.loc))
 
     def campaign_event(self, raw: RawEvent, ref: Value) -> Node:
-        """`clicked campaign "x"`: x is among the campaigns crm.engagement keeps on the contact."""
+        """`clicked campaign "x"`: x is among the campaigns crm.events keeps on the contact."""
         if raw.within is not None:
             # The contact keeps when it last did something, not when it did it per campaign.
             raise RuleError(

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from crm.enrichment.countries import country_code
 from crm.enrichment.enrichers import company, country, email, name, phone, title
+from crm.reference.countries import country_code
 
 
 def proposed(enricher: Any, **contact: Any) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crm import timeline
 from crm.contacts import service as contacts
+from crm.contacts.service import timeline
 from crm.db import Database, record
 from crm.enrichment import service
 from crm.enrichment.models import RunOptions
@@ -46,11 +46,11 @@ async def test_per_field_provenance_is_converted(db_before_0012: Database) -> No
     assert enrichment["seniority"].model_dump() == old["seniority"] | {"previous": None}
     assert enrichment["country"].model_dump() == old["country"]
     # The stored event stays the only one for that run.
-    assert [e["kind"] for e in await timeline.for_contact(db, "a")] == ["enriched"]
+    assert [e["kind"] for e in await timeline(db, "a")] == ["enriched"]
     # Converted provenance still tells enriched values from a user's.
     await service.run(db, RunOptions(overwrite_enriched=True))
     row = await db.one("SELECT VALUE seniority FROM ONLY $id", {"id": record("contact", "a")})
     assert row == "head"
-    events = await timeline.for_contact(db, "a")
+    events = await timeline(db, "a")
     assert events[0]["data"]["previous"] == {"seniority": "c_level"}
     assert len(events) == 2

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from crm import timeline
 from crm.contacts import service as contacts
 from crm.contacts.models import Contact, FieldProvenance
+from crm.contacts.service import timeline
 from crm.db import Database, plain, record
 from crm.enrichment import service
 from crm.enrichment.models import RunOptions
@@ -122,7 +122,7 @@ class TestTimeline:
         c = await make_contact(db, email="a@b.com", country="Germany")
         await service.run(db, RunOptions())
         await service.run(db, RunOptions())
-        events = [e for e in await timeline.for_contact(db, c.id) if e["kind"] == "enriched"]
+        events = [e for e in await timeline(db, c.id) if e["kind"] == "enriched"]
         assert len(events) == 1
         assert events[0]["data"]["changes"]["country"] == "DE"
         assert events[0]["data"]["previous"] == {"country": "Germany"}
@@ -136,7 +136,7 @@ class TestTimeline:
             "UPDATE $id SET title = 'Head of Engineering'", {"id": record("contact", c.id)}
         )
         await service.run(db, RunOptions(overwrite_enriched=True))
-        events = [e for e in await timeline.for_contact(db, c.id) if e["kind"] == "enriched"]
+        events = [e for e in await timeline(db, c.id) if e["kind"] == "enriched"]
         assert [e["data"] for e in events] == [
             {"changes": {"seniority": "head"}, "previous": {"seniority": "c_level"}},
             {"changes": {"email_domain": "gmail.com", "free_mail": True, "disposable": False,

@@ -10,10 +10,10 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from campaigns.tracking import Tokens, click_payload
-from crm import engagement
 from crm.contacts import service as contacts
 from crm.contacts.repository import ContactFilter
 from crm.db import Database, plain, record
+from crm.events import service as engagement
 from crm.segments import service
 from crm.segments.models import SegmentCreate, SegmentUpdate
 from crm.segments.rules import compile_rule

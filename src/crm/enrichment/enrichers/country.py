@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from crm.enrichment.countries import country_code
 from crm.enrichment.models import Enricher, Proposal
+from crm.reference.countries import country_code
 
 
 def propose(contact: Mapping[str, Any]) -> list[Proposal]:

@@ -1,0 +1,63 @@
+"""All SurrealQL for the `event` table, and the engagement counters derived from it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from crm.db import Database, plain, record
+from crm.events.models import HALF_LIFE, WEIGHTS
+
+
+async def add(db: Database, events: list[dict[str, Any]]) -> None:
+    await db.query("INSERT INTO event $events RETURN NONE", {"events": events})
+
+
+async def for_contact(db: Database, contact_key: str, *, limit: int) -> list[dict[str, Any]]:
+    rows = await db.one(
+        "SELECT kind, at, data FROM event WHERE contact = $id ORDER BY at DESC LIMIT $limit",
+        {"id": record("contact", contact_key), "limit": limit},
+    )
+    return [dict(plain(r)) for r in rows]
+
+
+async def refresh_engagement(db: Database, contact_key: str, now: datetime) -> None:
+    """Recompute the contact's score and counters from its events, in one transaction."""
+    await db.query(
+        "BEGIN;"
+        "LET $events = SELECT kind, at, data.campaign AS campaign, $weights[kind] * math::pow(0.5,"
+        " math::max([0, time::unix($now) - time::unix(at)]) / $half) AS score"
+        " FROM event WHERE contact = $id AND kind IN object::keys($weights);"
+        "LET $named = $events[WHERE type::is::string(campaign)];"
+        "UPDATE $id SET engagement_score = math::sum($events.score),"
+        " opens = count($events[WHERE kind = 'email_opened']),"
+        " clicks = count($events[WHERE kind = 'email_clicked']),"
+        " submissions = count($events[WHERE kind = 'form_submitted']),"
+        " last_engaged_at = array::max($events.at),"
+        " last_opened_at = array::max($events[WHERE kind = 'email_opened'].at),"
+        " last_clicked_at = array::max($events[WHERE kind = 'email_clicked'].at),"
+        " last_submitted_at = array::max($events[WHERE kind = 'form_submitted'].at),"
+        " opened_campaigns = array::distinct($named[WHERE kind = 'email_opened'].campaign),"
+        " clicked_campaigns = array::distinct($named[WHERE kind = 'email_clicked'].campaign),"
+        " submitted_campaigns = array::distinct($named[WHERE kind = 'form_submitted'].campaign)"
+        " RETURN NONE;"
+        "COMMIT;",
+        {
+            "id": record("contact", contact_key),
+            "now": now,
+            "half": HALF_LIFE.total_seconds(),
+            "weights": WEIGHTS,
+        },
+    )
+
+
+async def contacts_per_kind(db: Database, campaign: str, kinds: list[str]) -> dict[str, int]:
+    """Distinct contacts per event kind among the campaign's events of `kinds`."""
+    rows = await db.one(
+        "SELECT kind, count(array::distinct(contacts)) AS n FROM ("
+        " SELECT kind, array::group(contact) AS contacts FROM event"
+        " WHERE data.campaign = $c AND kind IN $kinds"
+        " GROUP BY kind)",
+        {"c": campaign, "kinds": kinds},
+    )
+    return {r["kind"]: int(r["n"]) for r in rows}

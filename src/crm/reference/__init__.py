@@ -1,0 +1,1 @@
+"""Reference data the contact fields are checked and normalized against: countries, job titles."""
