@@ -140,3 +140,19 @@ async def needing_review(db: Database, key: str, *, limit: int = 1000) -> list[D
     campaign = await require(db, key)
     rows = await repository.deliveries(db, campaign.id, state=DeliveryState.REVIEW, limit=limit)
     return [Delivery.model_validate(r) for r in rows]
+
+
+async def delivery_counts(db: Database, key: str) -> Counts:
+    """The campaign's deliveries by state, all channels together: what a run starts from,
+    without the rest of the status report."""
+    campaign = await require(db, key)
+    total = Counts()
+    for row in await repository.counts(db, campaign.id):
+        setattr(total, row["state"], getattr(total, row["state"]) + row["n"])
+    return total
+
+
+async def with_cost(db: Database, report: dict[str, Any]) -> dict[str, Any]:
+    """A run's report (`RunReport.as_dict()`) as `crm campaigns run` and the API's job show
+    it: with what the campaign's LLM calls cost so far."""
+    return report | {"cost": await llm_cost(db, report["id"])}

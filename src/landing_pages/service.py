@@ -26,6 +26,7 @@ from landing_pages.models import (
     LandingPageUpdate,
     PageBrief,
     PageStatus,
+    SourceCampaign,
     Submission,
     SubmitResult,
 )
@@ -266,3 +267,17 @@ def _fill_in(
     if status in (Status.NEW, Status.CONTACTED):
         changes["status"] = Status.ENGAGED.value
     return changes
+
+
+async def generate_for_campaign(
+    db: Database,
+    campaign: SourceCampaign,
+    gateway: Gateway,
+    *,
+    audience: str | None = None,
+    slug: str | None = None,
+    publish: bool = False,
+) -> LandingPage:
+    """A page written from the campaign's brief (`generate`)."""
+    brief = PageBrief.from_campaign(campaign, audience=audience)
+    return await generate(db, brief, gateway, slug=slug, publish=publish)
