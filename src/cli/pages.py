@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
-
-if TYPE_CHECKING:
-    from landing_pages.models import PageStatus
 
 app = typer.Typer(help="Hosted landing pages.", no_args_is_help=True)
 
@@ -38,18 +35,12 @@ def generate(
     emit(run(lambda client: client.pages.generate(campaign, slug, publish)), as_json, _say)
 
 
-def _set_status(ref: str, status: PageStatus, as_json: bool) -> None:
-    emit(run(lambda client: client.pages.set_status(ref, status)), as_json, _say)
-
-
 @app.command()
 def publish(
     ref: str = typer.Argument(..., help="Slug or id."), as_json: bool = JSON_OPTION
 ) -> None:
     """Publish a page (served at /lp/SLUG by `crm serve`)."""
-    from landing_pages.models import PageStatus
-
-    _set_status(ref, PageStatus.PUBLISHED, as_json)
+    emit(run(lambda client: client.pages.publish(ref)), as_json, _say)
 
 
 @app.command()
@@ -57,9 +48,7 @@ def unpublish(
     ref: str = typer.Argument(..., help="Slug or id."), as_json: bool = JSON_OPTION
 ) -> None:
     """Take a page down (it stays as a draft)."""
-    from landing_pages.models import PageStatus
-
-    _set_status(ref, PageStatus.DRAFT, as_json)
+    emit(run(lambda client: client.pages.unpublish(ref)), as_json, _say)
 
 
 @app.command("list")

@@ -19,7 +19,11 @@ class Pages(Protocol):
     async def generate(self, campaign: str, slug: str | None, publish: bool) -> dict[str, Any]:
         """A page written by the LLM from the campaign's brief."""
 
-    async def set_status(self, ref: str, status: PageStatus) -> dict[str, Any]: ...
+    async def publish(self, ref: str) -> dict[str, Any]:
+        """Served at /lp/SLUG from now on."""
+
+    async def unpublish(self, ref: str) -> dict[str, Any]:
+        """A draft again."""
 
     async def list_pages(self, campaign: str | None) -> list[dict[str, Any]]: ...
 
@@ -47,17 +51,17 @@ class LocalPages:
         page = await service.generate_for_campaign(self.db, source, llm, slug=slug, publish=publish)
         return self._shown(page)
 
-    async def set_status(self, ref: str, status: PageStatus) -> dict[str, Any]:
-        return self._shown(await service.set_status(self.db, ref, status))
+    async def publish(self, ref: str) -> dict[str, Any]:
+        return self._shown(await service.set_status(self.db, ref, PageStatus.PUBLISHED))
+
+    async def unpublish(self, ref: str) -> dict[str, Any]:
+        return self._shown(await service.set_status(self.db, ref, PageStatus.DRAFT))
 
     async def list_pages(self, campaign: str | None) -> list[dict[str, Any]]:
         return [self._shown(p) for p in await service.list_pages(self.db, campaign=campaign)]
 
     async def show(self, ref: str) -> LandingPage:
         return await service.require(self.db, ref)
-
-
-ACTIONS = {PageStatus.PUBLISHED: "publish", PageStatus.DRAFT: "unpublish"}
 
 
 def _from_server(found: dict[str, Any]) -> dict[str, Any]:
@@ -73,8 +77,11 @@ class RemotePages:
         job = await self.api.post("landing-pages/generate", body)
         return _from_server(await self.api.wait(job))
 
-    async def set_status(self, ref: str, status: PageStatus) -> dict[str, Any]:
-        return _from_server(await self.api.post(f"landing-pages/{seg(ref)}/{ACTIONS[status]}"))
+    async def publish(self, ref: str) -> dict[str, Any]:
+        return _from_server(await self.api.post(f"landing-pages/{seg(ref)}/publish"))
+
+    async def unpublish(self, ref: str) -> dict[str, Any]:
+        return _from_server(await self.api.post(f"landing-pages/{seg(ref)}/unpublish"))
 
     async def list_pages(self, campaign: str | None) -> list[dict[str, Any]]:
         return [_from_server(p) for p in await self.api.get("landing-pages", campaign=campaign)]
