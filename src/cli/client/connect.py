@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from cli.client.apikeys import ApiKeys, LocalApiKeys, RemoteApiKeys
-from cli.client.campaigns import Campaigns, LocalCampaigns, RemoteCampaigns
-from cli.client.companies import Companies, LocalCompanies, RemoteCompanies
-from cli.client.contacts import Contacts, LocalContacts, RemoteContacts
-from cli.client.database import DatabaseInfo, LocalDatabase, RemoteDatabase
-from cli.client.demo import Demo, LocalDemo, RemoteDemo
-from cli.client.enrichment import Enrichment, LocalEnrichment, RemoteEnrichment
 from cli.client.http import Api, Target
-from cli.client.llm import Llm, LocalLlm, RemoteLlm
-from cli.client.pages import LocalPages, Pages, RemotePages
-from cli.client.schedules import LocalSchedules, RemoteSchedules, Schedules
-from cli.client.segments import LocalSegments, RemoteSegments, Segments
-from crm.db import Database, connect
+from crm.db import connect
 from crm.schema import Migration, migrate
 from kernel.settings import Settings
 
+if TYPE_CHECKING:
+    from cli.client.apikeys import ApiKeys
+    from cli.client.campaigns import Campaigns
+    from cli.client.companies import Companies
+    from cli.client.contacts import Contacts
+    from cli.client.database import DatabaseInfo
+    from cli.client.demo import Demo
+    from cli.client.enrichment import Enrichment
+    from cli.client.llm import Llm
+    from cli.client.pages import Pages
+    from cli.client.schedules import Schedules
+    from cli.client.segments import Segments
 
-@dataclass(frozen=True)
+# Resource -> the class name its module (cli.client.<resource>) gives both implementations,
+# after "Local" or "Remote".
+RESOURCES = {
+    "apikeys": "ApiKeys",
+    "campaigns": "Campaigns",
+    "companies": "Companies",
+    "contacts": "Contacts",
+    "database": "Database",
+    "demo": "Demo",
+    "enrichment": "Enrichment",
+    "llm": "Llm",
+    "pages": "Pages",
+    "schedules": "Schedules",
+    "segments": "Segments",
+}
+
+
 class Client:
+    """Every resource, local or remote. A resource's module is imported when a command first
+    uses it, so a command loads only the services it calls."""
+
     apikeys: ApiKeys
     campaigns: Campaigns
     companies: Companies
@@ -37,37 +59,19 @@ class Client:
     schedules: Schedules
     segments: Segments
 
+    def __init__(self, side: str, **parts: Any) -> None:
+        """`side`: Local (with `db` and `settings`) or Remote (with `api`)."""
+        self._side = side
+        self._parts = parts
 
-def local(db: Database, settings: Settings) -> Client:
-    return Client(
-        apikeys=LocalApiKeys(db),
-        campaigns=LocalCampaigns(db, settings),
-        companies=LocalCompanies(db),
-        contacts=LocalContacts(db),
-        database=LocalDatabase(db),
-        demo=LocalDemo(db, settings),
-        enrichment=LocalEnrichment(db),
-        llm=LocalLlm(db, settings),
-        pages=LocalPages(db, settings),
-        schedules=LocalSchedules(db, settings),
-        segments=LocalSegments(db),
-    )
-
-
-def remote(api: Api) -> Client:
-    return Client(
-        apikeys=RemoteApiKeys(api),
-        campaigns=RemoteCampaigns(api),
-        companies=RemoteCompanies(api),
-        contacts=RemoteContacts(api),
-        database=RemoteDatabase(api),
-        demo=RemoteDemo(api),
-        enrichment=RemoteEnrichment(api),
-        llm=RemoteLlm(api),
-        pages=RemotePages(api),
-        schedules=RemoteSchedules(api),
-        segments=RemoteSegments(api),
-    )
+    def __getattr__(self, resource: str) -> Any:
+        if resource not in RESOURCES:
+            raise AttributeError(resource)
+        module = importlib.import_module(f"cli.client.{resource}")
+        kind = getattr(module, self._side + RESOURCES[resource])
+        made = kind(**{f.name: self._parts[f.name] for f in dataclasses.fields(kind)})
+        setattr(self, resource, made)
+        return made
 
 
 @asynccontextmanager
@@ -78,8 +82,8 @@ async def connected(
     pending migrations, announced through `upgrading`)."""
     if target is not None:
         async with Api(target) as api:
-            yield remote(api)
+            yield Client("Remote", api=api)
         return
     async with connect(settings) as db:
         await migrate(db, upgrading=upgrading)
-        yield local(db, settings)
+        yield Client("Local", db=db, settings=settings)

@@ -14,9 +14,9 @@ from crm.contacts import service
 from crm.contacts.exporter import export_csv
 from crm.contacts.importer import ImportOptions, ImportReport, RowError, import_csv
 from crm.contacts.models import Contact, ContactCreate, ContactUpdate, Page, TimelineEvent
+from crm.contacts.repository import ContactFilter
 from crm.db import Database
 from crm.normalize import normalize_tags
-from crm.segments.service import contact_filter
 
 REPORT_FIELDS = ("read", "created", "updated", "skipped", "failed")
 
@@ -54,6 +54,24 @@ class Contacts(Protocol):
 
     async def export(self, file: Path, segment: str | None) -> int:
         """How many contacts went to `file`."""
+
+
+async def _filter(
+    db: Database,
+    segment: str | None,
+    *,
+    tag: str | None = None,
+    status: str | None = None,
+    company: str | None = None,
+    text: str | None = None,
+) -> ContactFilter:
+    if segment is None:
+        return ContactFilter(tag=tag, status=status, company=company, text=text)
+    # Imported here: segments load the country tables (phonenumbers' geodata, ~0.3 s), which
+    # only a command given --segment needs.
+    from crm.segments.service import contact_filter
+
+    return await contact_filter(db, segment, tag=tag, status=status, company=company, text=text)
 
 
 def _retag(data: ContactUpdate, current: list[str], tag: list[str], untag: list[str]) -> None:
@@ -96,7 +114,7 @@ class LocalContacts:
         limit: int,
     ) -> Page:
         company_id = (await companies.require(self.db, company)).id if company else None
-        flt = await contact_filter(
+        flt = await _filter(
             self.db, segment, tag=tag, status=status, company=company_id, text=search
         )
         return await service.list_page(self.db, flt, cursor=cursor, limit=limit)
@@ -108,7 +126,7 @@ class LocalContacts:
             return await import_csv(self.db, file, options, advance)
 
     async def export(self, file: Path, segment: str | None) -> int:
-        return await export_csv(self.db, file, await contact_filter(self.db, segment))
+        return await export_csv(self.db, file, await _filter(self.db, segment))
 
 
 @dataclass
