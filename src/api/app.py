@@ -20,9 +20,25 @@ from api.deps import AppState, announce_server
 from api.jobs import Jobs
 from api.limits import RateLimiter
 from api.middleware import BodyLimit, SecurityHeaders
+from api.routers import (
+    analytics,
+    campaigns,
+    companies,
+    contacts,
+    health,
+    jobs,
+    landing_pages,
+    public_pages,
+    schedules,
+    segments,
+    tracking,
+)
 from api.schemas import API_ERRORS
 from campaigns import jobs as campaign_jobs
+from crm.db import connect
+from crm.schema import migrate
 from kernel.settings import Settings, load_settings
+from scheduling.worker import in_background
 
 if TYPE_CHECKING:
     from crm.db import Database
@@ -65,9 +81,6 @@ def create_app(
             finally:
                 await state.jobs.shutdown()
             return
-        from crm.db import connect
-        from crm.schema import migrate
-        from scheduling.worker import in_background
 
         async with connect(settings) as db:
             await migrate(db)
@@ -97,20 +110,6 @@ def create_app(
         uploads={f"{API_PREFIX}/contacts/import": settings.api_max_upload},
     )
     app.add_middleware(SecurityHeaders)
-
-    from api.routers import (
-        analytics,
-        campaigns,
-        companies,
-        contacts,
-        health,
-        jobs,
-        landing_pages,
-        public_pages,
-        schedules,
-        segments,
-        tracking,
-    )
 
     v1 = APIRouter(prefix=API_PREFIX, responses=API_ERRORS, dependencies=[Depends(reject_nul)])
     for module in (

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.deps import Db, State
 from api.errors import Unauthorized
 from api.limits import retry_after_header
+from crm.apikeys import service
 from crm.apikeys.models import digest
 from kernel.errors import Forbidden, RateLimited, ValidationFailed
 
@@ -61,8 +62,6 @@ async def require_key(
     if len(given) <= MAX_KEY_LENGTH:
         principal = _local(state.local_token, given) or _configured(state.settings.api_keys, given)
         if principal is None:
-            from crm.apikeys import service
-
             stored = await service.lookup(db, given)
             if stored is not None and stored.revoked:
                 raise Forbidden("this API key has been revoked")

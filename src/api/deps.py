@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
+from api import server_info
 from api.limits import RateLimiter
+from crm.db import embedded_file, lock_owner
+from crm.llm_calls.service import gateway as configured
 from kernel.errors import DatabaseError
 from kernel.settings import Settings
 from landing_pages.render import PageCache
@@ -69,7 +72,6 @@ def get_settings(request: Request) -> Settings:
 def gateway(state: AppState, db: Database) -> Gateway:
     if state.gateway_factory is not None:
         return state.gateway_factory(db)
-    from crm.llm_calls.service import gateway as configured
 
     return configured(db, state.settings)
 
@@ -83,9 +85,6 @@ def announce_server(state: AppState, url: str) -> Path | None:
     """Tell other `crm` commands on this machine where the API is: the server-info file (URL,
     pid, a per-process token they call the API with) and the URL in the owner record that the
     lock error shows. Returns the database file, to withdraw the announcement at shutdown."""
-    from api import server_info
-    from crm.db import embedded_file, lock_owner
-
     path = embedded_file(state.settings.database_url)
     if path is None:
         return None

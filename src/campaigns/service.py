@@ -152,3 +152,19 @@ async def sent_to(db: Database, contact_key: str, limit: int) -> list[dict[str, 
 async def bounced(db: Database, key: str) -> int:
     """How many of the campaign's deliveries bounced."""
     return await delivery_repository.bounced_count(db, key)
+
+
+async def delivery_counts(db: Database, key: str) -> Counts:
+    """The campaign's deliveries by state, all channels together: what a run starts from,
+    without the rest of the status report."""
+    campaign = await require(db, key)
+    total = Counts()
+    for row in await delivery_repository.counts(db, campaign.id):
+        setattr(total, row["state"], getattr(total, row["state"]) + row["n"])
+    return total
+
+
+async def with_cost(db: Database, report: dict[str, Any]) -> dict[str, Any]:
+    """A run's report (`RunReport.as_dict()`) as `crm campaigns run` and the API's job show
+    it: with what the campaign's LLM calls cost so far."""
+    return report | {"cost": await llm_cost(db, report["id"])}

@@ -10,8 +10,7 @@ from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
 
 if TYPE_CHECKING:
-    from crm.apikeys.models import ApiKey, NewApiKey
-    from crm.db import Database
+    from crm.apikeys.models import ApiKey
 
 app = typer.Typer(help="API keys for `crm serve`.", no_args_is_help=True)
 
@@ -23,12 +22,7 @@ def create(
 ) -> None:
     """Create a key. It is printed once; only its digest is stored."""
 
-    async def work(db: Database) -> NewApiKey:
-        from crm.apikeys import service
-
-        return await service.create(db, name)
-
-    key = run(work)
+    key = run(lambda client: client.apikeys.create(name))
     emit(
         key,
         as_json,
@@ -43,12 +37,7 @@ def create(
 def list_(as_json: bool = JSON_OPTION) -> None:
     """List keys (prefix, name, created, revoked)."""
 
-    async def work(db: Database) -> list[ApiKey]:
-        from crm.apikeys import service
-
-        return await service.list_keys(db)
-
-    keys = run(work)
+    keys = run(lambda client: client.apikeys.list_keys())
 
     def show(items: list[ApiKey]) -> None:
         from rich.table import Table
@@ -69,10 +58,5 @@ def revoke(
 ) -> None:
     """Revoke a key: requests with it are answered 403 from now on."""
 
-    async def work(db: Database) -> ApiKey:
-        from crm.apikeys import service
-
-        return await service.revoke(db, ref)
-
-    key = run(work)
+    key = run(lambda client: client.apikeys.revoke(ref))
     emit(key, as_json, lambda k: stdout.print(f"Revoked API key {k.id} ({k.name})"))

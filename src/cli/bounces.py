@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
-from cli.output import JSON_OPTION, emit, stdout
-from cli.runtime import fail, run
-
-if TYPE_CHECKING:
-    from crm.db import Database
+from cli.output import JSON_OPTION, emit, fail, stdout
+from cli.runtime import run
 
 
 def bounces(
@@ -27,13 +24,6 @@ def bounces(
     if mbox is None and maildir is None and imap is None:
         raise fail("give --mbox FILE, --maildir DIR and/or --imap URL")
 
-    async def work(db: Database) -> dict[str, Any]:
-        from campaigns import bounces as service
-
-        messages = service.read_mailbox(mbox=mbox, maildir=maildir, imap=imap)
-        summary = await service.apply(db, messages)
-        return summary.as_dict()
-
     def render(r: dict[str, Any]) -> None:
         stdout.print(
             f"Read {r['messages']} messages: {r['reports']} reports "
@@ -43,4 +33,4 @@ def bounces(
             highlight=False,
         )
 
-    emit(run(work), as_json, render)
+    emit(run(lambda client: client.campaigns.bounces(mbox, maildir, imap)), as_json, render)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,14 +10,13 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cli.bounces import bounces as _bounces
-from cli.output import JSON_OPTION, emit, show_progress, stdout
-from cli.remote import seg
-from cli.runtime import fail, run
+from cli.options import validated
+from cli.output import JSON_OPTION, emit, fail, show_progress, stdout
+from cli.runtime import run
+from cli.schedules import create_schedule, print_runs
 
 if TYPE_CHECKING:
     from campaigns.models import Asset, Campaign, Status
-    from cli.remote import Remote
-    from crm.db import Database
 
 app = typer.Typer(
     help="Create campaigns, generate and review their assets, approve and send them.",
@@ -41,15 +38,6 @@ def _progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
-
-
-def _stop_on_signals() -> asyncio.Event:
-    """Ctrl-C or SIGTERM finish the messages in flight and pause the campaign."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    return stop
 
 
 def _parse_config(items: list[str] | None) -> dict[str, dict[str, Any]]:
@@ -95,8 +83,6 @@ def create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a draft campaign."""
-    from cli.contacts import validated
-
     config = _parse_config(settings)
     if webhook_url:
         config.setdefault("webhook", {})["url"] = webhook_url
@@ -123,18 +109,7 @@ def create(
         config=config,
     )
 
-    async def work(db: Database) -> Campaign:
-        from campaigns import service
-        from crm.segments.service import require
-
-        await require(db, segment)  # a campaign for a segment that does not exist is a typo
-        return await service.create(db, data)
-
-    def remote(api: Remote) -> Campaign:
-        api.get(f"segments/{seg(segment)}")
-        return _campaign(api.post("campaigns", data.model_dump(mode="json", exclude_unset=True)))
-
-    campaign = run(work, remote)
+    campaign = run(lambda client: client.campaigns.create(data))
     emit(
         {"id": campaign.id, "name": campaign.name, "state": campaign.state},
         as_json,
@@ -146,14 +121,6 @@ def create(
 def list_(as_json: bool = JSON_OPTION) -> None:
     """All campaigns, newest first."""
 
-    async def work(db: Database) -> list[Campaign]:
-        from campaigns import service
-
-        return await service.list_all(db)
-
-    def remote(api: Remote) -> list[Campaign]:
-        return [_campaign(c) for c in api.get("campaigns")["items"]]
-
     def render(items: list[Campaign]) -> None:
         from rich.table import Table
 
@@ -164,13 +131,7 @@ def list_(as_json: bool = JSON_OPTION) -> None:
             )
         stdout.print(table)
 
-    emit(run(work, remote), as_json, render)
-
-
-def _campaign(data: object) -> Campaign:
-    from campaigns.models import Campaign
-
-    return Campaign.model_validate(data)
+    emit(run(lambda client: client.campaigns.list_all()), as_json, render)
 
 
 def _asset_panel(asset: Asset) -> None:
@@ -198,23 +159,7 @@ def show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The campaign and its assets."""
-
-    async def work(db: Database) -> dict[str, Any]:
-        from campaigns import assets, service
-
-        return {
-            "campaign": await service.require(db, key),
-            "assets": await assets.list_assets(db, key, history=history),
-        }
-
-    def remote(api: Remote) -> dict[str, Any]:
-        from campaigns.models import Asset
-
-        found = api.get(f"campaigns/{seg(key)}/assets", history=history)["items"]
-        return {
-            "campaign": _campaign(api.get(f"campaigns/{seg(key)}")),
-            "assets": [Asset.model_validate(a) for a in found],
-        }
+    campaign, assets = run(lambda client: client.campaigns.show(key, history))
 
     def render(r: dict[str, Any]) -> None:
         c: Campaign = r["campaign"]
@@ -230,7 +175,7 @@ def show(
         if personal:
             stdout.print(f"  and {len(personal)} personalised emails (--json shows them)")
 
-    emit(run(work, remote), as_json, render)
+    emit({"campaign": campaign, "assets": assets}, as_json, render)
 
 
 @app.command()
@@ -247,36 +192,6 @@ def generate(
 ) -> None:
     """Write the campaign's assets with the LLM tools (resumable: existing ones are kept)."""
 
-    async def work(db: Database) -> dict[str, Any]:
-        from campaigns import assets, service
-        from crm.llm_calls.service import gateway
-        from kernel.settings import load_settings
-
-        settings = load_settings()
-        campaign = await service.require(db, key)
-        wants = campaign.personalize if personalize is None else personalize
-        total = await assets.count_jobs(db, campaign, personalize=wants)
-        with _progress("Generating assets", total) as advance:
-            report = await assets.generate(
-                db,
-                key,
-                settings,
-                gateway=gateway(db, settings, max_cost=max_cost),
-                personalize=personalize,
-                regenerate=regenerate,
-                progress=advance,
-            )
-        return report.as_dict()
-
-    def remote(api: Remote) -> dict[str, Any]:
-        if max_cost is not None:
-            raise fail("--max-cost works only on the database: set CRM_LLM_MAX_COST on the server")
-        found = api.post(
-            f"campaigns/{seg(key)}/assets", personalize=personalize, regenerate=regenerate
-        )
-        result: dict[str, Any] = api.wait(found)
-        return result
-
     def render(r: dict[str, Any]) -> None:
         stdout.print(
             f"Assets: {r['created']} written, {r['kept']} kept ({r['kept_edited']} hand-edited), "
@@ -286,7 +201,16 @@ def generate(
         for error in r["errors"]:
             stdout.print(f"  [red]{error}[/red]", highlight=False)
 
-    emit(run(work, remote), as_json, render)
+    report = run(
+        lambda client: client.campaigns.generate(
+            key,
+            personalize=personalize,
+            regenerate=regenerate,
+            max_cost=max_cost,
+            progress=_progress,
+        )
+    )
+    emit(report, as_json, render)
 
 
 @app.command("edit-asset")
@@ -310,12 +234,8 @@ def edit_asset(
     if not changes:
         raise fail("give --subject and/or --body-file")
 
-    async def work(db: Database) -> Asset:
-        from campaigns import assets
-
-        return await assets.edit_asset(db, key, channel, changes, variant=variant)
-
-    emit(run(work), as_json, _asset_panel)
+    asset = run(lambda client: client.campaigns.edit_asset(key, channel, changes, variant))
+    emit(asset, as_json, _asset_panel)
 
 
 def _state_line(c: Campaign) -> None:
@@ -326,14 +246,7 @@ def _state_line(c: Campaign) -> None:
 @app.command()
 def approve(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     """Freeze the assets and snapshot the segment's members."""
-
-    async def work(db: Database) -> Campaign:
-        from campaigns import approval
-        from kernel.settings import load_settings
-
-        return await approval.approve(db, key, load_settings())
-
-    campaign = run(work, lambda api: _campaign(api.post(f"campaigns/{seg(key)}/approve")))
+    campaign = run(lambda client: client.campaigns.approve(key))
     emit(
         {"id": campaign.id, "state": campaign.state, "members": campaign.members},
         as_json,
@@ -341,49 +254,22 @@ def approve(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     )
 
 
-def _execute(key: str, *, resume: bool, dry_run: bool, force: bool, as_json: bool) -> None:
-    async def work(db: Database) -> dict[str, Any]:
-        from campaigns import executor, service
-        from kernel.settings import load_settings
-
-        settings = load_settings()
-        status = await service.status(db, key)
-        options = executor.Options(dry_run=dry_run, stop=_stop_on_signals(), force=force)
-        label = "Rendering" if dry_run else "Sending"
-        with _progress(label, status.queued + (status.sending if resume else 0)) as advance:
-            options.progress = lambda channel, n: advance(n)
-            action = executor.resume if resume else executor.run
-            report = await action(db, key, settings, options)
-        result = report.as_dict()
-        result["cost"] = (await service.status(db, key)).cost
-        return result
-
-    def remote(api: Remote) -> dict[str, Any]:
-        if resume:
-            job = api.post(f"campaigns/{seg(key)}/resume", force=force)
-        else:
-            job = api.post(f"campaigns/{seg(key)}/execute", dry_run=dry_run)
-        result: dict[str, Any] = api.wait(job)
-        return result
-
-    def render(r: dict[str, Any]) -> None:
-        if r["dry_run"]:
-            stdout.print(
-                f"Dry run: {r['rendered']} messages rendered to {r['outbox']}, "
-                f"{r['skipped']} would be skipped",
-                highlight=False,
-            )
-        else:
-            stdout.print(
-                f"Sent {r['sent']}, skipped {r['skipped']}, failed {r['failed']}, "
-                f"review {r['review']} · campaign {r['state']}"
-                + (f" ({r['reason']})" if r["reason"] else ""),
-                highlight=False,
-            )
-        for reason, n in r["skip_reasons"].items():
-            stdout.print(f"  skipped {n}: {reason}", highlight=False)
-
-    emit(run(work, remote), as_json, render)
+def _print_run(r: dict[str, Any]) -> None:
+    if r["dry_run"]:
+        stdout.print(
+            f"Dry run: {r['rendered']} messages rendered to {r['outbox']}, "
+            f"{r['skipped']} would be skipped",
+            highlight=False,
+        )
+    else:
+        stdout.print(
+            f"Sent {r['sent']}, skipped {r['skipped']}, failed {r['failed']}, "
+            f"review {r['review']} · campaign {r['state']}"
+            + (f" ({r['reason']})" if r["reason"] else ""),
+            highlight=False,
+        )
+    for reason, n in r["skip_reasons"].items():
+        stdout.print(f"  skipped {n}: {reason}", highlight=False)
 
 
 @app.command("run")
@@ -395,7 +281,8 @@ def run_(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Send an approved campaign. Ctrl-C pauses it after the messages in flight."""
-    _execute(key, resume=False, dry_run=dry_run, force=False, as_json=as_json)
+    report = run(lambda client: client.campaigns.run(key, dry_run=dry_run, progress=_progress))
+    emit(report, as_json, _print_run)
 
 
 @app.command()
@@ -407,50 +294,27 @@ def resume(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Continue a paused or interrupted campaign; nothing is sent twice."""
-    _execute(key, resume=True, dry_run=False, force=force, as_json=as_json)
+    report = run(lambda client: client.campaigns.resume(key, force=force, progress=_progress))
+    emit(report, as_json, _print_run)
 
 
 @app.command()
 def pause(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     """Pause a running campaign (its executor stops at the next batch)."""
 
-    async def work(db: Database) -> Campaign:
-        from campaigns import service
-
-        return await service.pause(db, key)
-
-    emit(
-        run(work, lambda api: _campaign(api.post(f"campaigns/{seg(key)}/pause"))),
-        as_json,
-        _state_line,
-    )
+    emit(run(lambda client: client.campaigns.pause(key)), as_json, _state_line)
 
 
 @app.command()
 def cancel(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     """Cancel a campaign for good."""
 
-    async def work(db: Database) -> Campaign:
-        from campaigns import service
-
-        return await service.cancel(db, key)
-
-    emit(run(work), as_json, _state_line)
+    emit(run(lambda client: client.campaigns.cancel(key)), as_json, _state_line)
 
 
 @app.command()
 def status(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     """Live counts: queued, sent, failed, skipped, review, cost."""
-
-    async def work(db: Database) -> Status:
-        from campaigns import service
-
-        return await service.status(db, key)
-
-    def remote(api: Remote) -> Status:
-        from campaigns.models import Status
-
-        return Status.model_validate(api.get(f"campaigns/{seg(key)}/status"))
 
     def render(s: Status) -> None:
         from rich.table import Table
@@ -471,12 +335,10 @@ def status(key: str = ID, as_json: bool = JSON_OPTION) -> None:
             stdout.print(f"  skipped {n}: {reason}", highlight=False)
         stdout.print(f"Opened {s.opened} · clicked {s.clicked} · cost ${s.cost:.4f}")
         if s.runs:
-            from cli.schedules import print_runs
-
             stdout.print("Scheduled runs:")
             print_runs(s.runs)
 
-    emit(run(work, remote), as_json, render)
+    emit(run(lambda client: client.campaigns.status(key)), as_json, render)
 
 
 @app.command()
@@ -496,8 +358,6 @@ def schedule(
     """Run the campaign at a time or on a cron (a `crm worker` runs it) -> {"id": ...}.
 
     Each run targets the segment's members at that time."""
-    from cli.schedules import create_schedule
-
     create_schedule(
         "campaign", key, at=at, cron=cron, tz=tz, missed=missed, max_attempts=max_attempts,
         retry_seconds=retry_seconds, as_json=as_json, repeat=repeat,
@@ -515,23 +375,6 @@ def review(
 ) -> None:
     """List deliveries whose send outcome is unknown, or resolve them."""
 
-    async def work(db: Database) -> dict[str, Any]:
-        from campaigns import service
-
-        changed = 0
-        if sent:
-            changed += await service.resolve_review(db, key, sent, sent=True)
-        if resend:
-            changed += await service.resolve_review(db, key, resend, sent=False)
-        pending = await service.needing_review(db, key)
-        return {
-            "resolved": changed,
-            "review": [
-                d.model_dump(mode="json", include={"id", "contact", "channel", "reason"})
-                for d in pending
-            ],
-        }
-
     def render(r: dict[str, Any]) -> None:
         if r["resolved"]:
             stdout.print(f"Resolved {r['resolved']} deliveries")
@@ -539,7 +382,9 @@ def review(
             stdout.print(f"  {d['id']}  {d['channel']}  contact {d['contact']}  {d['reason']}")
         stdout.print(f"{len(r['review'])} deliveries need review", highlight=False)
 
-    emit(run(work), as_json, render)
+    emit(
+        run(lambda client: client.campaigns.review(key, sent or [], resend or [])), as_json, render
+    )
 
 
 # Defined in its own module; a `campaigns` subcommand because bounces come from campaign mail.

@@ -6,16 +6,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.contacts import FIELD_OPTION, parse_fields, validated
+from cli.options import FIELD_OPTION, parse_fields, validated
 from cli.output import JSON_OPTION, emit, stdout
-from cli.remote import seg
 from cli.runtime import run
 
 if TYPE_CHECKING:
-    from cli.remote import Remote
     from crm.companies.models import Company
-    from crm.contacts.models import Contact
-    from crm.db import Database
 
 app = typer.Typer(help="Companies and the contacts who work there.", no_args_is_help=True)
 
@@ -29,12 +25,6 @@ def _print_companies(items: list[Company]) -> None:
             c.id, c.name, c.domain or "", c.industry or "", str(c.size or ""), c.country or ""
         )
     stdout.print(table)
-
-
-def _company(data: object) -> Company:
-    from crm.companies.models import Company
-
-    return Company.model_validate(data)
 
 
 @app.command()
@@ -62,15 +52,7 @@ def add(
         custom=parse_fields(field),
     )
 
-    async def work(db: Database) -> Company:
-        from crm.companies import service
-
-        return await service.add(db, data)
-
-    def remote(api: Remote) -> Company:
-        return _company(api.post("companies", data.model_dump(mode="json", exclude_unset=True)))
-
-    company = run(work, remote)
+    company = run(lambda client: client.companies.add(data))
     emit(company, as_json, lambda c: stdout.print(f"Added company {c.id} ({c.name})"))
 
 
@@ -82,16 +64,7 @@ def list_(
 ) -> None:
     """List companies."""
 
-    async def work(db: Database) -> tuple[list[Company], str | None]:
-        from crm.companies import service
-
-        return await service.list_page(db, cursor=cursor, limit=limit)
-
-    def remote(api: Remote) -> tuple[list[Company], str | None]:
-        found = api.get("companies", limit=limit, cursor=cursor)
-        return [_company(c) for c in found["items"]], found["next_cursor"]
-
-    items, next_cursor = run(work, remote)
+    items, next_cursor = run(lambda client: client.companies.list_page(cursor, limit))
     emit({"items": items, "next_cursor": next_cursor}, as_json, lambda _: _print_companies(items))
 
 
@@ -102,23 +75,7 @@ def show(
 ) -> None:
     """Show a company and its contacts (first 100)."""
 
-    async def work(db: Database) -> tuple[Company, list[Contact]]:
-        from crm.companies import service
-        from crm.contacts import service as contacts
-        from crm.contacts.repository import ContactFilter
-
-        company = await service.require(db, ref)
-        page = await contacts.list_page(db, ContactFilter(company=company.id), limit=100)
-        return company, page.items
-
-    def remote(api: Remote) -> tuple[Company, list[Contact]]:
-        from crm.contacts.models import Page
-
-        company = _company(api.get(f"companies/{seg(ref)}"))
-        page = Page.model_validate(api.get(f"companies/{seg(company.id)}/contacts", limit=100))
-        return company, page.items
-
-    company, members = run(work, remote)
+    company, members = run(lambda client: client.companies.show(ref))
 
     def render(_: object) -> None:
         _print_companies([company])
@@ -162,16 +119,7 @@ def update(
         custom=parse_fields(field),
     )
 
-    async def work(db: Database) -> Company:
-        from crm.companies import service
-
-        return await service.update(db, ref, data)
-
-    def remote(api: Remote) -> Company:
-        changes = data.model_dump(mode="json", exclude_unset=True)
-        return _company(api.patch(f"companies/{seg(ref)}", changes))
-
-    company = run(work, remote)
+    company = run(lambda client: client.companies.update(ref, data))
     emit(company, as_json, lambda c: stdout.print(f"Updated company {c.id} ({c.name})"))
 
 
@@ -181,12 +129,5 @@ def delete(
 ) -> None:
     """Delete a company; its contacts stay, unlinked."""
 
-    async def work(db: Database) -> str:
-        from crm.companies import service
-
-        company = await service.require(db, ref)
-        await service.delete(db, company.id)
-        return company.id
-
-    deleted = run(work, lambda api: api.delete("companies", ref))
+    deleted = run(lambda client: client.companies.delete(ref))
     emit({"deleted": deleted}, as_json, lambda _: stdout.print(f"Deleted company {deleted}"))

@@ -7,52 +7,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
-from cli.output import JSON_OPTION, emit, show_progress, stdout
-from cli.remote import seg
-from cli.runtime import fail, run, stderr
+from cli.options import FIELD_OPTION, TAG_OPTION, parse_fields, validated
+from cli.output import JSON_OPTION, emit, fail, show_progress, stderr, stdout
+from cli.runtime import run
 
 if TYPE_CHECKING:
-    from cli.remote import Remote
-    from crm.contacts.models import Contact, TimelineEvent
-    from crm.contacts.repository import ContactFilter
-    from crm.db import Database
+    from crm.contacts.models import Contact, Page, TimelineEvent
 
 app = typer.Typer(help="Add, find, change, import and export contacts.", no_args_is_help=True)
 
-FIELD_OPTION = typer.Option(None, "--field", help="Custom field as KEY=VALUE (repeatable).")
-TAG_OPTION = typer.Option(None, "--tag", help="Tag (repeatable).")
 
-
-def parse_fields(items: list[str] | None) -> dict[str, Any] | None:
-    if not items:
-        return None
-    from crm.normalize import coerce_scalar
-
-    fields: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise fail(f"--field takes KEY=VALUE, got {item!r}")
-        fields[key.strip()] = coerce_scalar(value)
-    return fields
-
-
-def validated(model: type[Any], **data: Any) -> Any:
-    """Build a pydantic model from options; a bad value is one red line, not a traceback."""
-    from pydantic import ValidationError
-
-    try:
-        return model.model_validate({k: v for k, v in data.items() if v is not None})
-    except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'input'}: "
-            f"{str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        raise fail(reasons) from None
-
-
-def _contact_table(items: list[Contact]) -> None:
+def contact_table(items: list[Contact]) -> None:
     from rich.table import Table
 
     table = Table("id", "email", "name", "company", "status", "tags")
@@ -109,19 +74,7 @@ def add(
         source="cli",
     )
 
-    async def work(db: Database) -> Contact:
-        from crm.contacts import service
-
-        return await service.add(db, data)
-
-    def remote(api: Remote) -> Contact:
-        from crm.contacts.models import Contact
-
-        return Contact.model_validate(
-            api.post("contacts", data.model_dump(mode="json", exclude_unset=True))
-        )
-
-    contact = run(work, remote)
+    contact = run(lambda client: client.contacts.add(data))
     emit(contact, as_json, lambda c: stdout.print(f"Added contact {c.id} <{c.email}>"))
 
 
@@ -131,19 +84,7 @@ def show(
 ) -> None:
     """Show a contact and its timeline."""
 
-    async def work(db: Database) -> tuple[Contact, list[TimelineEvent]]:
-        from insights import activity
-
-        return await activity.history(db, ref)
-
-    def remote(api: Remote) -> tuple[Contact, list[TimelineEvent]]:
-        from crm.contacts.models import Contact, TimelineEvent
-
-        found = api.get(f"contacts/{seg(ref)}/timeline")
-        events = [TimelineEvent.model_validate(e) for e in found["items"]]
-        return Contact.model_validate(found["contact"]), events
-
-    contact, events = run(work, remote)
+    contact, events = run(lambda client: client.contacts.history(ref))
     emit(
         {
             **contact.model_dump(mode="json"),
@@ -191,29 +132,9 @@ def update(
         city=city,
         custom=parse_fields(field),
     )
-
-    def retag(current: list[str]) -> None:
-        from crm.normalize import normalize_tags
-
-        removed = set(normalize_tags(untag or []))
-        data.tags = [t for t in normalize_tags([*current, *(tag or [])]) if t not in removed]
-
-    async def work(db: Database) -> Contact:
-        from crm.contacts import service
-
-        if tag or untag:
-            retag((await service.require(db, ref)).tags)
-        return await service.update(db, ref, data)
-
-    def remote(api: Remote) -> Contact:
-        from crm.contacts.models import Contact
-
-        if tag or untag:
-            retag(api.get(f"contacts/{seg(ref)}")["tags"])
-        changes = data.model_dump(mode="json", exclude_unset=True)
-        return Contact.model_validate(api.patch(f"contacts/{seg(ref)}", changes))
-
-    contact = run(work, remote)
+    contact = run(
+        lambda client: client.contacts.update(ref, data, tag=tag or [], untag=untag or [])
+    )
     emit(contact, as_json, lambda c: stdout.print(f"Updated contact {c.id} <{c.email}>"))
 
 
@@ -223,26 +144,8 @@ def delete(
 ) -> None:
     """Delete a contact and its timeline."""
 
-    async def work(db: Database) -> str:
-        from crm.contacts import service
-
-        contact = await service.require(db, ref)
-        await service.delete(db, contact.id)
-        return contact.id
-
-    deleted = run(work, lambda api: api.delete("contacts", ref))
+    deleted = run(lambda client: client.contacts.delete(ref))
     emit({"deleted": deleted}, as_json, lambda _: stdout.print(f"Deleted contact {deleted}"))
-
-
-async def _filter(db: Database, segment: str | None, **fields: Any) -> ContactFilter:
-    from crm.contacts.repository import ContactFilter
-
-    rule = None
-    if segment:
-        from crm.segments.service import rule_for
-
-        rule = await rule_for(db, segment)
-    return ContactFilter(rule=rule, **fields)
 
 
 @app.command("list")
@@ -257,34 +160,20 @@ def list_(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List contacts, a page at a time, in a stable order."""
-    from crm.contacts.models import Page
-
-    async def work(db: Database) -> Page:
-        from crm.companies.service import require as require_company
-        from crm.contacts import service
-
-        company_id = (await require_company(db, company)).id if company else None
-        flt = await _filter(db, segment, tag=tag, status=status, company=company_id, text=search)
-        return await service.list_page(db, flt, cursor=cursor, limit=limit)
-
-    def remote(api: Remote) -> Page:
-        company_id = api.get(f"companies/{seg(company)}")["id"] if company else None
-        found = api.get(
-            "contacts",
+    page = run(
+        lambda client: client.contacts.list_page(
             segment=segment,
             tag=tag,
             status=status,
-            company=company_id,
-            q=search,
-            limit=limit,
+            company=company,
+            search=search,
             cursor=cursor,
+            limit=limit,
         )
-        return Page.model_validate(found)
-
-    page = run(work, remote)
+    )
 
     def render(p: Page) -> None:
-        _contact_table(p.items)
+        contact_table(p.items)
         if p.next_cursor:
             stdout.print(f"More: crm contacts list --cursor {p.next_cursor}", highlight=False)
 
@@ -323,34 +212,8 @@ def import_(
     except CRMError as exc:
         raise fail(exc.message) from None
 
-    async def work(db: Database) -> ImportReport:
-        from crm.contacts.importer import import_csv
-
-        with _progress(f"Importing {file.name}") as advance:
-            return await import_csv(db, file, options, advance)
-
-    def remote(api: Remote) -> ImportReport:
-        from crm.contacts.importer import RowError
-
-        if errors is not None:
-            raise fail(
-                "--errors needs the database on this machine: through the API the report "
-                "lists the failed lines (--json), fix those rows and import them again"
-            )
-        found = api.upload(
-            "contacts/import",
-            file,
-            on_duplicate=on_duplicate,
-            tag=tag or None,
-            map=map_ or None,
-            encoding=encoding,
-        )
-        return ImportReport(
-            **{k: found[k] for k in ("read", "created", "updated", "skipped", "failed")},
-            errors=[RowError(line=e["line"], reason=e["reason"]) for e in found["errors"]],
-        )
-
-    report = run(work, remote)
+    progress = _progress(f"Importing {file.name}")
+    report = run(lambda client: client.contacts.import_csv(file, options, progress))
 
     def render(r: ImportReport) -> None:
         stdout.print(
@@ -376,15 +239,7 @@ def export(
 ) -> None:
     """Export contacts to CSV (importable again with `crm contacts import`)."""
 
-    async def work(db: Database) -> int:
-        from crm.contacts.exporter import export_csv
-
-        return await export_csv(db, file, await _filter(db, segment))
-
-    def remote(api: Remote) -> int:
-        return int(api.download("contacts/export", file, segment=segment)["X-Exported"])
-
-    count = run(work, remote)
+    count = run(lambda client: client.contacts.export(file, segment))
     emit({"exported": count}, as_json, lambda _: stdout.print(f"Exported {count} to {file}"))
 
 

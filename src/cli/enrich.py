@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import typer
 
-from cli.output import JSON_OPTION, emit, show_progress, stdout
-from cli.runtime import run, stderr
+from cli.output import JSON_OPTION, emit, show_progress, stderr, stdout
+from cli.runtime import run
 
-if TYPE_CHECKING:
-    from crm.db import Database
-    from crm.enrichment.models import RunReport
+
+@contextmanager
+def _progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(label, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=stderr, transient=True) as bar:  # fmt: skip
+        task = bar.add_task("enrich", total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def enrich(
@@ -37,20 +45,8 @@ def enrich(
         batch_size=batch_size,
     )
 
-    async def work(db: Database) -> RunReport:
-        from crm.enrichment import service
-
-        if not show_progress():
-            return await service.run(db, options)
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        total = await service.count(db, options)
-        with Progress("Enriching", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=stderr, transient=True) as bar:  # fmt: skip
-            task = bar.add_task("enrich", total=total)
-            return await service.run(db, options, progress=lambda n: bar.advance(task, n))
-
-    report = run(work)
+    progress = _progress if show_progress() else None
+    report = run(lambda client: client.enrichment.run(options, progress))
 
     def render(_: Any) -> None:
         stdout.print(

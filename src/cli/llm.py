@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from cli.output import JSON_OPTION, emit, stdout
-from cli.remote import seg
 from cli.runtime import run
-
-if TYPE_CHECKING:
-    from cli.remote import Remote
-    from crm.db import Database
-    from crm.llm_calls.models import LLMCall
 
 app = typer.Typer(help="The LLM gateway: recorded calls, tokens and cost.", no_args_is_help=True)
 
@@ -67,12 +61,8 @@ def calls(
 ) -> None:
     """List recorded LLM calls, newest first, with tokens and cost."""
 
-    async def work(db: Database) -> list[LLMCall]:
-        from crm.llm_calls import service
-
-        return await service.recent_calls(db, limit=limit, run=run_label)
-
-    rows = [call.model_dump(mode="json", include=set(CALL_FIELDS)) for call in run(work)]
+    found = run(lambda client: client.llm.recent_calls(limit, run_label))
+    rows = [call.model_dump(mode="json", include=set(CALL_FIELDS)) for call in found]
     emit(rows, as_json, _print_calls)
 
 
@@ -81,21 +71,10 @@ def summarize(
 ) -> None:
     """An LLM-written summary of how a contact engaged (profile and timeline)."""
 
-    async def work(db: Database) -> dict[str, Any]:
-        from crm.llm_calls.service import gateway
-        from insights.summary import summarize
-
-        contact_id, out = await summarize(db, ref, gateway(db))
-        return {"contact_id": contact_id, **out.model_dump(mode="json")}
-
-    def remote(api: Remote) -> dict[str, Any]:
-        found: dict[str, Any] = api.post(f"contacts/{seg(ref)}/summary")
-        return found
-
     def render(r: dict[str, Any]) -> None:
         stdout.print(f"[bold]{r['engagement_level']}[/bold] · {r['summary']}", highlight=False)
         if r["interests"]:
             stdout.print(f"Interests: {', '.join(r['interests'])}", highlight=False)
         stdout.print(f"Next step: {r['next_step']}", highlight=False)
 
-    emit(run(work, remote), as_json, render)
+    emit(run(lambda client: client.llm.summarize(ref)), as_json, render)

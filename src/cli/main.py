@@ -58,14 +58,7 @@ app.command("worker")(schedules.worker)
 @app.command()
 def init(as_json: bool = JSON_OPTION) -> None:
     """Create the database, or bring its schema up to date."""
-    from crm.db import Database
-
-    async def work(db: Database) -> dict[str, object]:
-        from crm.schema import current_version
-
-        return {"database": db.url, "schema_version": await current_version(db)}
-
-    result = run(work)
+    result = run(lambda client: client.database.describe())
     emit(
         result,
         as_json,

@@ -1,10 +1,12 @@
-"""Printing results: one JSON document on stdout with --json, rich output for people."""
+"""Printing results: one JSON document on stdout with --json, rich output for people; an
+expected error as one red line on stderr."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -12,8 +14,18 @@ import typer
 from rich.console import Console
 
 stdout = Console()
+stderr = Console(stderr=True)
+EXIT_USER_ERROR = 1
+
+# A progress bar: entered with a label and the total (None: unknown), it yields `advance(n)`.
+Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+
+
+def fail(message: str) -> typer.Exit:
+    stderr.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_USER_ERROR)
 
 
 def _default(value: Any) -> Any:

@@ -1,9 +1,9 @@
-"""How every command runs a service: one database session, or a call to a server's REST API
-(cli.remote) when one is configured or holds the embedded database; expected errors as one
+"""How every command runs: on one client (cli.client), the configured database or a server's
+REST API when one is configured or holds the embedded database here; expected errors as one
 red line.
 
-Services are imported inside command bodies (through `run`), so `crm --help` and shell
-completion load neither SurrealDB nor litellm.
+The client and the services are imported inside `run`, so `crm --help` and shell completion
+load neither SurrealDB, litellm nor httpx.
 """
 
 from __future__ import annotations
@@ -14,24 +14,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from rich.console import Console
 
+from cli.output import fail, stderr
 from kernel.errors import CRMError
 
 if TYPE_CHECKING:
-    from cli.remote import Remote
-    from crm.db import Database
+    from cli.client.connect import Client
     from crm.schema import Migration
 
 T = TypeVar("T")
-stderr = Console(stderr=True)
-EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
-
-
-def fail(message: str) -> typer.Exit:
-    stderr.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(EXIT_USER_ERROR)
 
 
 @dataclass
@@ -51,36 +43,24 @@ def _upgrading(migration: Migration) -> None:
     )
 
 
-def run(
-    work: Callable[[Database], Awaitable[T]],
-    remote: Callable[[Remote], T] | None = None,
-) -> T:
-    """Run a command: through a server's REST API when there is one to use (`remote`), else
-    on the configured database (applying pending migrations). A command without `remote`
-    says what to do when a server is in the way."""
-
-    async def session() -> T:
-        from crm.db import connect
-        from crm.schema import migrate
-
-        async with connect(settings) as db:
-            await migrate(db, upgrading=_upgrading)
-            return await work(db)
-
-    from cli.remote import Remote, find_target
+def run(call: Callable[[Client], Awaitable[T]]) -> T:
+    """Run a command's one call on the client: a server's API when there is one to use, else
+    the configured database. A call with no REST route says what to do instead."""
+    # The one lazy import of the client: it loads the services, SurrealDB and httpx.
+    from cli.client.connect import connected
+    from cli.client.http import find_target
     from kernel.logs import configure
     from kernel.settings import load_settings
+
+    async def session() -> T:
+        async with connected(settings, target, _upgrading) as client:
+            return await call(client)
 
     settings = load_settings()
     configure(settings.log_level)
     target = find_target(settings, options.api_url)
     try:
-        if target is None:
-            return asyncio.run(session())
-        if remote is None:
-            raise fail(target.cannot())
-        with Remote(target) as api:
-            return remote(api)
+        return asyncio.run(session())
     except CRMError as exc:
         raise fail(exc.message) from None
     except KeyboardInterrupt:

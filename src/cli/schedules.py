@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.output import JSON_OPTION, emit, stdout
-from cli.remote import seg
-from cli.runtime import fail, run
+from cli.runtime import run
 
 if TYPE_CHECKING:
-    from cli.remote import Remote
-    from crm.db import Database
-    from scheduling.models import Run, Schedule, Timing
+    from cli.client.connect import Client
+    from scheduling.models import Run, Schedule
 
 app = typer.Typer(
     help="Schedule campaign sends and enrichment runs; list, pause, resume and delete them.",
@@ -69,10 +68,10 @@ def create_schedule(
         raise typer.BadParameter("choose catch_up or skip", param_hint="--missed")
     when = _parse_at(at)
 
-    def timing() -> Timing:
-        from scheduling.models import Missed, Timing
+    def create(client: Client) -> Awaitable[Schedule]:
+        from scheduling.models import Kind, Missed, Timing
 
-        return Timing(
+        timing = Timing(
             at=when,
             cron=cron,
             tz=tz,
@@ -81,24 +80,9 @@ def create_schedule(
             retry_seconds=retry_seconds,
             repeat=repeat,
         )
+        return client.schedules.create(Kind(kind), target, timing)
 
-    async def work(db: Database) -> Schedule:
-        from campaigns import jobs as campaign_jobs
-        from scheduling import service
-        from scheduling.clock import SystemClock
-        from scheduling.models import Kind, ScheduleCreate
-
-        campaign_jobs.register()
-        data = ScheduleCreate(kind=Kind(kind), target=target, **timing().model_dump())
-        return await service.create(db, data, clock=SystemClock())
-
-    def remote(api: Remote) -> Schedule:
-        if kind != "campaign":
-            raise fail("enrichment schedules work only on the database: stop the server first")
-        body = timing().model_dump(mode="json", exclude_defaults=True)
-        return _schedule(api.post(f"campaigns/{seg(target)}/schedules", body))
-
-    schedule = run(work, remote)
+    schedule = run(create)
     emit(
         {"id": schedule.id, **schedule.model_dump(mode="json", exclude={"id"})},
         as_json,
@@ -141,18 +125,6 @@ def list_(
 ) -> None:
     """Every schedule, with its state and next due time."""
 
-    async def work(db: Database) -> list[Schedule]:
-        from scheduling import service
-
-        if campaign:
-            return await service.list_schedules(db, kind="campaign", target=campaign)
-        return await service.list_schedules(db)
-
-    def remote(api: Remote) -> list[Schedule]:
-        if not campaign:
-            raise fail("through the server, list one campaign's schedules: add --campaign ID")
-        return [_schedule(s) for s in api.get(f"campaigns/{seg(campaign)}/schedules")["items"]]
-
     def render(items: list[Schedule]) -> None:
         from rich.table import Table
 
@@ -164,7 +136,7 @@ def list_(
             )  # fmt: skip
         stdout.print(table)
 
-    emit(run(work, remote), as_json, render)
+    emit(run(lambda client: client.schedules.list_schedules(campaign)), as_json, render)
 
 
 @app.command()
@@ -175,20 +147,7 @@ def show(
 ) -> None:
     """A schedule and its recent runs (due, started, finished, outcome, counts, cost)."""
 
-    async def work(db: Database) -> dict[str, Any]:
-        from scheduling import service
-
-        schedule = await service.require(db, key)
-        return {"schedule": schedule, "runs": await service.runs(db, schedule=key, limit=limit)}
-
-    def remote(api: Remote) -> dict[str, Any]:
-        from scheduling.models import Run
-
-        found = api.get(f"schedules/{seg(key)}", runs=limit)
-        return {
-            "schedule": _schedule(found),
-            "runs": [Run.model_validate(r) for r in found["runs"]],
-        }
+    schedule, runs = run(lambda client: client.schedules.show(key, limit))
 
     def render(result: dict[str, Any]) -> None:
         s: Schedule = result["schedule"]
@@ -199,7 +158,7 @@ def show(
         )
         print_runs(result["runs"])
 
-    emit(run(work, remote), as_json, render)
+    emit({"schedule": schedule, "runs": runs}, as_json, render)
 
 
 def print_runs(runs: list[Run]) -> None:
@@ -224,27 +183,16 @@ def print_runs(runs: list[Run]) -> None:
 @app.command()
 def pause(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     """Start no new occurrences until resumed."""
-    _change(key, "pause", as_json)
+    _print_state(run(lambda client: client.schedules.pause(key)), as_json)
 
 
 @app.command()
 def resume(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     """Continue with the next occurrence after now."""
-    _change(key, "resume", as_json)
+    _print_state(run(lambda client: client.schedules.resume(key)), as_json)
 
 
-def _change(key: str, action: str, as_json: bool) -> None:
-    async def work(db: Database) -> Schedule:
-        from scheduling import service
-        from scheduling.clock import SystemClock
-
-        move = service.pause if action == "pause" else service.resume
-        return await move(db, key, clock=SystemClock())
-
-    def remote(api: Remote) -> Schedule:
-        return _schedule(api.post(f"schedules/{seg(key)}/{action}"))
-
-    schedule = run(work, remote)
+def _print_state(schedule: Schedule, as_json: bool) -> None:
     emit(
         schedule,
         as_json,
@@ -256,16 +204,7 @@ def _change(key: str, action: str, as_json: bool) -> None:
 def delete(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     """Delete a schedule; its run history stays."""
 
-    async def work(db: Database) -> None:
-        from scheduling import service
-        from scheduling.clock import SystemClock
-
-        await service.delete(db, key, clock=SystemClock())
-
-    def remote(api: Remote) -> None:
-        api.delete("schedules", key)
-
-    run(work, remote)
+    run(lambda client: client.schedules.delete(key))
     emit({"id": key, "deleted": True}, as_json, lambda _: stdout.print(f"Deleted {key}"))
 
 
@@ -274,24 +213,7 @@ def worker() -> None:
 
     Start as many as you like against a SurrealDB server; each occurrence runs once.
     """
-
-    async def work(db: Database) -> None:
-        from campaigns import jobs as campaign_jobs
-        from kernel.settings import load_settings
-        from scheduling.jobs import production_job
-        from scheduling.worker import serve
-
-        campaign_jobs.register()
-        settings = load_settings()
-        await serve(db, settings, production_job(settings))
-
-    run(work)
-
-
-def _schedule(data: object) -> Schedule:
-    from scheduling.models import Schedule
-
-    return Schedule.model_validate(data)
+    run(lambda client: client.schedules.work())
 
 
 def _timing(s: Schedule) -> str:

@@ -6,15 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cli.output import JSON_OPTION, count_of, emit, stdout
-from cli.remote import seg
-from cli.runtime import fail, run
+from cli.contacts import contact_table
+from cli.options import validated
+from cli.output import JSON_OPTION, count_of, emit, fail, stdout
+from cli.runtime import run
 
 if TYPE_CHECKING:
-    from cli.remote import Remote
-    from crm.contacts.models import Contact
-    from crm.db import Database
-    from crm.segments.models import Segment, Snapshot
+    from crm.segments.models import Segment
 
 app = typer.Typer(
     help="Saved rules that select contacts (language: docs/segments.md).", no_args_is_help=True
@@ -29,12 +27,6 @@ def _target(name: str | None, rule: str | None) -> tuple[str | None, str | None]
     if (name is None) == (rule is None):
         raise fail("give a segment name or --rule RULE (one of them)")
     return name, rule
-
-
-def _segment(data: object) -> Segment:
-    from crm.segments.models import Segment
-
-    return Segment.model_validate(data)
 
 
 def _segment_table(items: list[Segment]) -> None:
@@ -61,20 +53,10 @@ def create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Save a segment. The rule is checked now; errors show the column they are at."""
-    from cli.contacts import validated
     from crm.segments.models import SegmentCreate
 
     data = validated(SegmentCreate, name=name, rule=rule, description=description)
-
-    async def work(db: Database) -> Segment:
-        from crm.segments import service
-
-        return await service.create(db, data)
-
-    def remote(api: Remote) -> Segment:
-        return _segment(api.post("segments", data.model_dump(mode="json", exclude_unset=True)))
-
-    segment = run(work, remote)
+    segment = run(lambda client: client.segments.create(data))
     emit(segment, as_json, lambda s: stdout.print(f"Created segment {s.name!r} ({s.id})"))
 
 
@@ -87,21 +69,10 @@ def update(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a segment's rule, name or description."""
-    from cli.contacts import validated
     from crm.segments.models import SegmentUpdate
 
     data = validated(SegmentUpdate, name=new_name, rule=rule, description=description)
-
-    async def work(db: Database) -> Segment:
-        from crm.segments import service
-
-        return await service.update(db, name, data)
-
-    def remote(api: Remote) -> Segment:
-        changes = data.model_dump(mode="json", exclude_unset=True)
-        return _segment(api.patch(f"segments/{seg(name)}", changes))
-
-    segment = run(work, remote)
+    segment = run(lambda client: client.segments.update(name, data))
     emit(segment, as_json, lambda s: stdout.print(f"Updated segment {s.name!r}"))
 
 
@@ -109,15 +80,7 @@ def update(
 def list_(as_json: bool = JSON_OPTION) -> None:
     """List the saved segments."""
 
-    async def work(db: Database) -> list[Segment]:
-        from crm.segments import service
-
-        return await service.list_all(db)
-
-    def remote(api: Remote) -> list[Segment]:
-        return [_segment(s) for s in api.get("segments")["items"]]
-
-    segments = run(work, remote)
+    segments = run(lambda client: client.segments.list_all())
     emit({"items": segments}, as_json, lambda _: _segment_table(segments))
 
 
@@ -127,19 +90,7 @@ def show(
 ) -> None:
     """Show a segment, its rule and its snapshots."""
 
-    async def work(db: Database) -> tuple[Segment, list[Snapshot]]:
-        from crm.segments import service
-
-        return await service.require(db, name), await service.snapshots(db, name)
-
-    def remote(api: Remote) -> tuple[Segment, list[Snapshot]]:
-        from crm.segments.models import Snapshot
-
-        found = api.get(f"segments/{seg(name)}/snapshots")["items"]
-        segment = _segment(api.get(f"segments/{seg(name)}"))
-        return segment, [Snapshot.model_validate(s) for s in found]
-
-    segment, snapshots = run(work, remote)
+    segment, snapshots = run(lambda client: client.segments.show(name))
 
     def render(_: Any) -> None:
         _segment_details(segment)
@@ -155,18 +106,7 @@ def show(
 def count(name: str = NAME_ARGUMENT, rule: str = RULE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """How many contacts a segment (or --rule) selects right now."""
     ref, adhoc = _target(name, rule)
-
-    async def work(db: Database) -> int:
-        from crm.segments import service
-
-        return await service.count(db, ref, rule=adhoc)
-
-    def remote(api: Remote) -> int:
-        if ref is None:
-            return int(api.post("segments/preview", {"rule": adhoc}, limit=1)["count"])
-        return int(api.get(f"segments/{seg(ref)}/count")["count"])
-
-    n = run(work, remote)
+    n = run(lambda client: client.segments.count(ref, adhoc))
     emit({"count": n}, as_json, lambda _: stdout.print(count_of(n, "contact")))
 
 
@@ -178,28 +118,11 @@ def preview(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The first members of a segment (or --rule) and how many there are."""
-    from cli.contacts import _contact_table
-
     ref, adhoc = _target(name, rule)
-
-    async def work(db: Database) -> tuple[list[Contact], int]:
-        from crm.segments import service
-
-        return await service.preview(db, ref, rule=adhoc, limit=limit)
-
-    def remote(api: Remote) -> tuple[list[Contact], int]:
-        from crm.contacts.models import Page
-
-        if ref is None:
-            found = api.post("segments/preview", {"rule": adhoc}, limit=limit)
-        else:
-            found = api.get(f"segments/{seg(ref)}/preview", limit=limit)
-        return Page.model_validate(found).items, int(found["count"])
-
-    items, total = run(work, remote)
+    items, total = run(lambda client: client.segments.preview(ref, adhoc, limit))
 
     def render(_: Any) -> None:
-        _contact_table(items)
+        contact_table(items)
         stdout.print(f"{total} contacts in all")
 
     emit({"items": items, "count": total}, as_json, render)
@@ -211,12 +134,7 @@ def snapshot(
 ) -> None:
     """Freeze the segment's current members (campaigns do this when they start)."""
 
-    async def work(db: Database) -> Snapshot:
-        from crm.segments import service
-
-        return await service.snapshot(db, name)
-
-    snap = run(work)
+    snap = run(lambda client: client.segments.snapshot(name))
     emit(snap, as_json, lambda s: stdout.print(f"Snapshot {s.id}: {count_of(s.count, 'contact')}"))
 
 
@@ -226,10 +144,5 @@ def delete(
 ) -> None:
     """Delete a segment (its snapshots stay)."""
 
-    async def work(db: Database) -> None:
-        from crm.segments import service
-
-        await service.delete(db, name)
-
-    run(work, lambda api: api.request("DELETE", f"segments/{seg(name)}"))
+    run(lambda client: client.segments.delete(name))
     emit({"deleted": name}, as_json, lambda _: stdout.print(f"Deleted segment {name!r}"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.runtime import fail
+from cli.output import fail
 
 
 def serve(

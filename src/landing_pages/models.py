@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -95,6 +95,32 @@ class SubmitResult(BaseModel):
     created: bool
 
 
+class SourceBrief(Protocol):
+    """What a page needs of a campaign's brief (`campaigns.models.Brief`)."""
+
+    @property
+    def link(self) -> str | None: ...
+    @property
+    def voice(self) -> str | None: ...
+    @property
+    def audience(self) -> str | None: ...
+    def as_text(self) -> str: ...
+
+
+class SourceCampaign(Protocol):
+    """What a page needs of a campaign (`campaigns.models.Campaign`; this package must not
+    import campaigns, which sits on the same floor)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def sender_name(self) -> str | None: ...
+    @property
+    def brief(self) -> SourceBrief: ...
+
+
 class PageBrief(BaseModel):
     """What a page is written from; adapters fill it from a campaign (campaigns import this
     package, not the other way round)."""
@@ -108,9 +134,7 @@ class PageBrief(BaseModel):
     audience: str | None = None
 
     @classmethod
-    def from_campaign(cls, campaign: Any, *, audience: str | None = None) -> PageBrief:
-        """From a `campaigns.models.Campaign` (duck-typed: this package must not import
-        campaigns, which imports it)."""
+    def from_campaign(cls, campaign: SourceCampaign, *, audience: str | None = None) -> PageBrief:
         brief = campaign.brief
         return cls(
             campaign_id=campaign.id,

@@ -22,6 +22,7 @@ from landing_pages.models import (
     LandingPageUpdate,
     PageBrief,
     PageStatus,
+    SourceCampaign,
     Submission,
     SubmitResult,
 )
@@ -218,3 +219,17 @@ async def submit(db: Database, page: LandingPage, submission: Submission) -> Sub
     )
     log.info("landing_pages.submitted", page=page.slug, campaign=page.campaign, created=created)
     return SubmitResult(contact_id=contact_id, created=created)
+
+
+async def generate_for_campaign(
+    db: Database,
+    campaign: SourceCampaign,
+    gateway: Gateway,
+    *,
+    audience: str | None = None,
+    slug: str | None = None,
+    publish: bool = False,
+) -> LandingPage:
+    """A page written from the campaign's brief (`generate`)."""
+    brief = PageBrief.from_campaign(campaign, audience=audience)
+    return await generate(db, brief, gateway, slug=slug, publish=publish)

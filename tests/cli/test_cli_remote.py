@@ -6,10 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,23 +16,15 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api import server_info
-from api.app import create_app
 from crm_cli import Crm
 from factories import write_csv
 from fake_llm import EMAIL, LLM_SETTINGS, PAGE, SUMMARY, fake_provider
 from kernel.settings import Settings
+from live_api import TIMEOUT, free_port, serving
 
 KEY = "remote-test-key"
-TIMEOUT = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -205,22 +195,9 @@ def test_a_file_left_by_a_dead_server_is_ignored(crm: Crm) -> None:
 @pytest.fixture
 def live(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An API server in this process (mem:// database, a configured key, a fake model)."""
-    settings = Settings(db_url="mem://", api_keys=KEY, **LLM_SETTINGS)
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + TIMEOUT
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    monkeypatch.setenv("CRM_DB_URL", "mem://")  # nothing local: only the API has the data
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=TIMEOUT)
+    with serving(Settings(db_url="mem://", api_keys=KEY, **LLM_SETTINGS)) as url:
+        monkeypatch.setenv("CRM_DB_URL", "mem://")  # nothing local: only the API has the data
+        yield url
 
 
 class TestApiUrl:

@@ -3,7 +3,7 @@ pause, resume (202), cancel, status."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
@@ -11,11 +11,8 @@ from pydantic import BaseModel
 from api.auth import Caller
 from api.deps import Db, State, gateway
 from api.schemas import Job, error_responses
+from campaigns import approval, assets, executor, service
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
-
-if TYPE_CHECKING:
-    from campaigns.executor import RunReport
-    from crm.db import Database
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -46,8 +43,6 @@ class AssetList(BaseModel):
 async def list_campaigns(
     db: Db, caller: Caller, limit: int = Query(default=100, ge=1, le=1000)
 ) -> CampaignList:
-    from campaigns import service
-
     return CampaignList(items=await service.list_all(db, limit=limit))
 
 
@@ -60,22 +55,16 @@ async def create_campaign(
         Body(openapi_examples={"campaign": {"summary": "An email", "value": CAMPAIGN_EXAMPLE}}),
     ],
 ) -> Campaign:
-    from campaigns import service
-
     return await service.create(db, data)
 
 
 @router.get("/{ref}", response_model=Campaign, responses=error_responses(404))
 async def get_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
-    from campaigns import service
-
     return await service.require(db, ref)
 
 
 @router.get("/{ref}/status", response_model=Status, responses=error_responses(404))
 async def campaign_status(ref: str, db: Db, caller: Caller) -> Status:
-    from campaigns import service
-
     return await service.status(db, ref)
 
 
@@ -91,8 +80,6 @@ async def generate_assets(
     ),
 ) -> Job:
     """Write the campaign's assets with the LLM; answers 202 with the job to poll."""
-    from campaigns import assets, service
-
     campaign = await service.require(db, ref)
     llm = gateway(state, db)
 
@@ -117,15 +104,11 @@ async def list_assets(
     caller: Caller,
     history: bool = Query(default=False, description="Every version, not only the current."),
 ) -> AssetList:
-    from campaigns import assets
-
     return AssetList(items=await assets.list_assets(db, ref, history=history))
 
 
 @router.post("/{ref}/approve", response_model=Campaign, responses=error_responses(404, 409))
 async def approve_campaign(ref: str, db: Db, state: State, caller: Caller) -> Campaign:
-    from campaigns import approval
-
     return await approval.approve(db, ref, state.settings)
 
 
@@ -140,28 +123,18 @@ async def execute_campaign(
     dry_run: bool = Query(default=False, description="Render every message; send nothing."),
 ) -> Job:
     """Start sending an approved campaign; answers 202 with the job to poll."""
-    from campaigns import executor, service
-
     campaign = await service.require(db, ref)
 
     async def work() -> dict[str, Any]:
         options = executor.Options(dry_run=dry_run)
-        return await _with_cost(db, await executor.run(db, campaign.id, state.settings, options))
+        report = await executor.run(db, campaign.id, state.settings, options)
+        return await service.with_cost(db, report.as_dict())
 
     return state.jobs.submit("campaign.execute", work)
 
 
-async def _with_cost(db: Database, report: RunReport) -> dict[str, Any]:
-    """The run's report as `crm campaigns run` prints it, with the campaign's cost so far."""
-    from campaigns import service
-
-    return report.as_dict() | {"cost": (await service.status(db, report.campaign)).cost}
-
-
 @router.post("/{ref}/pause", response_model=Campaign, responses=error_responses(404, 409))
 async def pause_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
-    from campaigns import service
-
     return await service.pause(db, ref)
 
 
@@ -177,19 +150,16 @@ async def resume_campaign(
         default=False, description="Take over a running campaign whose process is known gone."
     ),
 ) -> Job:
-    from campaigns import executor, service
-
     campaign = await service.require(db, ref)
 
     async def work() -> dict[str, Any]:
         options = executor.Options(force=force)
-        return await _with_cost(db, await executor.resume(db, campaign.id, state.settings, options))
+        report = await executor.resume(db, campaign.id, state.settings, options)
+        return await service.with_cost(db, report.as_dict())
 
     return state.jobs.submit("campaign.resume", work)
 
 
 @router.post("/{ref}/cancel", response_model=Campaign, responses=error_responses(404, 409))
 async def cancel_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
-    from campaigns import service
-
     return await service.cancel(db, ref)

@@ -10,8 +10,11 @@ from pydantic import BaseModel
 from api.auth import Caller
 from api.deps import Db
 from api.schemas import error_responses
+from crm.companies import service
 from crm.companies.models import Company, CompanyCreate, CompanyUpdate
+from crm.contacts import service as contacts
 from crm.contacts.models import Page
+from crm.contacts.repository import ContactFilter
 
 router = APIRouter(prefix="/companies", tags=["companies"])
 
@@ -28,8 +31,6 @@ async def list_companies(
     limit: int = Query(default=50, ge=1, le=1000),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> CompanyPage:
-    from crm.companies import service
-
     items, next_cursor = await service.list_page(db, cursor=cursor, limit=limit)
     return CompanyPage(items=items, next_cursor=next_cursor)
 
@@ -50,30 +51,22 @@ async def create_company(
         ),
     ],
 ) -> Company:
-    from crm.companies import service
-
     return await service.add(db, data)
 
 
 @router.get("/{ref}", response_model=Company, responses=error_responses(404))
 async def get_company(ref: str, db: Db, caller: Caller) -> Company:
     """By id, domain or exact name."""
-    from crm.companies import service
-
     return await service.require(db, ref)
 
 
 @router.patch("/{ref}", response_model=Company, responses=error_responses(404, 409))
 async def update_company(ref: str, data: CompanyUpdate, db: Db, caller: Caller) -> Company:
-    from crm.companies import service
-
     return await service.update(db, ref, data)
 
 
 @router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
 async def delete_company(ref: str, db: Db, caller: Caller) -> Response:
-    from crm.companies import service
-
     await service.delete(db, ref)
     return Response(status_code=204)
 
@@ -86,10 +79,6 @@ async def company_contacts(
     limit: int = Query(default=50, ge=1, le=1000),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page:
-    from crm.companies import service
-    from crm.contacts import service as contacts
-    from crm.contacts.repository import ContactFilter
-
     company = await service.require(db, ref)
     return await contacts.list_page(
         db, ContactFilter(company=company.id), cursor=cursor, limit=limit

@@ -7,7 +7,7 @@ import codecs
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import FileResponse
@@ -17,13 +17,15 @@ from starlette.background import BackgroundTask
 from api.auth import Caller
 from api.deps import Db, State, gateway
 from api.schemas import error_responses
-from crm.contacts.importer import OnDuplicate
+from crm.contacts import service
+from crm.contacts.csv_format import parse_map
+from crm.contacts.exporter import export_csv
+from crm.contacts.importer import ImportOptions, OnDuplicate, import_csv
 from crm.contacts.models import Contact, ContactCreate, ContactUpdate, Page, Status, TimelineEvent
+from crm.segments import service as segments
+from insights import activity
+from insights.summary import summarize
 from kernel.errors import ValidationFailed
-
-if TYPE_CHECKING:
-    from crm.contacts.repository import ContactFilter
-    from crm.db import Database
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 
@@ -82,23 +84,10 @@ async def list_contacts(
     limit: int = Query(default=50, ge=1, le=1000),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page:
-    from crm.contacts import service
-
-    flt = await _filter(
+    flt = await segments.contact_filter(
         db, segment, tag=tag, status=status.value if status else None, company=company, text=q
     )
     return await service.list_page(db, flt, cursor=cursor, limit=limit)
-
-
-async def _filter(db: Database, segment: str | None, **fields: Any) -> ContactFilter:
-    from crm.contacts.repository import ContactFilter
-
-    rule = None
-    if segment:
-        from crm.segments import service as segments
-
-        rule = await segments.rule_for(db, segment)
-    return ContactFilter(rule=rule, **fields)
 
 
 @router.post(
@@ -115,8 +104,6 @@ async def create_contact(
         Body(openapi_examples={"contact": {"summary": "A new contact", "value": CONTACT_EXAMPLE}}),
     ],
 ) -> Contact:
-    from crm.contacts import service
-
     if "source" not in data.model_fields_set:
         data.source = "api"
     return await service.add(db, data)
@@ -147,9 +134,6 @@ async def import_contacts(
 ) -> ImportResult:
     """Import a CSV upload like `crm contacts import`: bad rows are reported with their line
     number, good rows land. The body is streamed to a temporary file, never held in memory."""
-    from crm.contacts.csv_format import parse_map
-    from crm.contacts.importer import ImportOptions, import_csv
-
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -188,11 +172,10 @@ async def export_contacts(
 ) -> FileResponse:
     """Every contact (or a segment's) as CSV, importable again; the `X-Exported` header
     tells how many."""
-    from crm.contacts.exporter import export_csv
-
+    flt = await segments.contact_filter(db, segment)
     folder = Path(tempfile.mkdtemp(prefix="crm-export-"))
     try:
-        count = await export_csv(db, folder / "contacts.csv", await _filter(db, segment))
+        count = await export_csv(db, folder / "contacts.csv", flt)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -207,8 +190,6 @@ async def export_contacts(
 
 @router.get("/{ref}", response_model=Contact, responses=error_responses(404))
 async def get_contact(ref: str, db: Db, caller: Caller) -> Contact:
-    from crm.contacts import service
-
     return await service.require(db, ref)
 
 
@@ -227,23 +208,17 @@ async def update_contact(
         ),
     ],
 ) -> Contact:
-    from crm.contacts import service
-
     return await service.update(db, ref, data)
 
 
 @router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
 async def delete_contact(ref: str, db: Db, caller: Caller) -> Response:
-    from crm.contacts import service
-
     await service.delete(db, ref)
     return Response(status_code=204)
 
 
 @router.get("/{ref}/timeline", response_model=Timeline, responses=error_responses(404))
 async def contact_timeline(ref: str, db: Db, caller: Caller) -> Timeline:
-    from insights import activity
-
     contact, events = await activity.history(db, ref)
     return Timeline(contact=contact, items=events)
 
@@ -251,7 +226,5 @@ async def contact_timeline(ref: str, db: Db, caller: Caller) -> Timeline:
 @router.post("/{ref}/summary", response_model=Summary, responses=error_responses(404, 502))
 async def contact_summary(ref: str, db: Db, state: State, caller: Caller) -> Summary:
     """An LLM-written summary of how the contact engaged (profile + timeline)."""
-    from insights.summary import summarize
-
     contact_id, out = await summarize(db, ref, gateway(state, db))
     return Summary(contact_id=contact_id, **out.model_dump())

@@ -7,6 +7,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import State
+from crm.schema import available, current_version
+from kernel.errors import CRMError
 
 router = APIRouter(tags=["health"])
 
@@ -29,9 +31,6 @@ class Health(BaseModel):
     responses={503: {"model": Health, "description": "The database is unreachable"}},
 )
 async def health(state: State, request: Request) -> JSONResponse:
-    from crm.schema import available, current_version
-    from kernel.errors import CRMError
-
     latest = max((m.version for m in available()), default=0)
     engine = state.settings.database_url.split(":", 1)[0]
     version = None

@@ -11,14 +11,16 @@ from api.auth import Caller
 from api.deps import Db, State, gateway
 from api.routers.public_pages import HTML_OK, html
 from api.schemas import Job, error_responses
+from campaigns import service as campaigns
+from landing_pages import service
 from landing_pages.models import (
     GenerateRequest,
     LandingPage,
     LandingPageCreate,
     LandingPageUpdate,
-    PageBrief,
     PageStatus,
 )
+from landing_pages.render import render_page
 
 router = APIRouter(prefix="/landing-pages", tags=["landing pages"])
 
@@ -63,8 +65,6 @@ async def list_pages(
     status: PageStatus | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[PageOut]:
-    from landing_pages import service
-
     pages = await service.list_pages(db, campaign=campaign, status=status, limit=limit)
     return [PageOut.of(p, state.settings.base_url) for p in pages]
 
@@ -86,8 +86,6 @@ async def create_page(
         ),
     ],
 ) -> PageOut:
-    from landing_pages import service
-
     page = await service.create(db, data)
     _drop(state, page.slug)
     return PageOut.of(page, state.settings.base_url)
@@ -113,15 +111,13 @@ async def generate_page(
     ],
 ) -> Job:
     """Write a page for the campaign with the LLM; answers 202 with the job to poll."""
-    from campaigns import service as campaigns
-    from landing_pages import service
-
     campaign = await campaigns.require(db, data.campaign)
-    brief = PageBrief.from_campaign(campaign, audience=data.audience)
     llm = gateway(state, db)
 
     async def work() -> PageOut:
-        page = await service.generate(db, brief, llm, slug=data.slug, publish=data.publish)
+        page = await service.generate_for_campaign(
+            db, campaign, llm, audience=data.audience, slug=data.slug, publish=data.publish
+        )
         _drop(state, page.slug)
         return PageOut.of(page, state.settings.base_url)
 
@@ -131,8 +127,6 @@ async def generate_page(
 @router.get("/{ref}", response_model=PageOut, responses=error_responses(404))
 async def get_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
     """By slug or id."""
-    from landing_pages import service
-
     return PageOut.of(await service.require(db, ref), state.settings.base_url)
 
 
@@ -140,8 +134,6 @@ async def get_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
 async def update_page(
     ref: str, data: LandingPageUpdate, db: Db, state: State, caller: Caller
 ) -> PageOut:
-    from landing_pages import service
-
     before = await service.require(db, ref)
     page = await service.update(db, before.id, data)
     _drop(state, before.slug, page.slug)
@@ -150,8 +142,6 @@ async def update_page(
 
 @router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
 async def delete_page(ref: str, db: Db, state: State, caller: Caller) -> Response:
-    from landing_pages import service
-
     page = await service.delete(db, ref)
     _drop(state, page.slug)
     return Response(status_code=204)
@@ -159,8 +149,6 @@ async def delete_page(ref: str, db: Db, state: State, caller: Caller) -> Respons
 
 @router.post("/{ref}/publish", response_model=PageOut, responses=error_responses(404))
 async def publish_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
-    from landing_pages import service
-
     page = await service.set_status(db, ref, PageStatus.PUBLISHED)
     _drop(state, page.slug)
     return PageOut.of(page, state.settings.base_url)
@@ -168,8 +156,6 @@ async def publish_page(ref: str, db: Db, state: State, caller: Caller) -> PageOu
 
 @router.post("/{ref}/unpublish", response_model=PageOut, responses=error_responses(404))
 async def unpublish_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
-    from landing_pages import service
-
     page = await service.set_status(db, ref, PageStatus.DRAFT)
     _drop(state, page.slug)
     return PageOut.of(page, state.settings.base_url)
@@ -181,9 +167,6 @@ async def unpublish_page(ref: str, db: Db, state: State, caller: Caller) -> Page
 )
 async def preview_page(ref: str, db: Db, caller: Caller) -> Response:
     """The page as it will look (drafts too); its form is not live."""
-    from landing_pages import service
-    from landing_pages.render import render_page
-
     page = await service.require(db, ref)
     body = render_page(page.spec, title=page.title, action="#", preview_status=page.status.value)
     return html(body, headers={"x-robots-tag": "noindex"})

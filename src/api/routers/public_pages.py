@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import AppState, Db, State
 from api.limits import retry_after_header
+from landing_pages import service
 from landing_pages.forms import (
     TOKEN_FIELD,
     UTM_FIELDS,
@@ -79,8 +80,6 @@ def _hidden(state: AppState, slug: str, utm: dict[str, str]) -> Markup:
 
 
 async def _published(db: Db, slug: str) -> LandingPage | None:
-    from landing_pages import service
-
     if not SLUG.match(slug):
         return None
     return await service.published(db, slug)
@@ -141,8 +140,6 @@ def _client(request: Request) -> str:
     },
 )
 async def submit_page(slug: str, request: Request, state: State, db: Db) -> Response:
-    from landing_pages import service
-
     wait = state.form_limiter.hit(_client(request))
     if wait:
         return html(

@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from api.auth import Caller
 from api.deps import Db
 from api.schemas import error_responses
+from campaigns import service as campaigns
+from scheduling import service
 from scheduling.clock import SystemClock
 from scheduling.models import Kind, Run, Schedule, ScheduleCreate, Timing
 
@@ -43,8 +45,6 @@ class ScheduleList(BaseModel):
 
 
 async def _with_runs(db: Db, schedule: Schedule, limit: int) -> ScheduleRuns:
-    from scheduling import service
-
     found = await service.runs(db, schedule=schedule.id, limit=limit)
     return ScheduleRuns(**schedule.model_dump(), runs=found)
 
@@ -55,9 +55,6 @@ async def _with_runs(db: Db, schedule: Schedule, limit: int) -> ScheduleRuns:
 async def list_campaign_schedules(
     ref: str, db: Db, caller: Caller, runs: int = RUNS
 ) -> ScheduleList:
-    from campaigns import service as campaigns
-    from scheduling import service
-
     campaign = await campaigns.require(db, ref)
     schedules = await service.list_schedules(db, kind=Kind.CAMPAIGN.value, target=campaign.id)
     return ScheduleList(items=[await _with_runs(db, s, runs) for s in schedules])
@@ -75,23 +72,17 @@ async def create_campaign_schedule(
     caller: Caller,
     timing: Annotated[Timing, Body(openapi_examples=TIMING_EXAMPLES)],
 ) -> Schedule:
-    from scheduling import service
-
     data = ScheduleCreate(kind=Kind.CAMPAIGN, target=ref, **timing.model_dump())
     return await service.create(db, data, clock=SystemClock())
 
 
 @router.get("/schedules/{ref}", response_model=ScheduleRuns, responses=error_responses(404))
 async def get_schedule(ref: str, db: Db, caller: Caller, runs: int = RUNS) -> ScheduleRuns:
-    from scheduling import service
-
     return await _with_runs(db, await service.require(db, ref), runs)
 
 
 @router.post("/schedules/{ref}/pause", response_model=Schedule, responses=error_responses(404, 409))
 async def pause_schedule(ref: str, db: Db, caller: Caller) -> Schedule:
-    from scheduling import service
-
     return await service.pause(db, ref, clock=SystemClock())
 
 
@@ -99,8 +90,6 @@ async def pause_schedule(ref: str, db: Db, caller: Caller) -> Schedule:
     "/schedules/{ref}/resume", response_model=Schedule, responses=error_responses(404, 409)
 )
 async def resume_schedule(ref: str, db: Db, caller: Caller) -> Schedule:
-    from scheduling import service
-
     return await service.resume(db, ref, clock=SystemClock())
 
 
@@ -109,7 +98,5 @@ async def resume_schedule(ref: str, db: Db, caller: Caller) -> Schedule:
 )
 async def delete_schedule(ref: str, db: Db, caller: Caller) -> Response:
     """Deletes the schedule; its run history stays (see the campaign's status)."""
-    from scheduling import service
-
     await service.delete(db, ref, clock=SystemClock())
     return Response(status_code=204)

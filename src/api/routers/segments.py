@@ -11,6 +11,7 @@ from api.auth import Caller
 from api.deps import Db
 from api.schemas import error_responses
 from crm.contacts.models import Contact
+from crm.segments import service
 from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate, Snapshot
 
 router = APIRouter(prefix="/segments", tags=["segments"])
@@ -41,8 +42,6 @@ class RuleQuery(BaseModel):
 
 @router.get("", response_model=SegmentList)
 async def list_segments(db: Db, caller: Caller) -> SegmentList:
-    from crm.segments import service
-
     return SegmentList(items=await service.list_all(db))
 
 
@@ -66,8 +65,6 @@ async def create_segment(
         ),
     ],
 ) -> Segment:
-    from crm.segments import service
-
     return await service.create(db, data)
 
 
@@ -79,38 +76,28 @@ async def preview_rule(
     limit: int = Query(default=20, ge=1, le=1000),
 ) -> Preview:
     """Members of an ad-hoc rule, without saving it."""
-    from crm.segments import service
-
     items, count = await service.preview(db, rule=data.rule, limit=limit)
     return Preview(items=items, count=count)
 
 
 @router.get("/{ref}", response_model=Segment, responses=error_responses(404))
 async def get_segment(ref: str, db: Db, caller: Caller) -> Segment:
-    from crm.segments import service
-
     return await service.require(db, ref)
 
 
 @router.patch("/{ref}", response_model=Segment, responses=error_responses(404, 409))
 async def update_segment(ref: str, data: SegmentUpdate, db: Db, caller: Caller) -> Segment:
-    from crm.segments import service
-
     return await service.update(db, ref, data)
 
 
 @router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
 async def delete_segment(ref: str, db: Db, caller: Caller) -> Response:
-    from crm.segments import service
-
     await service.delete(db, ref)
     return Response(status_code=204)
 
 
 @router.get("/{ref}/count", response_model=Count, responses=error_responses(404))
 async def count_segment(ref: str, db: Db, caller: Caller) -> Count:
-    from crm.segments import service
-
     return Count(count=await service.count(db, ref))
 
 
@@ -118,8 +105,6 @@ async def count_segment(ref: str, db: Db, caller: Caller) -> Count:
 async def preview_segment(
     ref: str, db: Db, caller: Caller, limit: int = Query(default=20, ge=1, le=1000)
 ) -> Preview:
-    from crm.segments import service
-
     items, count = await service.preview(db, ref, limit=limit)
     return Preview(items=items, count=count)
 
@@ -127,6 +112,4 @@ async def preview_segment(
 @router.get("/{ref}/snapshots", response_model=SnapshotList, responses=error_responses(404))
 async def segment_snapshots(ref: str, db: Db, caller: Caller) -> SnapshotList:
     """The segment's frozen member lists (campaigns take one when they are approved)."""
-    from crm.segments import service
-
     return SnapshotList(items=await service.snapshots(db, ref))

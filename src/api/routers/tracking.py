@@ -20,6 +20,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import Db, State
 from api.routers.public_pages import HTML_OK, html
+from campaigns import suppression, tracking
+from crm.events import service as events
 from kernel.errors import NotFound, ValidationFailed
 from landing_pages.render import render_message
 
@@ -46,9 +48,6 @@ def bad_link() -> Response:
     },
 )
 async def open_pixel(token: str, state: State, db: Db) -> Response:
-    from campaigns import tracking
-    from crm.events import service as events
-
     tokens = tracking.Tokens(state.secret)
     try:
         payload = tokens.verify("open", token)
@@ -66,9 +65,6 @@ async def open_pixel(token: str, state: State, db: Db) -> Response:
     responses={302: {"description": "To the URL sealed in the token"}, **BAD_LINK},
 )
 async def click(token: str, state: State, db: Db) -> Response:
-    from campaigns import tracking
-    from crm.events import service as events
-
     tokens = tracking.Tokens(state.secret)
     try:
         payload = tokens.verify("click", token)
@@ -86,8 +82,6 @@ async def click(token: str, state: State, db: Db) -> Response:
 
 @router.get("/unsubscribe/{token}", responses={**HTML_OK, **BAD_LINK})
 async def unsubscribe_page(token: str, state: State) -> Response:
-    from campaigns import tracking
-
     try:
         tracking.Tokens(state.secret).verify("unsubscribe", token)
     except ValidationFailed:
@@ -124,8 +118,6 @@ async def unsubscribe_page(token: str, state: State) -> Response:
 async def unsubscribe(token: str, state: State, db: Db) -> Response:
     """RFC 8058 one-click: the token alone decides; the body (`List-Unsubscribe=One-Click`)
     is not needed, so any mail client's POST works."""
-    from campaigns import suppression, tracking
-
     try:
         await suppression.unsubscribe(db, tracking.Tokens(state.secret), token)
     except ValidationFailed:

@@ -126,3 +126,17 @@ async def _selecting(
     if ref is None:
         raise ValueError("give a segment or a rule")
     return await rule_for(db, ref)
+
+
+async def contact_filter(
+    db: Database,
+    segment: str | None = None,
+    *,
+    tag: str | None = None,
+    status: str | None = None,
+    company: str | None = None,
+    text: str | None = None,
+) -> ContactFilter:
+    """The contacts filter of a listing or export: these fields, within `segment` if given."""
+    rule = await rule_for(db, segment) if segment else None
+    return ContactFilter(tag=tag, status=status, company=company, text=text, rule=rule)

@@ -1,30 +1,28 @@
 """The CLI's one REST client: commands go through a server's API instead of the database when
-`--api-url`/`CRM_API_URL` names one, or when `crm serve` holds the embedded database here.
-
-httpx is imported only when a command really goes remote.
-"""
+`--api-url`/`CRM_API_URL` names one, or when `crm serve` holds the embedded database here."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-from cli.runtime import fail
+import httpx
 
-if TYPE_CHECKING:
-    import httpx
-
-    from kernel.settings import Settings
+from api import server_info
+from cli.output import fail
+from crm.db import embedded_file
+from kernel.settings import Settings
 
 API_PREFIX = "/api/v1"
 # Job polling: quick at first (most jobs are short), then at most once a second.
 POLL_FIRST, POLL_MAX = 0.1, 1.0
+UPLOAD_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,9 +54,6 @@ def find_target(settings: Settings, api_url: str | None) -> Target | None:
     url = api_url or settings.api_url
     if url:
         return Target(url=url.rstrip("/"), key=settings.api_key)
-    from api import server_info
-    from crm.db import embedded_file
-
     path = embedded_file(settings.database_url)
     info = server_info.read(path) if path is not None else None
     if info is None:
@@ -71,73 +66,76 @@ def seg(ref: str) -> str:
     return quote(ref, safe="")
 
 
-class Remote:
+class Api:
     """Calls the API and returns the decoded JSON; any failure is one red line (exit 1)."""
 
-    def __init__(self, target: Target, transport: httpx.BaseTransport | None = None) -> None:
-        import httpx
-
+    def __init__(self, target: Target) -> None:
         self.target = target
         headers = {"Authorization": f"Bearer {target.key}"} if target.key else {}
-        self._client = httpx.Client(
-            base_url=target.url,
-            headers=headers,
-            timeout=httpx.Timeout(60.0, connect=5.0),
-            transport=transport,
+        self._client = httpx.AsyncClient(
+            base_url=target.url, headers=headers, timeout=httpx.Timeout(60.0, connect=5.0)
         )
 
-    def __enter__(self) -> Remote:
+    async def __aenter__(self) -> Api:
         return self
 
-    def __exit__(
+    async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._client.close()
+        await self._client.aclose()
 
-    def get(self, path: str, **params: Any) -> Any:
-        return self.request("GET", path, params=params)
+    def cannot(self) -> Exception:
+        """The error of a command that has no REST route."""
+        return fail(self.target.cannot())
 
-    def post(self, path: str, body: Any = None, **params: Any) -> Any:
-        return self.request("POST", path, json=body, params=params)
+    async def get(self, path: str, **params: Any) -> Any:
+        return await self.request("GET", path, params=params)
 
-    def patch(self, path: str, body: Any) -> Any:
-        return self.request("PATCH", path, json=body)
+    async def post(self, path: str, body: Any = None, **params: Any) -> Any:
+        return await self.request("POST", path, json=body, params=params)
 
-    def delete(self, collection: str, ref: str) -> str:
+    async def patch(self, path: str, body: Any) -> Any:
+        return await self.request("PATCH", path, json=body)
+
+    async def delete(self, collection: str, ref: str) -> str:
         """Delete by id or name (email, domain…); the deleted record's id."""
-        found = str(self.get(f"{collection}/{seg(ref)}")["id"])
-        self.request("DELETE", f"{collection}/{seg(found)}")
+        found = str((await self.get(f"{collection}/{seg(ref)}"))["id"])
+        await self.request("DELETE", f"{collection}/{seg(found)}")
         return found
 
-    def upload(self, path: str, file: Path, **params: Any) -> Any:
+    async def upload(self, path: str, file: Path, **params: Any) -> Any:
         """POST a CSV file, streamed from disk."""
-        with file.open("rb") as body:
-            headers = {"Content-Type": "text/csv"}
-            return self.request("POST", path, content=body, headers=headers, params=params)
 
-    def download(self, path: str, dest: Path, **params: Any) -> httpx.Headers:
+        async def chunks() -> AsyncIterator[bytes]:
+            with file.open("rb") as body:
+                while chunk := body.read(UPLOAD_CHUNK):
+                    yield chunk
+
+        headers = {"Content-Type": "text/csv"}
+        return await self.request("POST", path, content=chunks(), headers=headers, params=params)
+
+    async def download(self, path: str, dest: Path, **params: Any) -> httpx.Headers:
         """GET into `dest`, streamed to disk; the response headers."""
-        with self._send("GET", path, params=params) as response, dest.open("wb") as out:
-            for chunk in response.iter_bytes():
-                out.write(chunk)
+        async with self._send("GET", path, params=params) as response:
+            with dest.open("wb") as out:
+                async for chunk in response.aiter_bytes():
+                    out.write(chunk)
             return response.headers
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """`path` is under /api/v1 (`contacts/abc`); absolute paths (a job's URL) as they are."""
-        with self._send(method, path, **kwargs) as response:
-            response.read()
+        async with self._send(method, path, **kwargs) as response:
+            await response.aread()
             return response.json() if response.content else None
 
-    @contextmanager
-    def _send(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
-        import httpx
-
+    @asynccontextmanager
+    async def _send(self, method: str, path: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
         url = path if path.startswith("/") else f"{API_PREFIX}/{path}"
         params = {k: v for k, v in (kwargs.pop("params", None) or {}).items() if v is not None}
         try:
-            with self._client.stream(method, url, params=params, **kwargs) as response:
+            async with self._client.stream(method, url, params=params, **kwargs) as response:
                 if not response.is_success:
-                    response.read()
+                    await response.aread()
                     raise fail(self._error(response))
                 yield response
         except httpx.TransportError as exc:
@@ -146,13 +144,13 @@ class Remote:
                 "is `crm serve` running there? Check --api-url / CRM_API_URL"
             ) from None
 
-    def wait(self, job: dict[str, Any]) -> Any:
+    async def wait(self, job: dict[str, Any]) -> Any:
         """A 202 job's result once it is done; its error as the failure otherwise."""
         delay = POLL_FIRST
         while job["status"] not in ("done", "failed"):
-            time.sleep(delay)
+            await asyncio.sleep(delay)
             delay = min(delay * 2, POLL_MAX)
-            job = self.request("GET", job["status_url"])
+            job = await self.request("GET", job["status_url"])
         if job["status"] == "failed":
             raise fail((job.get("error") or {}).get("message") or "the job failed")
         return job["result"]
