@@ -24,21 +24,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 from pydantic import BaseModel, ValidationError
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
 
 from kernel.errors import LLMError
 from llm_tools import provider, structured, tokens
 from llm_tools.calls import CachedCompletion, CallRecord, CallStore, Completion, Outcome, Usage
 from llm_tools.errors import BudgetExceeded, LLMOutputInvalid
-from llm_tools.limits import Clock, RateLimiter, Sleep
+from llm_tools.limits import Clock, Sleep
 from llm_tools.memory import InMemoryCallStore
-from llm_tools.retry import headers_of, is_retryable, parse_duration, retry_after, to_crm_error
+from llm_tools.pacing import Pacing
+from llm_tools.retry import to_crm_error
 
 if TYPE_CHECKING:
     from kernel.settings import Settings
@@ -95,11 +89,16 @@ class Gateway:
         self._max_attempts = max(1, max_attempts)
         self._max_truncated = max(0, max_truncated)
         self._context_window = context_window
-        self._max_retries = max_retries
-        self._retry_after_cap = retry_after_cap
-        self._backoff = wait_random_exponential(multiplier=0.5, max=backoff_max)
-        self._sleep = sleep
-        self._limiter = RateLimiter(rpm=rpm, tpm=tpm, clock=clock, sleep=sleep)
+        self._pacing = Pacing(
+            model,
+            rpm=rpm,
+            tpm=tpm,
+            max_retries=max_retries,
+            retry_after_cap=retry_after_cap,
+            backoff_max=backoff_max,
+            sleep=sleep,
+            clock=clock,
+        )
         self._slots = asyncio.Semaphore(concurrency) if concurrency > 0 else None
         self._shapes: dict[type[BaseModel], structured.Shape] = {}
 
@@ -285,17 +284,10 @@ class Gateway:
             async with AsyncExitStack() as stack:
                 if self._slots is not None:
                     await stack.enter_async_context(self._slots)
-                async for attempt in AsyncRetrying(
-                    stop=stop_after_attempt(self._max_retries + 1),
-                    retry=retry_if_exception(is_retryable),
-                    wait=self._wait,
-                    sleep=self._sleep,
-                    before_sleep=self._before_retry,
-                    reraise=True,
-                ):
+                async for attempt in self._pacing.retrying():
                     with attempt:
                         attempts = attempt.retry_state.attempt_number
-                        await self._limiter.acquire(reserved)
+                        await self._pacing.limiter.acquire(reserved)
                         response = await litellm.acompletion(
                             model=self.model,
                             messages=messages,
@@ -320,8 +312,8 @@ class Gateway:
             cost=provider.cost(self.model, response),
             latency_ms=_ms_since(started),
         )
-        self._limiter.refund(reserved - completion.tokens_in - completion.tokens_out)
-        self._observe(provider.rate_headers(response), reserved)
+        self._pacing.limiter.refund(reserved - completion.tokens_in - completion.tokens_out)
+        self._pacing.observe(provider.rate_headers(response), reserved)
         return completion
 
     async def _check_budget(self, run: str | None) -> None:
@@ -348,43 +340,6 @@ class Gateway:
                     "context_window": window,
                 },
             )
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        asked = retry_after(headers_of(exc)) if exc is not None else None
-        if asked is not None:
-            return min(asked, self._retry_after_cap)
-        return float(self._backoff(state))
-
-    async def _before_retry(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        wait = state.upcoming_sleep
-        if exc is not None and getattr(exc, "status_code", None) == 429:
-            # Hold every call to this model, not just this one, until the provider is ready.
-            self._limiter.pause(wait)
-        log.warning(
-            "llm_tools.retry",
-            model=self.model,
-            attempt=state.attempt_number,
-            status=getattr(exc, "status_code", None),
-            error=type(exc).__name__,
-            wait_s=round(wait, 3),
-        )
-
-    def _observe(self, headers: Mapping[str, str], reserved: int) -> None:
-        """Slow down before a 429 when the provider says the window is (nearly) used up."""
-        for kind, needed in (("requests", 1), ("tokens", reserved)):
-            remaining = headers.get(f"x-ratelimit-remaining-{kind}")
-            reset = parse_duration(headers.get(f"x-ratelimit-reset-{kind}", ""))
-            if remaining is None or reset is None:
-                continue
-            try:
-                left = float(remaining)
-            except ValueError:
-                continue
-            if left < needed:
-                self._limiter.pause(min(reset, self._retry_after_cap))
-                log.info("llm_tools.rate_limit_pause", model=self.model, kind=kind, wait_s=reset)
 
     async def _record(
         self,
