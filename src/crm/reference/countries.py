@@ -11,8 +11,6 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 
-from phonenumbers.geodata.locale import LOCALE_DATA
-
 # Abbreviations, alpha-3 codes and names people type that libphonenumber lacks, in `_key` form
 # and separated by |.
 _ALIASES = {
@@ -89,6 +87,10 @@ def _key(text: str) -> str:
 
 @cache
 def _table() -> dict[str, str]:
+    # Loaded on first use: importing the geodata costs ~0.4 s, which every command that only
+    # names a segment field (and never a country) would pay.
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
     table: dict[str, str] = {}
     ambiguous: set[str] = set()
     for code, names in LOCALE_DATA.items():
