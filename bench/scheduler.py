@@ -76,11 +76,11 @@ async def succeeded(db: Database) -> int:
 async def measure(load: Load, worker_class: type[Worker]) -> Result:
     async with connect(Settings(db_url="mem://")) as db:
         await migrate(db)
-        from campaigns import jobs as campaign_jobs
         from campaigns import service as campaigns
+        from campaigns import wiring
         from campaigns.models import Brief, CampaignCreate
 
-        campaign_jobs.register()
+        wiring.register()
         campaign = await campaigns.create(
             db,
             CampaignCreate(name="bench", brief=Brief(goal="g"), segment="all", channels=["email"]),

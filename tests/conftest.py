@@ -9,10 +9,17 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from campaigns import wiring
 from crm.db import Database, connect
 from crm.schema import migrate
 from kernel.settings import Settings
 from smtp_sink import Sink, free_port
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _campaigns_wired() -> None:
+    """As the CLI and the API app do: campaign schedules, campaign names in segment rules."""
+    wiring.register()
 
 
 @pytest.fixture(autouse=True)

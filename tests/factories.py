@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from campaigns import jobs as campaign_jobs
 from campaigns import service as campaigns
 from campaigns.models import Brief, Campaign, CampaignCreate
 from crm.companies import service as companies
@@ -71,7 +70,6 @@ async def make_schedule(
     if target is None:
         target = (await make_campaign(db)).id
     data = ScheduleCreate(target=target, cron=cron, tz=tz, **fields)
-    campaign_jobs.register()
     return await schedules.create(db, data, clock=clock or FakeClock())
 
 

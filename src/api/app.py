@@ -34,7 +34,7 @@ from api.routers import (
     tracking,
 )
 from api.schemas import API_ERRORS
-from campaigns import jobs as campaign_jobs
+from campaigns import wiring
 from crm.db import connect
 from crm.schema import migrate
 from kernel.settings import Settings, load_settings
@@ -64,7 +64,7 @@ def create_app(
     worker: bool = False,
 ) -> FastAPI:
     settings = settings or load_settings()
-    campaign_jobs.register()  # campaign schedules are created here, and checked by a worker
+    wiring.register()  # campaign schedules and segment rules naming campaigns
     state = AppState(
         settings=settings,
         jobs=Jobs(prefix=f"{API_PREFIX}/jobs"),

@@ -1,7 +1,6 @@
 """The campaign job kind: a scheduled occurrence starts (or resumes) a round of the campaign.
 
-`register()` must run before a worker starts or a campaign schedule is created (the CLI and
-the API call it).
+`campaigns.wiring.register()` makes it a kind of scheduled job.
 """
 
 from __future__ import annotations
@@ -11,12 +10,7 @@ from campaigns.models import State
 from crm.db import Database
 from kernel.errors import ValidationFailed
 from kernel.settings import Settings
-from scheduling import kinds
-from scheduling.models import Kind, Run, RunOutcome
-
-
-def register() -> None:
-    kinds.register(Kind.CAMPAIGN, check_target=check_target, run=run_round)
+from scheduling.models import Run, RunOutcome
 
 
 async def check_target(db: Database, target: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from crm.db import Database, plain, record
 from crm.paging import is_safe_key
+from crm.segments.models import name_key
 
 # -- campaign ------------------------------------------------------------------------------
 
@@ -107,3 +108,24 @@ async def latest_assets(
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def keys_named(db: Database, refs: list[str]) -> dict[str, tuple[str, ...]]:
+    """For each ref (a campaign id, or a name compared like segment names), the keys of the
+    campaigns it names; one query for all of them."""
+    # Campaigns number in the hundreds, so comparing every name is cheap.
+    rows = await db.one(
+        "SELECT record::id(id) AS key, array::join(string::words(string::lowercase(name)), ' ')"
+        " AS name_key FROM campaign WHERE id IN $ids"
+        " OR array::join(string::words(string::lowercase(name)), ' ') IN $names",
+        {
+            "ids": [record("campaign", r) for r in refs if is_safe_key(r)],
+            "names": [name_key(r) for r in refs],
+        },
+    )
+    found: dict[str, tuple[str, ...]] = {}
+    for ref in refs:
+        by_id = tuple(r["key"] for r in rows if r["key"] == ref)
+        wanted = name_key(ref)
+        found[ref] = by_id or tuple(r["key"] for r in rows if r["name_key"] == wanted)
+    return found

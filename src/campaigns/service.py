@@ -168,3 +168,8 @@ async def with_cost(db: Database, report: dict[str, Any]) -> dict[str, Any]:
     """A run's report (`RunReport.as_dict()`) as `crm campaigns run` and the API's job show
     it: with what the campaign's LLM calls cost so far."""
     return report | {"cost": await llm_cost(db, report["id"])}
+
+
+async def keys_named(db: Database, refs: list[str]) -> dict[str, tuple[str, ...]]:
+    """The campaigns segment rules name (`opened campaign "x"`), by id or name."""
+    return await repository.keys_named(db, refs)

@@ -1,6 +1,6 @@
 """Job kinds: for each stored `Kind`, how a schedule's target is checked and what an
 occurrence runs. The package that owns a kind registers it here (campaigns registers the
-campaign round with `campaigns.jobs.register()`); the enrichment kind is built in, since it
+campaign round with `campaigns.wiring.register()`); the enrichment kind is built in, since it
 only needs `crm`, the floor below.
 """
 

@@ -82,11 +82,12 @@ class TestCreate:
         assert response.status_code == status, response.text
         assert fragment in response.json()["error"]["message"]
 
-    async def test_an_unknown_campaign_is_404(
-        self, client: httpx.AsyncClient, auth: dict[str, str]
+    @pytest.mark.parametrize("ref", ["nope", "%20"])
+    async def test_an_unknown_or_blank_campaign_is_404(
+        self, client: httpx.AsyncClient, auth: dict[str, str], ref: str
     ) -> None:
         response = await client.post(
-            "/api/v1/campaigns/nope/schedules", json={"cron": "0 9 * * *"}, headers=auth
+            f"/api/v1/campaigns/{ref}/schedules", json={"cron": "0 9 * * *"}, headers=auth
         )
 
         assert response.status_code == 404

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 
 from campaigns import delivery_repository, executor, rounds, suppression
-from campaigns import jobs as campaign_jobs
 from campaigns import repository as campaign_rows
 from campaigns import service as campaigns
 from campaigns.models import Campaign, State, check_transition
@@ -49,7 +48,6 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def worker(db: Database, outbox_settings: Settings, clock: FakeClock) -> Worker:
-    campaign_jobs.register()
     return Worker(db, production_job(outbox_settings), policy=ClaimPolicy(owner="w1"), clock=clock)
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from campaigns import delivery_repository
-from campaigns import jobs as campaign_jobs
 from campaigns import service as campaigns
 from campaigns.channels.outbox import OutboxWriter
 from campaigns.models import State
@@ -30,7 +29,6 @@ LEASE = 60.0
 
 
 def worker(db: Database, settings: Settings, clock: FakeClock, owner: str) -> Worker:
-    campaign_jobs.register()
     return Worker(
         db,
         production_job(settings),

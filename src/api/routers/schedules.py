@@ -72,7 +72,8 @@ async def create_campaign_schedule(
     caller: Caller,
     timing: Annotated[Timing, Body(openapi_examples=TIMING_EXAMPLES)],
 ) -> Schedule:
-    data = ScheduleCreate(kind=Kind.CAMPAIGN, target=ref, **timing.model_dump())
+    campaign = await campaigns.require(db, ref)  # a blank or unknown ref is a 404, not a 500
+    data = ScheduleCreate(kind=Kind.CAMPAIGN, target=campaign.id, **timing.model_dump())
     return await service.create(db, data, clock=SystemClock())
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from campaigns import wiring
 from cli.client.http import Api, Target
 from crm.db import connect
 from crm.schema import Migration, migrate
@@ -84,6 +85,7 @@ async def connected(
         async with Api(target) as api:
             yield Client("Remote", api=api)
         return
+    wiring.register()
     async with connect(settings) as db:
         await migrate(db, upgrading=upgrading)
         yield Client("Local", db=db, settings=settings)

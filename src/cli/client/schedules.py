@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from campaigns import jobs as campaign_jobs
 from cli.client.http import Api, seg
 from cli.output import fail
 from crm.db import Database
@@ -43,7 +42,6 @@ class LocalSchedules:
 
     async def create(self, kind: Kind, target: str, timing: Timing) -> Schedule:
         data = ScheduleCreate(kind=kind, target=target, **timing.model_dump())
-        campaign_jobs.register()
         return await service.create(self.db, data, clock=SystemClock())
 
     async def list_schedules(self, campaign: str | None) -> list[Schedule]:
@@ -65,7 +63,6 @@ class LocalSchedules:
         await service.delete(self.db, key, clock=SystemClock())
 
     async def work(self) -> None:
-        campaign_jobs.register()
         await serve(self.db, self.settings, production_job(self.settings))
 
 
