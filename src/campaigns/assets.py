@@ -35,7 +35,7 @@ from crm.contacts.repository import ContactFilter
 from crm.db import Database
 from kernel.errors import Conflict, LLMError, ValidationFailed
 from kernel.settings import Settings
-from llm_tools.calls import CachedCompletion, CallRecord, CallStore
+from llm_tools.calls import CachedCompletion, CallRecord, CallStore, Usage
 from llm_tools.gateway import Gateway
 from llm_tools.inputs import Brand, ContactProfile
 from llm_tools.inputs import Campaign as CampaignInput
@@ -48,21 +48,8 @@ PAGE = 500
 SOCIAL_VARIANTS = 2
 
 
-@dataclass
-class _Usage:
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost: float | None = 0.0
-
-    def add(self, call: CallRecord) -> None:
-        self.tokens_in += call.tokens_in
-        self.tokens_out += call.tokens_out
-        if self.cost is not None:
-            self.cost = None if call.cost is None else self.cost + call.cost
-
-
 # The usage of the asset being generated in this task; each asset runs in its own task.
-_usage: contextvars.ContextVar[_Usage | None] = contextvars.ContextVar("usage", default=None)
+_usage: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("usage", default=None)
 
 
 class _Metered:
@@ -199,7 +186,7 @@ class _Generator:
         return email.model_dump()
 
     async def one(self, job: _Job, latest: dict[str, Any] | None) -> None:
-        usage = _Usage()
+        usage = Usage()
         _usage.set(usage)  # this task's own context: concurrent jobs do not mix usage
         try:
             content = await self.content(job)
@@ -235,7 +222,7 @@ class _Generator:
         self.report.created += 1
         self._spent(usage)
 
-    def _spent(self, usage: _Usage) -> None:
+    def _spent(self, usage: Usage) -> None:
         self.report.tokens += usage.tokens_in + usage.tokens_out
         self.report.cost += usage.cost or 0.0
 

@@ -58,19 +58,31 @@ class Completion:
     latency_ms: float
 
 
+class Spent(Protocol):
+    @property
+    def tokens_in(self) -> int: ...
+
+    @property
+    def tokens_out(self) -> int: ...
+
+    @property
+    def cost(self) -> float | None: ...
+
+
 @dataclass
 class Usage:
-    """What all attempts of one `generate` used, for the error when they all fail."""
+    """Tokens and cost added up over several calls (the attempts of one `generate`, the calls
+    that wrote one asset); the cost is unknown as soon as one call's price is."""
 
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float | None = 0.0
 
-    def add(self, completion: Completion) -> None:
-        self.tokens_in += completion.tokens_in
-        self.tokens_out += completion.tokens_out
+    def add(self, call: Spent) -> None:
+        self.tokens_in += call.tokens_in
+        self.tokens_out += call.tokens_out
         if self.cost is not None:
-            self.cost = None if completion.cost is None else self.cost + completion.cost
+            self.cost = None if call.cost is None else self.cost + call.cost
 
     def as_dict(self) -> dict[str, Any]:
         return {"tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "cost": self.cost}
