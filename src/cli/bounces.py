@@ -15,7 +15,9 @@ def bounces(
     mbox: Path | None = typer.Option(None, "--mbox", help="An mbox file to read."),
     maildir: Path | None = typer.Option(None, "--maildir", help="A Maildir directory to read."),
     imap: str | None = typer.Option(
-        None, "--imap", help="An IMAP folder: imaps://user:password@host[:993][/FOLDER]."
+        None,
+        "--imap",
+        help="An IMAP folder: imaps://user:password@host:993/FOLDER (port and folder optional).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
