@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api import errors, server_info
 from api.auth import reject_nul
@@ -96,7 +97,10 @@ def create_app(
                 await state.jobs.shutdown()
                 state.db = None
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package,
+    # not from a CDN, so they work without internet.
+    app = FastAPIOffline(
+        static_url="/docs/assets",
         title="crm toolkit",
         version="1",
         description=DESCRIPTION,
