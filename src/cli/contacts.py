@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import typer
 
 from cli.options import FIELD_OPTION, TAG_OPTION, parse_fields, validated
-from cli.output import JSON_OPTION, emit, fail, show_progress, stderr, stdout
+from cli.output import JSON_OPTION, emit, fail, plain, show_progress, stderr, stdout
 from cli.runtime import run
 
 if TYPE_CHECKING:
@@ -31,14 +31,30 @@ def _contact_details(contact: Contact, events: list[TimelineEvent] | None = None
     from rich.table import Table
 
     table = Table.grid(padding=(0, 2))
-    for key, value in contact.model_dump(exclude={"company"}).items():
+    for key, value in contact.model_dump(exclude={"company", "enrichment"}).items():
         if value not in (None, [], {}):
-            table.add_row(f"[bold]{key}[/bold]", str(value))
-    stdout.print(table)
+            table.add_row(f"[bold]{key}[/bold]", plain(value))
+    stdout.print(table, highlight=False)
+    if contact.enrichment:
+        provenance = Table(title="Enrichment", title_justify="left", title_style="bold")
+        for column in ("field", "value", "replaced", "enricher", "confidence", "at", "reason"):
+            provenance.add_column(column)
+        for name, p in contact.enrichment.items():
+            provenance.add_row(
+                name,
+                plain(p.value),
+                plain(p.previous),
+                p.enricher,
+                f"{p.confidence:.2f}",
+                plain(p.at),
+                p.reason,
+            )
+        stdout.print()
+        stdout.print(provenance, highlight=False)
     if events is not None:
         stdout.print("\n[bold]Timeline[/bold]")
         for e in events:
-            detail = ", ".join(f"{k}={v}" for k, v in e.data.items())
+            detail = "; ".join(f"{k}: {plain(v)}" for k, v in e.data.items())
             stdout.print(f"  {e.at:%Y-%m-%d %H:%M:%S}  {e.kind:<15} {detail}", highlight=False)
 
 

@@ -58,6 +58,20 @@ def show_progress() -> bool:
     return sys.stderr.isatty()
 
 
+def plain(value: Any) -> str:
+    """A value as a person reads it: lists comma-separated, mappings as key=value, times to
+    the second, no Python reprs."""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S}"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(plain(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={plain(v)}" for k, v in value.items())
+    if value is None:
+        return "-"
+    return str(value)
+
+
 def count_of(n: int, noun: str) -> str:
     """'1 contact', '2 contacts'."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -88,7 +88,20 @@ class TestShow:
         assert result.exit_code == 0
         assert "Timeline" in result.stdout
         assert "created" in result.stdout
-        assert "fields=['title']" in result.stdout
+        assert "fields: title" in result.stdout
+
+    def test_prints_enrichment_provenance_as_a_table(self, crm: Crm) -> None:
+        add(crm, "ada@example.com", "--country", "Germany", "--title", "VP of Sales")
+        crm.json("enrich")
+
+        out = crm("contacts", "show", "ada@example.com").stdout
+
+        assert "datetime" not in out and "{'" not in out and "['" not in out
+        assert "Enrichment" in out
+        country = next(line for line in out.splitlines() if line.startswith("│ country"))
+        cells = [c.strip() for c in country.strip("│").split("│")]
+        assert cells[:5] == ["country", "DE", "Germany", "country", "0.99"]
+        assert "previous: country=Germany" in out
 
     def test_unknown_contact_is_a_user_error(self, crm: Crm) -> None:
         assert "no contact" in crm.fails("contacts", "show", "nobody@example.com")
