@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -191,7 +192,21 @@ def list_(
     def render(p: Page) -> None:
         contact_table(p.items)
         if p.next_cursor:
-            stdout.print(f"More: crm contacts list --cursor {p.next_cursor}", highlight=False)
+            # The next page of the same list: the hint repeats the filters and the page size.
+            filters = {
+                "--segment": segment,
+                "--tag": tag,
+                "--status": status,
+                "--company": company,
+                "--search": search,
+                "--limit": str(limit),
+            }
+            again = " ".join(f"{k} {shlex.quote(v)}" for k, v in filters.items() if v)
+            stdout.print(
+                f"More: crm contacts list {again} --cursor {p.next_cursor}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
     emit(page, as_json, render)
 

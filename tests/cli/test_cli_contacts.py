@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,22 @@ class TestList:
         assert pages == 3
         assert sorted(seen) == everyone
         assert len(seen) == len(set(seen))
+
+    def test_following_the_more_hint_pages_through_the_same_list(
+        self, crm: Crm, tmp_path: Path
+    ) -> None:
+        seed(crm, tmp_path, 12)
+        vip = sorted(f"person{n}@example.com" for n in range(0, 12, 2))
+        command = ["contacts", "list", "--tag", "vip", "--search", "person", "--limit", "4"]
+        seen = [item["email"] for item in crm.json(*command)["items"]]
+
+        hint = crm(*command).stdout.splitlines()[-1]
+        assert hint.startswith("More: crm contacts list ")
+        next_page = crm.json(*shlex.split(hint.removeprefix("More: crm ")))
+
+        seen += [item["email"] for item in next_page["items"]]
+        assert sorted(seen) == vip
+        assert next_page["next_cursor"] is None
 
     def test_filters(self, crm: Crm, tmp_path: Path) -> None:
         seed(crm, tmp_path, 9)
