@@ -37,8 +37,16 @@ def options(
         "Default: CRM_API_URL, else the local `crm serve` if it holds the database.",
         show_default=False,
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="Also print the log on stderr (it always goes to CRM_LOG_FILE, "
+        "default crm.log in the data dir).",
+    ),
 ) -> None:
     runtime.options.api_url = api_url
+    runtime.options.verbose = verbose
 
 
 app.add_typer(contacts.app, name="contacts")

@@ -31,6 +31,7 @@ class GlobalOptions:
     """Options of the `crm` command itself, set again on every invocation."""
 
     api_url: str | None = None
+    verbose: bool = False
 
 
 options = GlobalOptions()
@@ -43,9 +44,12 @@ def _upgrading(migration: Migration) -> None:
     )
 
 
-def run(call: Callable[[Client], Awaitable[T]]) -> T:
+def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) -> T:
     """Run a command's one call on the client: a server's API when there is one to use, else
-    the configured database. A call with no REST route says what to do instead."""
+    the configured database. A call with no REST route says what to do instead.
+
+    Logs go to the log file, and to stderr too with `crm --verbose` or `log_to_stderr` (a
+    long-running command whose log is its output)."""
     # The one lazy import of the client: it loads the services, SurrealDB and httpx.
     from cli.client.connect import connected
     from cli.client.http import find_target
@@ -57,7 +61,9 @@ def run(call: Callable[[Client], Awaitable[T]]) -> T:
             return await call(client)
 
     settings = load_settings()
-    configure(settings.log_level)
+    configure(
+        settings.log_level, file=settings.log_path, to_stderr=options.verbose or log_to_stderr
+    )
     target = find_target(settings, options.api_url)
     try:
         return asyncio.run(session())

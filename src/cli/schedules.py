@@ -213,7 +213,7 @@ def worker() -> None:
 
     Start as many as you like against a SurrealDB server; each occurrence runs once.
     """
-    run(lambda client: client.schedules.work())
+    run(lambda client: client.schedules.work(), log_to_stderr=True)
 
 
 def _timing(s: Schedule) -> str:

@@ -23,9 +23,11 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from kernel.logs import configure
     from kernel.settings import load_settings
 
     settings = load_settings()
+    configure(settings.log_level, file=settings.log_path, to_stderr=True)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     url = f"http://{shown_host}:{port}"
     app = create_app(settings, server_url=url, worker=worker)

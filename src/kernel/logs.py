@@ -1,26 +1,60 @@
-"""Structured logs: one event per line on stderr, so stdout stays for results (`--json`)."""
+"""Structured logs: JSON lines appended to a log file, and on stderr only when asked
+(`crm --verbose`, and the long-running `crm serve` and `crm worker`), so they never land in a
+progress bar or in stdout's results (`--json`)."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
+from typing import TextIO
 
 import structlog
 
 
-class _Stderr:
-    """Whatever `sys.stderr` is at write time. Loggers are cached on first use, and a stream
-    bound at `configure` time may be swapped and closed later (test runners, CliRunner)."""
+class _Sink:
+    """Where log lines go, looked up at write time: loggers may be bound before `configure`,
+    and the stderr of a test runner or CliRunner is swapped between commands."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.to_stderr = True
+        self._file: TextIO | None = None
+
+    def route(self, path: Path | None, to_stderr: bool) -> None:
+        if self._file is not None and path != self.path:
+            self._file.close()
+            self._file = None
+        self.path, self.to_stderr = path, to_stderr
 
     def write(self, text: str) -> int:
-        return sys.stderr.write(text)
+        if self.to_stderr:
+            sys.stderr.write(text)
+        if self.path is not None:
+            self._open().write(text)
+        return len(text)
 
     def flush(self) -> None:
-        sys.stderr.flush()
+        if self.to_stderr:
+            sys.stderr.flush()
+        if self._file is not None:
+            self._file.flush()
+
+    def _open(self) -> TextIO:
+        if self._file is None:
+            assert self.path is not None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        return self._file
 
 
-def configure(level: str) -> None:
-    numeric = logging.getLevelNamesMapping().get(level.upper(), logging.WARNING)
+_sink = _Sink()
+
+
+def configure(level: str, *, file: Path | None = None, to_stderr: bool = False) -> None:
+    """Log at `level` and above to `file` (appended), and to stderr if `to_stderr`."""
+    numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    _sink.route(file, to_stderr)
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
@@ -28,6 +62,8 @@ def configure(level: str) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(_Stderr()),  # type: ignore[arg-type]
-        cache_logger_on_first_use=True,
+        logger_factory=structlog.PrintLoggerFactory(_sink),  # type: ignore[arg-type]
+        # Not cached: the level and the destination change between commands run in one
+        # process (tests), and a cached logger would keep the first ones.
+        cache_logger_on_first_use=False,
     )

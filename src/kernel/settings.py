@@ -30,7 +30,8 @@ class Settings(BaseSettings):
         default=0.0, description="Seconds to wait for another process to release the database."
     )
 
-    log_level: str = Field(default="warning", description="debug, info, warning or error")
+    log_level: str = Field(default="info", description="debug, info, warning or error")
+    log_file: Path | None = Field(default=None, description="Default: data_dir/crm.log.")
     llm_model: str = "local/smollm2"
     llm_api_base: str = ""
     llm_api_key: str = ""
@@ -80,6 +81,10 @@ class Settings(BaseSettings):
     @cached_property
     def outbox_path(self) -> Path:
         return self.outbox_dir or self.data_dir / "outbox"
+
+    @cached_property
+    def log_path(self) -> Path:
+        return self.log_file or self.data_dir / "crm.log"
 
     def signing_key(self) -> str:
         """CRM_SECRET_KEY, else a key generated once into data_dir/secret_key (mode 0600)."""

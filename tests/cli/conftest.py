@@ -19,8 +19,9 @@ def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
 
 
 @pytest.fixture(autouse=True)
-def _forget_api_url() -> Iterator[None]:
+def _forget_global_options() -> Iterator[None]:
     """`crm --api-url` keeps the option for the process (one command per process, outside
     tests); later in-process invocations of a sub-app must not inherit it."""
     yield
     runtime.options.api_url = None
+    runtime.options.verbose = False
