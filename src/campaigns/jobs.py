@@ -5,12 +5,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import structlog
+
 from campaigns import executor, rounds, service
 from campaigns.models import State
 from crm.db import Database
 from kernel.errors import ValidationFailed
 from kernel.settings import Settings
 from scheduling.models import Run, RunOutcome
+
+log = structlog.get_logger(__name__)
 
 
 async def check_target(db: Database, target: str) -> None:
@@ -32,7 +38,9 @@ async def run_round(db: Database, run: Run, settings: Settings) -> RunOutcome:
     # Either the round was just started, or an earlier attempt of this occurrence started it
     # and has lost its lease, so its executor is gone even when it ran in this process (where
     # the executor's own pid check cannot tell): forcing the resume is safe.
-    report = await executor.resume(db, campaign.id, settings, executor.Options(force=True))
+    progress = _logged_progress(run, every=settings.send_batch_size)
+    options = executor.Options(force=True, progress=progress)
+    report = await executor.resume(db, campaign.id, settings, options)
     if report.state is not State.COMPLETED:
         # Paused by send errors or retryable failures: fail this attempt, so the schedule's
         # retry policy resumes it later.
@@ -41,3 +49,18 @@ async def run_round(db: Database, run: Run, settings: Settings) -> RunOutcome:
             details=report.as_dict(),
         )
     return RunOutcome.from_report(report.as_dict())
+
+
+def _logged_progress(run: Run, *, every: int) -> Callable[[str, int], None]:
+    """Log a round's progress each time another `every` messages of a channel are done."""
+    done: dict[str, int] = {}
+
+    def advance(channel: str, n: int) -> None:
+        before = done.get(channel, 0)
+        done[channel] = before + n
+        if done[channel] // every > before // every:
+            log.info(
+                "campaigns.schedule_run_progress", run=run.id, channel=channel, done=done[channel]
+            )
+
+    return advance

@@ -208,12 +208,35 @@ def delete(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     emit({"id": key, "deleted": True}, as_json, lambda _: stdout.print(f"Deleted {key}"))
 
 
-def worker() -> None:
-    """Run due schedules until SIGTERM or Ctrl-C (then finish or hand back the current work).
+def worker(
+    port: int = typer.Option(
+        0,
+        "--port",
+        min=0,
+        max=65535,
+        help="On an embedded database: the port of the local API the other crm commands go "
+        "through while the worker holds the database (0: any free port).",
+    ),
+) -> None:
+    """Run due schedules until SIGTERM or Ctrl-C (then finish or hand back the current work),
+    logging each run's start, progress and end on stderr.
 
-    Start as many as you like against a SurrealDB server; each occurrence runs once.
+    On an embedded database the worker holds the file, so it also serves the REST API on
+    127.0.0.1 (like `crm serve --worker`) and the other `crm` commands go through it. Start as
+    many as you like against a SurrealDB server; each occurrence runs once.
     """
-    run(lambda client: client.schedules.work(), log_to_stderr=True)
+    from cli.client.http import find_target
+    from cli.runtime import options
+    from cli.serve import run_server
+    from crm.db import embedded_file
+    from kernel.settings import load_settings
+
+    settings = load_settings()
+    holds_a_file = embedded_file(settings.database_url) is not None
+    if holds_a_file and find_target(settings, options.api_url) is None:
+        run_server("127.0.0.1", port, access_log=False, worker=True)
+    else:  # a SurrealDB server; or a server already holds the file, which says what to do
+        run(lambda client: client.schedules.work(), log_to_stderr=True)
 
 
 def _timing(s: Schedule) -> str:

@@ -20,6 +20,14 @@ def serve(
     The embedded database is held by this process while it runs; other `crm` commands on this
     machine then go through its API.
     """
+    run_server(host, port, access_log=access_log, worker=worker)
+
+
+def run_server(host: str, port: int, *, access_log: bool, worker: bool) -> None:
+    """Serve the app until SIGTERM or Ctrl-C (port 0: any free port), announcing its URL to
+    the other `crm` commands when it holds an embedded database."""
+    import socket
+
     import uvicorn
 
     from api.app import create_app
@@ -28,13 +36,18 @@ def serve(
 
     settings = load_settings()
     configure(settings.log_level, file=settings.log_path, to_stderr=True)
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-    url = f"http://{shown_host}:{port}"
-    app = create_app(settings, server_url=url, worker=worker)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        # One process: the embedded database allows one at a time (use a SurrealDB server and
-        # any ASGI runner with `api.app:create_app` to scale out).
-        uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
-    except SystemExit as exc:  # uvicorn exits when startup fails (e.g. the database is locked)
-        if exc.code:
-            raise fail("the server could not start (see the messages above)") from None
+        sock = socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    url = f"http://{shown_host}:{sock.getsockname()[1]}"
+    app = create_app(settings, server_url=url, worker=worker)
+    # One process: the embedded database allows one at a time (use a SurrealDB server and any
+    # ASGI runner with `api.app:create_app` to scale out).
+    server = uvicorn.Server(uvicorn.Config(app, access_log=access_log, log_level="info"))
+    with sock:
+        server.run(sockets=[sock])
+    if not server.started:  # startup failed (e.g. the database is locked)
+        raise fail("the server could not start (see the messages above)")

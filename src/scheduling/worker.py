@@ -89,6 +89,8 @@ class Worker:
 
     def stop(self) -> None:
         """Ask for a graceful stop (safe to call from a signal handler)."""
+        if not self._stop.is_set():
+            log.info("campaigns.worker_stopping", worker=self.id, running=len(self._active))
         self._stop.set()
 
     async def run(self) -> None:
@@ -157,6 +159,14 @@ class Worker:
         return min(self.poll_seconds, (due - self.clock.now()).total_seconds())
 
     async def _execute(self, run: Run) -> None:
+        log.info(
+            "campaigns.schedule_run_started",
+            run=run.id,
+            kind=run.kind.value,
+            target=run.target,
+            attempt=run.attempts,
+            worker=self.id,
+        )
         job = asyncio.create_task(self.job(self.db, run))
         lost = asyncio.Event()
         beat = asyncio.create_task(self._heartbeat(run, job, lost))
