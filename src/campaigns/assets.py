@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import structlog
@@ -87,17 +87,7 @@ class GenerateReport:
     cost: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "state": self.state.value,
-            "created": self.created,
-            "kept": self.kept,
-            "kept_edited": self.kept_edited,
-            "failed": self.failed,
-            "errors": self.errors,
-            "tokens": self.tokens,
-            "cost": round(self.cost, 6),
-        }
+        return {**asdict(self), "state": self.state.value, "cost": round(self.cost, 6)}
 
 
 @dataclass(frozen=True)
@@ -268,13 +258,7 @@ async def generate(
     worker = _Generator(db, campaign, settings, gateway, report, progress)
     batches = _batches(db, campaign)
     async for jobs in batches:
-        variants: dict[str, list[str]] = {}
-        for job in jobs:
-            variants.setdefault(job.channel, []).append(job.variant)
-        latest: dict[tuple[str, str], dict[str, Any]] = {}
-        for channel, names in variants.items():
-            found = await repository.latest_assets(db, campaign.id, channel, names)
-            latest.update({(channel, v): a for v, a in found.items()})
+        latest = await _latest(db, campaign, jobs)
         todo = []
         for job in jobs:
             current = latest.get((job.channel, job.variant))
@@ -287,7 +271,10 @@ async def generate(
             todo.append(worker.one(job, current))
         await asyncio.gather(*todo)
     if report.failed:
-        reason = f"{report.failed} assets failed; run generate again to retry them"
+        # Only the failed assets are missing: generating again or writing them by hand
+        # (edit_asset) brings the campaign back to review.
+        failed = ", ".join(e.partition(":")[0] for e in report.errors[:3])
+        reason = f"{report.failed} asset(s) failed ({failed}): generate again, or edit-asset"
         done = await service.move(db, campaign, State.FAILED, reason=reason)
     else:
         done = await service.move(db, campaign, State.REVIEW)
@@ -301,6 +288,29 @@ async def generate(
         cost=report.cost,
     )
     return report
+
+
+async def _latest(
+    db: Database, campaign: Campaign, jobs: list[_Job]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The latest version of each job's asset that exists, by (channel, variant)."""
+    variants: dict[str, list[str]] = {}
+    for job in jobs:
+        variants.setdefault(job.channel, []).append(job.variant)
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for channel, names in variants.items():
+        found = await repository.latest_assets(db, campaign.id, channel, names)
+        latest.update({(channel, v): a for v, a in found.items()})
+    return latest
+
+
+async def _complete(db: Database, campaign: Campaign) -> bool:
+    """Whether every asset a generation should write exists."""
+    async for jobs in _batches(db, campaign):
+        latest = await _latest(db, campaign, jobs)
+        if any((job.channel, job.variant) not in latest for job in jobs):
+            return False
+    return True
 
 
 async def _batches(db: Database, campaign: Campaign) -> AsyncIterator[list[_Job]]:
@@ -365,4 +375,8 @@ async def edit_asset(
     }
     asset = Asset.model_validate(await repository.insert_asset(db, row))
     log.info("campaigns.asset_edited", campaign=campaign.id, channel=channel, variant=variant)
+    # A generation that failed (never approved) is done once its failed assets are written.
+    failed_generation = campaign.state is State.FAILED and campaign.approved_at is None
+    if failed_generation and await _complete(db, campaign):
+        await service.move(db, campaign, State.REVIEW, reason="failed assets written by hand")
     return asset

@@ -38,7 +38,8 @@ class State(StrEnum):
 
 
 # `generating -> generating` resumes a generation that was interrupted; `failed -> generating`
-# retries one that failed (a failed run never has approved deliveries, see executor).
+# retries one that failed (a failed run never has approved deliveries, see executor);
+# `failed -> review`: the assets a generation failed to write were written by hand.
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.DRAFT: frozenset({State.GENERATING, State.CANCELLED}),
     State.GENERATING: frozenset({State.GENERATING, State.REVIEW, State.FAILED, State.CANCELLED}),
@@ -46,7 +47,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.APPROVED: frozenset({State.RUNNING, State.CANCELLED}),
     State.RUNNING: frozenset({State.PAUSED, State.COMPLETED, State.FAILED, State.CANCELLED}),
     State.PAUSED: frozenset({State.RUNNING, State.CANCELLED}),
-    State.FAILED: frozenset({State.GENERATING}),
+    State.FAILED: frozenset({State.GENERATING, State.REVIEW}),
     State.COMPLETED: frozenset(),
     State.CANCELLED: frozenset(),
 }

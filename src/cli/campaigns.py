@@ -11,7 +11,7 @@ import typer
 
 from cli.bounces import bounces as _bounces
 from cli.options import validated
-from cli.output import JSON_OPTION, emit, fail, show_progress, stdout
+from cli.output import EXIT_FAILED, JSON_OPTION, emit, fail, show_progress, stdout
 from cli.runtime import run
 from cli.schedules import create_schedule, print_runs
 
@@ -200,6 +200,12 @@ def generate(
         )
         for error in r["errors"]:
             stdout.print(f"  [red]{error}[/red]", highlight=False)
+        if r["failed"]:
+            stdout.print(
+                f"Generate again to retry the failed assets, or write them by hand: "
+                f"crm campaigns edit-asset {r['id']} --channel CHANNEL [--variant VARIANT] …",
+                highlight=False,
+            )
 
     report = run(
         lambda client: client.campaigns.generate(
@@ -211,6 +217,8 @@ def generate(
         )
     )
     emit(report, as_json, render)
+    if report["state"] == "failed":
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command("edit-asset")

@@ -16,6 +16,7 @@ from rich.console import Console
 stdout = Console()
 stderr = Console(stderr=True)
 EXIT_USER_ERROR = 1
+EXIT_FAILED = 3  # the command ran and printed its report, but the work failed
 
 # A progress bar: entered with a label and the total (None: unknown), it yields `advance(n)`.
 Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]

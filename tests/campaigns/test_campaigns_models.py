@@ -23,6 +23,7 @@ class TestStateMachine:
             (State.PAUSED, State.CANCELLED),
             (State.GENERATING, State.FAILED),
             (State.FAILED, State.GENERATING),
+            (State.FAILED, State.REVIEW),
         ],
     )
     def test_allowed(self, current: State, target: State) -> None:
