@@ -80,8 +80,10 @@ def test_worker_logs_its_runs_and_serves_the_other_commands(
     try:
         info = wait_for(lambda: server_info.read(db_file), proc, log)
         monkeypatch.setenv("CRM_DB_URL", db_url)
-        listed = Crm(db_file).json("contacts", "list")
-        assert len(listed["items"]) == 3
+        local = Crm(db_file)
+        assert len(local.json("contacts", "list")["items"]) == 3
+        # A command without a REST route says how to run it.
+        assert f"stop the server (kill {info.pid})" in local.fails("enrich")
 
         def finished_run() -> dict[str, Any] | None:
             response = httpx.get(

@@ -38,9 +38,9 @@ class Target:
         """What to do when a command has no REST route to go through."""
         if self.local_pid is not None:
             return (
-                f"this command cannot go through the API of `crm serve` (pid {self.local_pid}, "
-                f"{self.url}), which holds the database: stop the server (kill "
-                f"{self.local_pid}), run the command, then start the server again"
+                f"this command cannot go through the API of the local `crm serve` or "
+                f"`crm worker` (pid {self.local_pid}, {self.url}), which holds the database: "
+                f"stop the server (kill {self.local_pid}), run the command, then start it again"
             )
         return (
             f"this command cannot go through the API of a remote server ({self.url}, from "
