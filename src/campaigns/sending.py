@@ -296,19 +296,26 @@ class ChannelRun:
             self.stop.set()
 
     def _retry_later(self, work: Work, attempt: int) -> None:
+        if self.stop.is_set():
+            self._settle()  # queued in the database already; resume sends it
+            return
         delay = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1))
 
         async def later() -> None:
-            try:
-                await self.sleep(delay)
-            except asyncio.CancelledError:
-                self._settle()
-                raise
+            await self.sleep(delay)
             await self.queue.put(work)
 
         task = asyncio.create_task(later())
         self.retry_tasks.add(task)
-        task.add_done_callback(self.retry_tasks.discard)
+        task.add_done_callback(self._retry_done)
+
+    def _retry_done(self, task: asyncio.Task[None]) -> None:
+        """A retry that never reached the work queue (cancelled when the run stopped, even
+        before its first step, when no handler inside it runs) stays queued in the database
+        for resume; the run stops counting it here."""
+        self.retry_tasks.discard(task)
+        if task.cancelled() or task.exception() is not None:
+            self._settle()
 
 
 async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
