@@ -219,10 +219,22 @@ async def deliveries(
     return [dict(plain(r)) for r in rows]
 
 
-async def resolve_review(db: Database, campaign: str, keys: list[str], outcome: str) -> int:
-    """review -> sent (it did go out) or queued (it did not: send it)."""
+async def in_review(db: Database, campaign: str, *, limit: int) -> list[dict[str, Any]]:
+    """The campaign's deliveries in review, each with its contact's address as `email`."""
     rows = await db.one(
-        "UPDATE delivery SET state = $state, reason = NONE, updated_at = $now"
+        "SELECT id, campaign, channel, contact, reason, contact.email AS email FROM delivery"
+        " WHERE campaign = $c AND state = 'review' LIMIT $limit",
+        {"c": record("campaign", campaign), "limit": limit},
+    )
+    return [dict(plain(r)) for r in rows]
+
+
+async def resolve_review(db: Database, campaign: str, keys: list[str], outcome: str) -> int:
+    """review -> sent (it did go out: sent when it was claimed, as far as anyone knows, so
+    the frequency limit and the timeline count it) or queued (it did not: send it)."""
+    rows = await db.one(
+        "UPDATE delivery SET state = $state, reason = NONE, updated_at = $now,"
+        " sent_at = IF $state = 'sent' THEN claimed_at ?? $now END"
         " WHERE id IN $ids AND campaign = $c AND state = 'review' RETURN VALUE id",
         {
             "ids": [record("delivery", k) for k in keys if is_safe_key(k)],

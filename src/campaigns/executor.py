@@ -237,7 +237,7 @@ async def _finish(
     if stop_reason is None and queued:
         stop_reason = f"interrupted: {queued} deliveries still queued"
     if stop_reason is None and review:
-        stop_reason = f"{review} deliveries need review (send outcome unknown)"
+        stop_reason = service.review_reason(review)
     if stop_reason is None and retryable:
         stop_reason = f"{retryable} deliveries failed with transient errors; resume retries them"
     target = State.PAUSED if stop_reason else State.COMPLETED

@@ -24,6 +24,9 @@ app = typer.Typer(
 )
 
 ID = typer.Argument(..., help="Campaign id.")
+# `run`/`resume` ended with the campaign paused: by send errors, deliveries needing review,
+# transient failures left to retry, or an interruption. Scripts and schedules should notice.
+EXIT_PAUSED = 3
 
 
 @contextmanager
@@ -264,12 +267,20 @@ def _print_run(r: dict[str, Any]) -> None:
     else:
         stdout.print(
             f"Sent {r['sent']}, skipped {r['skipped']}, failed {r['failed']}, "
-            f"review {r['review']} · campaign {r['state']}"
-            + (f" ({r['reason']})" if r["reason"] else ""),
+            f"review {r['review']} · campaign {r['state']}",
             highlight=False,
         )
     for reason, n in r["skip_reasons"].items():
         stdout.print(f"  skipped {n}: {reason}", highlight=False)
+    if r["reason"]:
+        stdout.print(f"{str(r['state']).capitalize()}: {r['reason']}", highlight=False)
+
+
+def _report_run(report: dict[str, Any], as_json: bool) -> None:
+    """Print a run's report; a run that ended paused exits EXIT_PAUSED, its reason last."""
+    emit(report, as_json, _print_run)
+    if report["state"] == "paused":
+        raise typer.Exit(EXIT_PAUSED)
 
 
 @app.command("run")
@@ -280,9 +291,11 @@ def run_(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Send an approved campaign. Ctrl-C pauses it after the messages in flight."""
+    """Send an approved campaign. Ctrl-C pauses it after the messages in flight.
+
+    Exits 3 when the run ended paused (send errors, review needed, interrupted)."""
     report = run(lambda client: client.campaigns.run(key, dry_run=dry_run, progress=_progress))
-    emit(report, as_json, _print_run)
+    _report_run(report, as_json)
 
 
 @app.command()
@@ -293,9 +306,10 @@ def resume(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Continue a paused or interrupted campaign; nothing is sent twice."""
+    """Continue a paused or interrupted campaign; nothing is sent twice. Exits 3 when the run
+    ended paused again."""
     report = run(lambda client: client.campaigns.resume(key, force=force, progress=_progress))
-    emit(report, as_json, _print_run)
+    _report_run(report, as_json)
 
 
 @app.command()
@@ -379,7 +393,12 @@ def review(
         if r["resolved"]:
             stdout.print(f"Resolved {r['resolved']} deliveries")
         for d in r["review"]:
-            stdout.print(f"  {d['id']}  {d['channel']}  contact {d['contact']}  {d['reason']}")
+            to = d["email"] or f"contact {d['contact']}"
+            stdout.print(
+                f"  {d['id']}  {d['channel']}  {to}  campaign {d['campaign']}  {d['reason']}",
+                highlight=False,
+                soft_wrap=True,
+            )
         stdout.print(f"{len(r['review'])} deliveries need review", highlight=False)
 
     emit(

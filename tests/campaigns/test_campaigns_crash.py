@@ -94,8 +94,9 @@ async def test_sigkill_at_random_points_then_resume_sends_each_email_once(tmp_pa
         sink.threshold = 0
         finished = _crm(env, *command)
         out, err = await asyncio.to_thread(finished.communicate, None, 180)
-        assert finished.returncode == 0, err.decode()[-2000:]
         report = json.loads(out)
+        # Paused (exit 3) when some deliveries need review.
+        assert finished.returncode == (3 if report["state"] == "paused" else 0), err.decode()
         # At most what the workers had claimed: one group each.
         assert report["recovered"]["review"] <= CONCURRENCY * CLAIM_GROUP
 

@@ -152,10 +152,7 @@ class LocalCampaigns:
         pending = await service.needing_review(self.db, key)
         return {
             "resolved": changed,
-            "review": [
-                d.model_dump(mode="json", include={"id", "contact", "channel", "reason"})
-                for d in pending
-            ],
+            "review": [d.model_dump(mode="json") for d in pending],
         }
 
     async def bounces(
