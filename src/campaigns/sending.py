@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import structlog
 from pydantic import ValidationError
 
-from campaigns import delivery_repository, eligibility, repository
+from campaigns import delivery_repository, eligibility, repository, suppression
 from campaigns.channels.protocol import (
     Channel,
     Outcome,
@@ -244,8 +244,26 @@ class ChannelRun:
             self.tally.sent += 1
             self._settle()
             return work.delivery, {"state": DeliveryState.SENT}
-        self._error(result)
-        if result.outcome == Outcome.RETRY and attempt < self.controls.max_attempts:
+        retry = result.outcome == Outcome.RETRY and attempt < self.controls.max_attempts
+        if result.bounce and message is not None:
+            # Like a DSN: the contact is bounced, the address suppressed; not a send error.
+            await suppression.report_bounce(
+                self.db,
+                kind="hard",
+                email=message.recipient,
+                delivery_key=work.delivery,
+                detail=result.detail,
+            )
+        elif retry and result.deferred:
+            log.info(
+                "campaigns.send_deferred",
+                campaign=self.campaign.id,
+                channel=self.channel.name,
+                detail=result.detail,
+            )
+        else:
+            self._error(result)
+        if retry:
             self.tally.retried += 1
             # Written now, not with the next claim: the retry may be claimed by any worker.
             await delivery_repository.complete(

@@ -65,15 +65,21 @@ async def report_bounce(
     kind: BounceKind,
     email: str | None = None,
     message_id: str | None = None,
+    delivery_key: str | None = None,
     detail: str | None = None,
 ) -> Contact | None:
-    """A bounce or complaint from a provider webhook or a DSN in a mailbox.
+    """A bounce or complaint from a provider webhook, a DSN in a mailbox, or an SMTP server
+    refusing the address while the executor sends (`delivery_key`).
 
     Hard bounces mark the contact bounced and suppress the address; complaints unsubscribe
     and suppress; soft bounces are only recorded on the timeline. The contact is found by the
-    delivery's Message-ID when given, else by address. Returns the contact, if known.
+    delivery (its key, or the Message-ID) when given, else by address. Returns the contact,
+    if known.
     """
-    delivery = await _delivery_of(db, message_id) if message_id else None
+    if delivery_key:
+        delivery = await delivery_repository.get_delivery(db, delivery_key)
+    else:
+        delivery = await _delivery_of(db, message_id) if message_id else None
     if delivery is None and email is None:
         raise ValidationFailed("a bounce needs the recipient's email or the Message-ID")
     ref = delivery["contact"] if delivery and delivery.get("contact") else email
