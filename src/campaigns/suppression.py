@@ -46,12 +46,15 @@ async def _end_subscription(db: Database, contact: Contact, status: Status) -> N
 async def unsubscribe(db: Database, tokens: Tokens, token: str) -> Contact:
     """`GET|POST /unsubscribe/{token}` (RFC 8058 one-click): unsubscribe and suppress.
 
-    Idempotent: mail clients may POST the same link more than once.
+    Idempotent: mail clients may POST the same link more than once, and a repeat that
+    changes nothing records nothing.
     """
     payload = tokens.verify("unsubscribe", token)
     contact = await contacts.get(db, payload["p"])
     if contact is None:
         raise NotFound("this contact no longer exists")
+    if not contact.sendable and await suppressed(db, [contact.email]):
+        return contact
     await _end_subscription(db, contact, Status.UNSUBSCRIBED)
     await suppress(db, contact.email, reason="unsubscribe", detail=f"campaign {payload['c']}")
     await timeline.add(db, [timeline.event(contact.id, "unsubscribed", campaign=payload["c"])])
