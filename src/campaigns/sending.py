@@ -19,6 +19,7 @@ from campaigns.channels.protocol import (
     Result,
     check_cancelled,
 )
+from campaigns.handoff import Journal
 from campaigns.models import Campaign, Controls, DeliveryState, State, parse_window
 from campaigns.pacing import Pacer, Sleep
 from campaigns.queued import Work, pages
@@ -80,11 +81,13 @@ class ChannelRun:
         *,
         stop: asyncio.Event,
         tally: Tally,
+        journal: Journal,
         sleep: Sleep,
         progress: Progress | None,
     ) -> None:
         self.db, self.campaign, self.run_id, self.channel = db, campaign, run_id, channel
         self.stop, self.tally, self.sleep, self.progress = stop, tally, sleep, progress
+        self.journal = journal
         self.controls = campaign.controls(channel.name, default_controls(settings))
         self.group = min(settings.send_claim_group, self.controls.batch_size)
         self.rules = eligibility.rules_for(
@@ -224,6 +227,8 @@ class ChannelRun:
                 await self.pacer.acquire()
                 # From here until send returns, the outcome is unknown (stays `sending`).
                 work = todo.pop(0)
+                if not self.channel.idempotent:
+                    self.journal.handed(work.delivery)
                 outcome = await self._send(work, claimed[work.delivery])
                 if outcome is not None:
                     done.append(outcome)
@@ -241,6 +246,8 @@ class ChannelRun:
         if result.outcome == Outcome.UNKNOWN and self.channel.idempotent:
             result = Result(Outcome.RETRY, result.detail)
         if result.outcome == Outcome.SENT and message is not None:
+            if not self.channel.idempotent:
+                self.journal.sent(work.delivery)
             self.tally.sent += 1
             self._settle()
             return work.delivery, {"state": DeliveryState.SENT}
