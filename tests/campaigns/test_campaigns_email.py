@@ -6,6 +6,7 @@ import base64
 import re
 import shutil
 import subprocess
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -13,7 +14,10 @@ import dkim
 import pytest
 
 from campaigns import executor, service, suppression, tracking
+from campaigns.channels.email import build_email
+from campaigns.channels.protocol import Context, Outgoing
 from campaigns.tracking import Tokens
+from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
 from factories import make_ready_campaign
@@ -143,3 +147,22 @@ async def test_dkim_signature_covers_both_unsubscribe_headers(
     assert signed is not None
     headers = signed[1].lower().split(":")
     assert "list-unsubscribe" in headers and "list-unsubscribe-post" in headers
+
+
+async def test_a_plain_text_link_ends_before_the_punctuation_after_it(
+    db: Database, send_settings: Settings
+) -> None:
+    campaign = await make_ready_campaign(db, settings=send_settings, contacts_count=1)
+    contact = await contacts.require(db, "person0@example.com")
+    channel = build_email(
+        Context(send_settings, Tokens("test-secret"), campaign, Path("outbox")), dry_run=True
+    )
+    body = "Read https://example.com/a?b=1. Or (https://example.com/c)!"
+    item = Outgoing("d1", "email", campaign, contact, {"subject": "Hi", "body": body})
+
+    text = _parts(message_from_bytes(channel.render(item).body, policy=policy.default))[0]
+
+    clicks = re.findall(rf"{BASE}/t/c/([\w~-]+)", text)
+    targets = [await tracking.record_click(db, Tokens("test-secret"), c) for c in clicks]
+    assert targets == ["https://example.com/a?b=1", "https://example.com/c"]
+    assert re.search(r"Read \S+\. Or \(\S+\)!", text)
