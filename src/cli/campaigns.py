@@ -12,6 +12,7 @@ import typer
 from cli.bounces import bounces as _bounces
 from cli.options import validated
 from cli.output import JSON_OPTION, emit, fail, show_progress, stdout
+from cli.run_report import report_run
 from cli.runtime import run
 from cli.schedules import create_schedule, print_runs
 
@@ -24,9 +25,6 @@ app = typer.Typer(
 )
 
 ID = typer.Argument(..., help="Campaign id.")
-# `run`/`resume` ended with the campaign paused: by send errors, deliveries needing review,
-# transient failures left to retry, or an interruption. Scripts and schedules should notice.
-EXIT_PAUSED = 3
 
 
 @contextmanager
@@ -257,32 +255,6 @@ def approve(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     )
 
 
-def _print_run(r: dict[str, Any]) -> None:
-    if r["dry_run"]:
-        stdout.print(
-            f"Dry run: {r['rendered']} messages rendered to {r['outbox']}, "
-            f"{r['skipped']} would be skipped",
-            highlight=False,
-        )
-    else:
-        stdout.print(
-            f"Sent {r['sent']}, skipped {r['skipped']}, failed {r['failed']}, "
-            f"review {r['review']} · campaign {r['state']}",
-            highlight=False,
-        )
-    for reason, n in r["skip_reasons"].items():
-        stdout.print(f"  skipped {n}: {reason}", highlight=False)
-    if r["reason"]:
-        stdout.print(f"{str(r['state']).capitalize()}: {r['reason']}", highlight=False)
-
-
-def _report_run(report: dict[str, Any], as_json: bool) -> None:
-    """Print a run's report; a run that ended paused exits EXIT_PAUSED, its reason last."""
-    emit(report, as_json, _print_run)
-    if report["state"] == "paused":
-        raise typer.Exit(EXIT_PAUSED)
-
-
 @app.command("run")
 def run_(
     key: str = ID,
@@ -295,7 +267,7 @@ def run_(
 
     Exits 3 when the run ended paused (send errors, review needed, interrupted)."""
     report = run(lambda client: client.campaigns.run(key, dry_run=dry_run, progress=_progress))
-    _report_run(report, as_json)
+    report_run(report, as_json)
 
 
 @app.command()
@@ -309,7 +281,7 @@ def resume(
     """Continue a paused or interrupted campaign; nothing is sent twice. Exits 3 when the run
     ended paused again."""
     report = run(lambda client: client.campaigns.resume(key, force=force, progress=_progress))
-    _report_run(report, as_json)
+    report_run(report, as_json)
 
 
 @app.command()
