@@ -152,24 +152,45 @@ async def fail_queued(db: Database, campaign: str, channel: str, reason: str) ->
     return int(results[-2])
 
 
-async def recover(db: Database, campaign: str, idempotent: list[str]) -> dict[str, int]:
+async def left_sending(db: Database, campaign: str, idempotent: list[str]) -> list[tuple[str, str]]:
+    """(key, the run that claimed it) of deliveries left `sending` on the channels not in
+    `idempotent`."""
+    rows = await db.one(
+        "SELECT record::id(id) AS id, claimed_by FROM delivery"
+        " WHERE campaign = $c AND state = 'sending' AND channel NOTINSIDE $idem",
+        {"c": record("campaign", campaign), "idem": idempotent},
+    )
+    return [(r["id"], r["claimed_by"]) for r in rows]
+
+
+async def recover(
+    db: Database, campaign: str, idempotent: list[str], unsent: list[str], sent: list[str]
+) -> dict[str, int]:
     """After a crash: deliveries left `sending` are re-queued on channels where a repeat is
-    harmless and marked for review elsewhere; retryable failures are queued again."""
+    harmless and elsewhere when `unsent` (never handed to the channel), recorded as sent when
+    `sent` (went out, sent when claimed), and marked for review otherwise; retryable failures
+    are queued again."""
     c = record("campaign", campaign)
     results = await db.query(
         "BEGIN;"
         "UPDATE delivery SET state = 'queued', updated_at = $now"
         " WHERE campaign = $c AND state = 'sending' AND channel IN $idem RETURN VALUE id;"
+        "UPDATE $unsent.map(|$k| type::thing('delivery', $k)) SET state = 'queued',"
+        " attempts -= 1, updated_at = $now WHERE campaign = $c AND state = 'sending'"
+        " RETURN VALUE id;"
+        "UPDATE $sent.map(|$k| type::thing('delivery', $k)) SET state = 'sent',"
+        " sent_at = claimed_at, reason = NONE, updated_at = $now"
+        " WHERE campaign = $c AND state = 'sending' RETURN VALUE id;"
         "UPDATE delivery SET state = 'review', reason = 'outcome unknown: interrupted while"
         " sending', updated_at = $now"
         " WHERE campaign = $c AND state = 'sending' AND channel NOTINSIDE $idem RETURN VALUE id;"
         "UPDATE delivery SET state = 'queued', retryable = false, updated_at = $now"
         " WHERE campaign = $c AND state = 'failed' AND retryable = true RETURN VALUE id;"
         "COMMIT;",
-        {"c": c, "idem": idempotent, "now": _now()},
+        {"c": c, "idem": idempotent, "unsent": unsent, "sent": sent, "now": _now()},
     )
-    requeued, review, retried = (len(r or []) for r in results[-3:])
-    return {"requeued": requeued, "review": review, "retried": retried}
+    names = ("requeued", "unsent", "sent", "review", "retried")
+    return {name: len(r or []) for name, r in zip(names, results[-5:], strict=True)}
 
 
 async def counts(db: Database, campaign: str) -> list[dict[str, Any]]:
@@ -219,10 +240,22 @@ async def deliveries(
     return [dict(plain(r)) for r in rows]
 
 
-async def resolve_review(db: Database, campaign: str, keys: list[str], outcome: str) -> int:
-    """review -> sent (it did go out) or queued (it did not: send it)."""
+async def in_review(db: Database, campaign: str, *, limit: int) -> list[dict[str, Any]]:
+    """The campaign's deliveries in review, each with its contact's address as `email`."""
     rows = await db.one(
-        "UPDATE delivery SET state = $state, reason = NONE, updated_at = $now"
+        "SELECT id, campaign, channel, contact, reason, contact.email AS email FROM delivery"
+        " WHERE campaign = $c AND state = 'review' LIMIT $limit",
+        {"c": record("campaign", campaign), "limit": limit},
+    )
+    return [dict(plain(r)) for r in rows]
+
+
+async def resolve_review(db: Database, campaign: str, keys: list[str], outcome: str) -> int:
+    """review -> sent (it did go out: sent when it was claimed, as far as anyone knows, so
+    the frequency limit and the timeline count it) or queued (it did not: send it)."""
+    rows = await db.one(
+        "UPDATE delivery SET state = $state, reason = NONE, updated_at = $now,"
+        " sent_at = IF $state = 'sent' THEN claimed_at ?? $now END"
         " WHERE id IN $ids AND campaign = $c AND state = 'review' RETURN VALUE id",
         {
             "ids": [record("delivery", k) for k in keys if is_safe_key(k)],

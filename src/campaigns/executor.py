@@ -15,7 +15,9 @@ server may or may not have accepted a message when the connection died, and a pe
 A database round trip costs more than sending a message, so a worker claims up to
 CRM_SEND_CLAIM_GROUP deliveries in one statement and writes their outcomes together with its
 next claim. The price is the crash bound: at most concurrency x group deliveries per channel
-are `sending` at any moment, and those are what `resume` has to recover. Cancelling a run
+are `sending` at any moment, and those are what `resume` has to recover. Of those, the run's
+hand-off journal (`handoff`) tells which were never handed to the channel (queued again) and
+which went out (sent), so only messages in flight at the crash need review. Cancelling a run
 returns the claimed deliveries not yet handed to a channel to the queue.
 
 This module starts, resumes and finishes runs; `queued` pages through the queued deliveries
@@ -31,11 +33,12 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import structlog
 
-from campaigns import delivery_repository, eligibility, repository, service
+from campaigns import delivery_repository, eligibility, handoff, repository, service
 from campaigns.channels.protocol import Channel, Context, Outcome, Outgoing
 from campaigns.channels.registry import build, is_idempotent
 from campaigns.models import Campaign, DeliveryState, State
@@ -162,10 +165,35 @@ async def resume(
             raise Conflict(f"campaign {campaign.id} changed state meanwhile")
         campaign = Campaign.model_validate(row)
     idempotent = [name for name in campaign.channels if is_idempotent(name, settings)]
-    recovered = await delivery_repository.recover(db, campaign.id, idempotent)
+    unsent, sent, journals = await _journaled(db, campaign.id, idempotent, settings)
+    recovered = await delivery_repository.recover(db, campaign.id, idempotent, unsent, sent)
+    for path in journals:
+        path.unlink(missing_ok=True)
     log.info("campaigns.recovered", campaign=campaign.id, **recovered)
     report = RunReport(campaign.id, campaign.state, recovered=recovered)
     return await _execute(db, campaign, runner["id"], settings, options, report)
+
+
+async def _journaled(
+    db: Database, campaign: str, idempotent: list[str], settings: Settings
+) -> tuple[list[str], list[str], list[Path]]:
+    """Of the deliveries dead runs left `sending` on non-idempotent channels: those their
+    journals (campaigns.handoff) say were never handed over, and those they say went out;
+    and the journals read."""
+    runs: dict[str, list[str]] = {}
+    for key, run_id in await delivery_repository.left_sending(db, campaign, idempotent):
+        runs.setdefault(run_id, []).append(key)
+    unsent: list[str] = []
+    sent: list[str] = []
+    journals: list[Path] = []
+    for run_id, keys in runs.items():
+        path = handoff.journal_path(settings, run_id)
+        journal = handoff.read(path)
+        if journal is not None:
+            unsent += [key for key in keys if key not in journal.handed]
+            sent += [key for key in keys if key in journal.sent]
+            journals.append(path)
+    return unsent, sent, journals
 
 
 async def _execute(
@@ -198,6 +226,7 @@ async def _execute(
                 report.failed += await delivery_repository.fail_queued(
                     db, campaign.id, name, reasons[-1]
                 )
+        journal = handoff.Journal(handoff.journal_path(settings, run_id))
         runs = [
             ChannelRun(
                 db,
@@ -207,14 +236,18 @@ async def _execute(
                 settings,
                 stop=stop,
                 tally=report,
+                journal=journal,
                 sleep=options.sleep,
                 progress=options.progress,
             )
             for channel in channels.values()
         ]
+        ended = False
         try:
             await asyncio.gather(*(r.run() for r in runs))
+            ended = True  # every outcome is written: the journal has served
         finally:
+            journal.close(remove=ended)
             for channel in channels.values():
                 await channel.aclose()
     reasons += [r.stop_reason for r in runs if r.stop_reason]
@@ -237,7 +270,7 @@ async def _finish(
     if stop_reason is None and queued:
         stop_reason = f"interrupted: {queued} deliveries still queued"
     if stop_reason is None and review:
-        stop_reason = f"{review} deliveries need review (send outcome unknown)"
+        stop_reason = service.review_reason(review)
     if stop_reason is None and retryable:
         stop_reason = f"{retryable} deliveries failed with transient errors; resume retries them"
     target = State.PAUSED if stop_reason else State.COMPLETED

@@ -224,6 +224,17 @@ class Delivery(BaseModel):
     sent_at: datetime | None = None
 
 
+class ReviewItem(BaseModel):
+    """A delivery whose send outcome is unknown, as a person checking a mail log needs it."""
+
+    id: str
+    campaign: str
+    channel: str
+    contact: str | None = None
+    email: str | None = None
+    reason: str | None = None
+
+
 class Counts(BaseModel):
     queued: int = 0
     sending: int = 0

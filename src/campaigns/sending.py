@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import structlog
 from pydantic import ValidationError
 
-from campaigns import delivery_repository, eligibility, repository
+from campaigns import delivery_repository, eligibility, repository, suppression
 from campaigns.channels.protocol import (
     Channel,
     Outcome,
@@ -19,6 +19,7 @@ from campaigns.channels.protocol import (
     Result,
     check_cancelled,
 )
+from campaigns.handoff import Journal
 from campaigns.models import Campaign, Controls, DeliveryState, State, parse_window
 from campaigns.pacing import Pacer, Sleep
 from campaigns.queued import Work, pages
@@ -80,11 +81,13 @@ class ChannelRun:
         *,
         stop: asyncio.Event,
         tally: Tally,
+        journal: Journal,
         sleep: Sleep,
         progress: Progress | None,
     ) -> None:
         self.db, self.campaign, self.run_id, self.channel = db, campaign, run_id, channel
         self.stop, self.tally, self.sleep, self.progress = stop, tally, sleep, progress
+        self.journal = journal
         self.controls = campaign.controls(channel.name, default_controls(settings))
         self.group = min(settings.send_claim_group, self.controls.batch_size)
         self.rules = eligibility.rules_for(
@@ -224,6 +227,8 @@ class ChannelRun:
                 await self.pacer.acquire()
                 # From here until send returns, the outcome is unknown (stays `sending`).
                 work = todo.pop(0)
+                if not self.channel.idempotent:
+                    self.journal.handed(work.delivery)
                 outcome = await self._send(work, claimed[work.delivery])
                 if outcome is not None:
                     done.append(outcome)
@@ -241,11 +246,31 @@ class ChannelRun:
         if result.outcome == Outcome.UNKNOWN and self.channel.idempotent:
             result = Result(Outcome.RETRY, result.detail)
         if result.outcome == Outcome.SENT and message is not None:
+            if not self.channel.idempotent:
+                self.journal.sent(work.delivery)
             self.tally.sent += 1
             self._settle()
             return work.delivery, {"state": DeliveryState.SENT}
-        self._error(result)
-        if result.outcome == Outcome.RETRY and attempt < self.controls.max_attempts:
+        retry = result.outcome == Outcome.RETRY and attempt < self.controls.max_attempts
+        if result.bounce and message is not None:
+            # Like a DSN: the contact is bounced, the address suppressed; not a send error.
+            await suppression.report_bounce(
+                self.db,
+                kind="hard",
+                email=message.recipient,
+                delivery_key=work.delivery,
+                detail=result.detail,
+            )
+        elif retry and result.deferred:
+            log.info(
+                "campaigns.send_deferred",
+                campaign=self.campaign.id,
+                channel=self.channel.name,
+                detail=result.detail,
+            )
+        else:
+            self._error(result)
+        if retry:
             self.tally.retried += 1
             # Written now, not with the next claim: the retry may be claimed by any worker.
             await delivery_repository.complete(
@@ -296,19 +321,26 @@ class ChannelRun:
             self.stop.set()
 
     def _retry_later(self, work: Work, attempt: int) -> None:
+        if self.stop.is_set():
+            self._settle()  # queued in the database already; resume sends it
+            return
         delay = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1))
 
         async def later() -> None:
-            try:
-                await self.sleep(delay)
-            except asyncio.CancelledError:
-                self._settle()
-                raise
+            await self.sleep(delay)
             await self.queue.put(work)
 
         task = asyncio.create_task(later())
         self.retry_tasks.add(task)
-        task.add_done_callback(self.retry_tasks.discard)
+        task.add_done_callback(self._retry_done)
+
+    def _retry_done(self, task: asyncio.Task[None]) -> None:
+        """A retry that never reached the work queue (cancelled when the run stopped, even
+        before its first step, when no handler inside it runs) stays queued in the database
+        for resume; the run stops counting it here."""
+        self.retry_tasks.discard(task)
+        if task.cancelled() or task.exception() is not None:
+            self._settle()
 
 
 async def _cancel(tasks: list[asyncio.Task[None]]) -> None:

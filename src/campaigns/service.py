@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -11,8 +12,8 @@ from campaigns.models import (
     Campaign,
     CampaignCreate,
     Counts,
-    Delivery,
     DeliveryState,
+    ReviewItem,
     State,
     Status,
     check_transition,
@@ -22,6 +23,8 @@ from kernel.errors import Conflict, NotFound, ValidationFailed
 from scheduling import service as schedules
 
 log = structlog.get_logger(__name__)
+
+_REVIEW_REASON = re.compile(r"^\d+ deliveries need review ")
 
 
 async def create(db: Database, data: CampaignCreate) -> Campaign:
@@ -122,6 +125,11 @@ async def llm_cost(db: Database, key: str) -> float:
     return await run_cost(db, llm_run(key))
 
 
+def review_reason(count: int) -> str:
+    """Why a run paused while deliveries wait for review (kept current as they are resolved)."""
+    return f"{count} deliveries need review (send outcome unknown)"
+
+
 async def resolve_review(db: Database, key: str, delivery_keys: list[str], *, sent: bool) -> int:
     """A person checked deliveries whose outcome was unknown: `sent=True` records that they
     went out, `sent=False` queues them for the next `resume`. Returns how many changed."""
@@ -131,17 +139,25 @@ async def resolve_review(db: Database, key: str, delivery_keys: list[str], *, se
     target = DeliveryState.SENT if sent else DeliveryState.QUEUED
     changed = await delivery_repository.resolve_review(db, campaign.id, delivery_keys, target)
     log.info("campaigns.review_resolved", campaign=campaign.id, sent=sent, count=changed)
+    if (
+        changed
+        and campaign.state == State.PAUSED
+        and _REVIEW_REASON.match(campaign.state_reason or "")
+    ):
+        left = (await delivery_counts(db, campaign.id)).review
+        reason = review_reason(left) if left else "review resolved; resume finishes the run"
+        await repository.transition(
+            db, campaign.id, [State.PAUSED], State.PAUSED, {"state_reason": reason}
+        )
     return changed
 
 
-async def needing_review(db: Database, key: str, *, limit: int = 1000) -> list[Delivery]:
+async def needing_review(db: Database, key: str, *, limit: int = 1000) -> list[ReviewItem]:
     """Deliveries whose send outcome is unknown (interrupted mid-send on a non-idempotent
     channel): a person checks the mail server's log and calls `resolve_review`."""
     campaign = await require(db, key)
-    rows = await delivery_repository.deliveries(
-        db, campaign.id, state=DeliveryState.REVIEW, limit=limit
-    )
-    return [Delivery.model_validate(r) for r in rows]
+    rows = await delivery_repository.in_review(db, campaign.id, limit=limit)
+    return [ReviewItem.model_validate(r) for r in rows]
 
 
 async def sent_to(db: Database, contact_key: str, limit: int) -> list[dict[str, Any]]:

@@ -46,12 +46,15 @@ async def _end_subscription(db: Database, contact: Contact, status: Status) -> N
 async def unsubscribe(db: Database, tokens: Tokens, token: str) -> Contact:
     """`GET|POST /unsubscribe/{token}` (RFC 8058 one-click): unsubscribe and suppress.
 
-    Idempotent: mail clients may POST the same link more than once.
+    Idempotent: mail clients may POST the same link more than once, and a repeat that
+    changes nothing records nothing.
     """
     payload = tokens.verify("unsubscribe", token)
     contact = await contacts.get(db, payload["p"])
     if contact is None:
         raise NotFound("this contact no longer exists")
+    if not contact.sendable and await suppressed(db, [contact.email]):
+        return contact
     await _end_subscription(db, contact, Status.UNSUBSCRIBED)
     await suppress(db, contact.email, reason="unsubscribe", detail=f"campaign {payload['c']}")
     await timeline.add(db, [timeline.event(contact.id, "unsubscribed", campaign=payload["c"])])
@@ -65,15 +68,21 @@ async def report_bounce(
     kind: BounceKind,
     email: str | None = None,
     message_id: str | None = None,
+    delivery_key: str | None = None,
     detail: str | None = None,
 ) -> Contact | None:
-    """A bounce or complaint from a provider webhook or a DSN in a mailbox.
+    """A bounce or complaint from a provider webhook, a DSN in a mailbox, or an SMTP server
+    refusing the address while the executor sends (`delivery_key`).
 
     Hard bounces mark the contact bounced and suppress the address; complaints unsubscribe
     and suppress; soft bounces are only recorded on the timeline. The contact is found by the
-    delivery's Message-ID when given, else by address. Returns the contact, if known.
+    delivery (its key, or the Message-ID) when given, else by address. Returns the contact,
+    if known.
     """
-    delivery = await _delivery_of(db, message_id) if message_id else None
+    if delivery_key:
+        delivery = await delivery_repository.get_delivery(db, delivery_key)
+    else:
+        delivery = await _delivery_of(db, message_id) if message_id else None
     if delivery is None and email is None:
         raise ValidationFailed("a bounce needs the recipient's email or the Message-ID")
     ref = delivery["contact"] if delivery and delivery.get("contact") else email

@@ -11,7 +11,8 @@ import typer
 
 from cli.bounces import bounces as _bounces
 from cli.options import validated
-from cli.output import EXIT_FAILED, JSON_OPTION, emit, fail, show_progress, stdout
+from cli.output import EXIT_UNFINISHED, JSON_OPTION, emit, fail, show_progress, stdout
+from cli.run_report import report_run
 from cli.runtime import run
 from cli.schedules import create_schedule, print_runs
 
@@ -218,7 +219,7 @@ def generate(
     )
     emit(report, as_json, render)
     if report["state"] == "failed":
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(EXIT_UNFINISHED)
 
 
 @app.command("edit-asset")
@@ -262,24 +263,6 @@ def approve(key: str = ID, as_json: bool = JSON_OPTION) -> None:
     )
 
 
-def _print_run(r: dict[str, Any]) -> None:
-    if r["dry_run"]:
-        stdout.print(
-            f"Dry run: {r['rendered']} messages rendered to {r['outbox']}, "
-            f"{r['skipped']} would be skipped",
-            highlight=False,
-        )
-    else:
-        stdout.print(
-            f"Sent {r['sent']}, skipped {r['skipped']}, failed {r['failed']}, "
-            f"review {r['review']} · campaign {r['state']}"
-            + (f" ({r['reason']})" if r["reason"] else ""),
-            highlight=False,
-        )
-    for reason, n in r["skip_reasons"].items():
-        stdout.print(f"  skipped {n}: {reason}", highlight=False)
-
-
 @app.command("run")
 def run_(
     key: str = ID,
@@ -288,9 +271,11 @@ def run_(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Send an approved campaign. Ctrl-C pauses it after the messages in flight."""
+    """Send an approved campaign. Ctrl-C pauses it after the messages in flight.
+
+    Exits 3 when the run ended paused (send errors, review needed, interrupted)."""
     report = run(lambda client: client.campaigns.run(key, dry_run=dry_run, progress=_progress))
-    emit(report, as_json, _print_run)
+    report_run(report, as_json)
 
 
 @app.command()
@@ -301,9 +286,10 @@ def resume(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Continue a paused or interrupted campaign; nothing is sent twice."""
+    """Continue a paused or interrupted campaign; nothing is sent twice. Exits 3 when the run
+    ended paused again."""
     report = run(lambda client: client.campaigns.resume(key, force=force, progress=_progress))
-    emit(report, as_json, _print_run)
+    report_run(report, as_json)
 
 
 @app.command()
@@ -387,7 +373,12 @@ def review(
         if r["resolved"]:
             stdout.print(f"Resolved {r['resolved']} deliveries")
         for d in r["review"]:
-            stdout.print(f"  {d['id']}  {d['channel']}  contact {d['contact']}  {d['reason']}")
+            to = d["email"] or f"contact {d['contact']}"
+            stdout.print(
+                f"  {d['id']}  {d['channel']}  {to}  campaign {d['campaign']}  {d['reason']}",
+                highlight=False,
+                soft_wrap=True,
+            )
         stdout.print(f"{len(r['review'])} deliveries need review", highlight=False)
 
     emit(

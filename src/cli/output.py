@@ -16,7 +16,9 @@ from rich.console import Console
 stdout = Console()
 stderr = Console(stderr=True)
 EXIT_USER_ERROR = 1
-EXIT_FAILED = 3  # the command ran and printed its report, but the work failed
+# The command ran and printed its report, but the work did not finish: a campaign that failed
+# to generate, a run that ended paused. Scripts and schedules should notice.
+EXIT_UNFINISHED = 3
 
 # A progress bar: entered with a label and the total (None: unknown), it yields `advance(n)`.
 Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None]]]

@@ -69,6 +69,6 @@ def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) 
         return asyncio.run(session())
     except CRMError as exc:
         raise fail(exc.message) from None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         stderr.print("[yellow]Interrupted.[/yellow] Work already committed is kept.")
         raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -148,6 +148,8 @@ class TestUnsubscribe:
         assert (await contacts.require(db, contact.id)).status == "unsubscribed"
         again = await client.post(f"/unsubscribe/{token}", data=body)
         assert again.status_code == 200
+        _, events = await contacts.history(db, contact.id)
+        assert [e.kind for e in events].count("unsubscribed") == 1
 
     async def test_a_tampered_token_is_400(
         self, client: httpx.AsyncClient, db: Database, tokens: Tokens

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections import Counter
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -15,7 +20,8 @@ from campaigns.channels.protocol import Rendered, Result
 from campaigns.channels.smtp import SmtpSender
 from campaigns.executor import Options
 from campaigns.models import State
-from crm.db import Database
+from crm.db import Database, connect
+from crm.schema import migrate
 from factories import make_ready_campaign
 from kernel.settings import Settings
 from smtp_sink import Sink, free_port
@@ -120,3 +126,42 @@ async def test_a_send_ends_when_cancelled_even_if_the_transaction_drops_the_canc
         assert done == {send} and send.cancelled()
     finally:
         controller.stop()
+
+
+async def test_a_second_ctrl_c_cancels_a_run_waiting_on_the_server(tmp_path: Path) -> None:
+    sink = HoldingSink(free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    env = {
+        **os.environ,
+        "CRM_DB_URL": f"surrealkv://{tmp_path / 'crm.db'}",
+        "CRM_DATA_DIR": str(tmp_path / "data"),
+        "CRM_SMTP_URL": f"smtp://127.0.0.1:{sink.port}",
+        "CRM_SMTP_TIMEOUT": "600",
+        "CRM_SECRET_KEY": "cancel-test",
+        "CRM_POSTAL_ADDRESS": "1 Main Street",
+    }
+    settings = Settings(
+        db_url=env["CRM_DB_URL"], smtp_url=env["CRM_SMTP_URL"], postal_address="1 Main Street"
+    )
+    async with connect(settings) as db:
+        await migrate(db)
+        campaign = await make_ready_campaign(db, settings=settings, contacts_count=CONTACTS)
+    command = [sys.executable, "-m", "cli.main", "campaigns", "run", campaign.id]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    try:
+        assert await asyncio.to_thread(sink.holding.wait, 60)
+
+        # The first asks to stop after the messages in flight; one waits for a reply.
+        process.send_signal(signal.SIGINT)
+        await asyncio.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        # Bounded only to turn a hang (the SMTP timeout is ten minutes) into a failure.
+        code = await asyncio.to_thread(process.wait, 60)
+    finally:
+        sink.release.set()
+        controller.stop()
+        if process.poll() is None:
+            process.kill()
+
+    assert code == 130, process.stderr.read().decode() if process.stderr else ""

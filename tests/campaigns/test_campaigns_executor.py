@@ -185,14 +185,14 @@ async def test_resume_after_a_crash_marks_unknown_smtp_sends_for_review(
 ) -> None:
     campaign = await make_ready_campaign(db, settings=send_settings, contacts_count=4)
     # What a kill -9 leaves behind: the campaign running under a dead process, one delivery
-    # claimed (maybe sent, maybe not).
+    # claimed (maybe sent, maybe not) and no hand-off journal on this machine.
     keys = await _queued_keys(db, campaign.id)
     await service.move(db, campaign, State.RUNNING, runner={"pid": 2**22 + 7, "host": "x"})
     assert await delivery_repository.claim(db, keys[:1], "dead-run") == {keys[0]: 1}
 
     report = await executor.resume(db, campaign.id, send_settings, Options(force=True))
 
-    assert report.recovered == {"requeued": 0, "review": 1, "retried": 0}
+    assert report.recovered == {"requeued": 0, "unsent": 0, "sent": 0, "review": 1, "retried": 0}
     assert report.sent == 3
     assert len(smtp_sink.received) == 3
     assert report.state == State.PAUSED and "review" in (report.reason or "")

@@ -1,7 +1,8 @@
 """The email channel: a MIME message per contact, sent by SMTP or written to the outbox.
 
 Each message has a plain-text and an HTML part, a footer with the sender's postal address and
-an unsubscribe link, RFC 8058 one-click unsubscribe headers, tracked links and an open pixel
+an unsubscribe link, RFC 8058 one-click unsubscribe headers, tracked links (in both parts) and
+an open pixel
 (signed tokens, see `campaigns.tracking`), a Message-ID derived from the delivery (unique, and
 the same if the message is rendered again), and a DKIM signature when a key is configured.
 """
@@ -15,7 +16,7 @@ from email.header import Header
 from email.utils import formataddr, formatdate
 from functools import cached_property
 from quopri import encodestring
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from campaigns.channels import message_id
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from campaigns.channels.smtp import SmtpSender
 
 _HREF = re.compile(r'href="(https?://[^"]+)"')
+# A link in the plain-text part; punctuation ending a sentence is not part of it.
+_TEXT_URL = re.compile(r"https?://[^\s<>\"']+")
+_TRAILING = ".,;:!?)]}"
 # Headers DKIM signs; both unsubscribe headers must be covered (RFC 8058 section 4).
 SIGNED_HEADERS = (
     b"from",
@@ -94,7 +98,7 @@ class EmailChannel:
         ]
         body = mime_alternative(
             headers,
-            self._text(item.content, unsubscribe_url),
+            self._text(item, unsubscribe_url),
             self._html(item, unsubscribe_url),
         )
         if self._dkim is not None:
@@ -112,20 +116,27 @@ class EmailChannel:
         address = self.ctx.settings.postal_address
         return [f"{self.from_name}" + (f", {address}" if address else "")]
 
-    def _text(self, content: dict[str, Any], unsubscribe_url: str) -> str:
+    def _click_url(self, item: Outgoing, target: str) -> str:
+        """A tracked link to `target`: counts the click, then redirects there."""
+        person = item.contact.id if item.contact else None
+        payload = click_payload(item.delivery, item.campaign.id, person, target)
+        return self.ctx.tokens.url(self.base_url, "click", payload)
+
+    def _text(self, item: Outgoing, unsubscribe_url: str) -> str:
+        def track(match: re.Match[str]) -> str:
+            target = match[0].rstrip(_TRAILING)
+            return self._click_url(item, target) + match[0][len(target) :]
+
+        body = _TEXT_URL.sub(track, str(item.content.get("body", "")).rstrip())
         footer = "\n".join([*self._footer_lines(), f"Unsubscribe: {unsubscribe_url}"])
-        return f"{str(content.get('body', '')).rstrip()}\n\n-- \n{footer}\n"
+        return f"{body}\n\n-- \n{footer}\n"
 
     def _html(self, item: Outgoing, unsubscribe_url: str) -> str:
         tokens, campaign, contact = self.ctx.tokens, item.campaign, item.contact
         person = contact.id if contact else None
 
         def track(match: re.Match[str]) -> str:
-            target = html.unescape(match[1])
-            url = tokens.url(
-                self.base_url, "click", click_payload(item.delivery, campaign.id, person, target)
-            )
-            return f'href="{html.escape(url)}"'
+            return f'href="{html.escape(self._click_url(item, html.unescape(match[1])))}"'
 
         body = _HREF.sub(track, str(item.content.get("body_html", "")))
         preheader = html.escape(str(item.content.get("preheader", "")))

@@ -32,6 +32,11 @@ class Outcome(StrEnum):
 class Result:
     outcome: Outcome
     detail: str | None = None
+    # RETRY: a temporary rejection of this one message (greylisting, a full mailbox) rather
+    # than trouble with the server; a send error only once its retries run out.
+    deferred: bool = False
+    # FAILED: the recipient's address was refused for good (no such user): a hard bounce.
+    bounce: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,15 @@
 
 The outcome of a send is classified by how far the SMTP dialogue got: anything refused or
 broken before DATA certainly did not deliver (retry or fail by reply code); a connection lost
-during DATA may have delivered, so it is reported as unknown and never blindly re-sent.
+during DATA may have delivered, so it is reported as unknown and never blindly re-sent. A 4xx
+reply to a message is a temporary rejection (greylisting), retried; a permanent refusal of the
+recipient's address at RCPT or DATA (5.1.x, 5.2.1) is a hard bounce.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -47,9 +50,20 @@ def parse_url(url: str, *, timeout: float = 30.0) -> SmtpConfig:
     )
 
 
-def _by_code(code: int, text: str) -> Result:
-    outcome = Outcome.RETRY if 400 <= code < 500 else Outcome.FAILED
-    return Result(outcome, f"{code} {text}"[:300])
+# RFC 3463 enhanced status codes that refuse the address (5.1.x, but 5.1.7/5.1.8 are about
+# the sender) or say the mailbox is disabled (5.2.1). Policy refusals (5.7.x, spam blocks) are
+# not bounces, nor is a bare 550: servers give it for policy as often as for unknown users.
+_BAD_ADDRESS = re.compile(r"^5\.(1\.(?![78]\b)\d{1,3}|2\.1)(\s|$)")
+
+
+def _by_code(code: int, text: str, *, recipient: bool) -> Result:
+    """What a refusal means; `recipient`: it answered RCPT or DATA (not the sender's MAIL)."""
+    detail = f"{code} {text}"[:300]
+    if 400 <= code < 500:
+        # 421: the server is closing the connection, its trouble rather than this message's.
+        return Result(Outcome.RETRY, detail, deferred=code != 421)
+    bounce = recipient and _BAD_ADDRESS.match(text.strip()) is not None
+    return Result(Outcome.FAILED, detail, bounce=bounce)
 
 
 class SmtpSender:
@@ -107,15 +121,17 @@ class SmtpSender:
 
     async def _transact(self, smtp: aiosmtplib.SMTP, message: Rendered) -> Result:
         assert message.sender and message.recipient
+        recipient = False
         try:
             check_cancelled()
             await smtp.mail(message.sender)
+            recipient = True
             check_cancelled()
             await smtp.rcpt(message.recipient)
             check_cancelled()
         except aiosmtplib.SMTPResponseException as exc:
             await _reset(smtp)
-            return _by_code(exc.code, exc.message)
+            return _by_code(exc.code, exc.message, recipient=recipient)
         except (aiosmtplib.SMTPException, OSError) as exc:
             # Nothing was handed over yet: safe to try again on a new connection.
             smtp.close()
@@ -124,7 +140,7 @@ class SmtpSender:
             await smtp.data(message.body)
         except aiosmtplib.SMTPResponseException as exc:
             await _reset(smtp)
-            return _by_code(exc.code, exc.message)
+            return _by_code(exc.code, exc.message, recipient=True)
         except (aiosmtplib.SMTPException, OSError) as exc:
             smtp.close()
             return Result(Outcome.UNKNOWN, f"SMTP connection lost during DATA: {exc}"[:300])

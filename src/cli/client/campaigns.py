@@ -62,11 +62,20 @@ class Campaigns(Protocol):
 
 
 def _stop_on_signals() -> asyncio.Event:
-    """Ctrl-C or SIGTERM finish the messages in flight and pause the campaign."""
+    """Ctrl-C or SIGTERM finish the messages in flight and pause the campaign; a second one
+    cancels the run at once (what was claimed but not sent goes back to the queue, a message
+    in flight to review) and the command exits 130."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    command = asyncio.current_task()
+
+    def signalled() -> None:
+        if stop.is_set() and command is not None:
+            command.cancel()
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, signalled)
     return stop
 
 
@@ -152,10 +161,7 @@ class LocalCampaigns:
         pending = await service.needing_review(self.db, key)
         return {
             "resolved": changed,
-            "review": [
-                d.model_dump(mode="json", include={"id", "contact", "channel", "reason"})
-                for d in pending
-            ],
+            "review": [d.model_dump(mode="json") for d in pending],
         }
 
     async def bounces(
