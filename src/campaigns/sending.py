@@ -98,7 +98,9 @@ class ChannelRun:
         self.pacer = Pacer(
             rate=self.controls.rate, window=parse_window(self.controls.window), sleep=sleep
         )
-        self.queue: asyncio.Queue[Work | None] = asyncio.Queue(self.controls.batch_size * 2)
+        # Room for two batches, and for every worker's end marker once the work is done.
+        size = max(self.controls.batch_size * 2, self.controls.concurrency)
+        self.queue: asyncio.Queue[Work | None] = asyncio.Queue(size)
         self.errors = 0
         self.stop_reason: str | None = None
         self.outstanding = 0

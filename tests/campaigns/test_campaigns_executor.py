@@ -255,3 +255,20 @@ async def test_the_queue_state_of_each_record_is_final_after_a_run(
 async def _queued_keys(db: Database, campaign: str) -> list[str]:
     rows = await delivery_repository.queued_page(db, campaign, "email", after=None, limit=1000)
     return [r["id"] for r in rows]
+
+
+async def test_small_batches_with_more_workers_than_queue_slots_finish(
+    db: Database, send_settings: Settings, smtp_sink: Sink
+) -> None:
+    # The queue holds 2 × batch_size items; at the end every worker needs its own end marker.
+    campaign = await make_ready_campaign(
+        db,
+        settings=send_settings,
+        contacts_count=5,
+        config={"email": {"batch_size": 1, "concurrency": 8}},
+    )
+
+    report = await executor.run(db, campaign.id, send_settings)
+
+    assert report.state == State.COMPLETED
+    assert len(smtp_sink.received) == 5
