@@ -14,8 +14,9 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from kernel.errors import CRMError, RateLimited
 
@@ -86,17 +87,37 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "validation_failed", message, {"errors": errors})
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (FastAPI makes one route per method, so
+    Starlette's own `Allow` names only the first route's)."""
+    routes = request.app.router.routes
+    served = {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    }
+    return ", ".join(sorted(served | {"OPTIONS"}))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers["Allow"] = _allowed_methods(request)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=headers)
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Error"
     message = exc.detail if isinstance(exc.detail, str) else phrase
-    return error_response(
-        status, _CODES.get(status, "error"), message, headers=dict(exc.headers or {})
-    )
+    return error_response(status, _CODES.get(status, "error"), message, headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
