@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Depends, FastAPI
 
 from api import errors, server_info
-from api.auth import reject_nul
 from api.deps import AppState, announce_server
 from api.jobs import Jobs
 from api.limits import RateLimiter
@@ -34,6 +33,7 @@ from api.routers import (
     tracking,
 )
 from api.schemas import API_ERRORS
+from api.storable import reject_unstorable
 from campaigns import jobs as campaign_jobs
 from crm.db import connect
 from crm.schema import migrate
@@ -111,7 +111,9 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
 
-    v1 = APIRouter(prefix=API_PREFIX, responses=API_ERRORS, dependencies=[Depends(reject_nul)])
+    v1 = APIRouter(
+        prefix=API_PREFIX, responses=API_ERRORS, dependencies=[Depends(reject_unstorable)]
+    )
     for module in (
         contacts, companies, segments, campaigns, schedules, landing_pages, analytics, jobs
     ):  # fmt: skip

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from pydantic import WithJsonSchema
 
 from kernel.errors import ValidationFailed
 
@@ -83,6 +84,11 @@ def normalize_custom(custom: dict[str, Any]) -> dict[str, CustomValue]:
             raise ValidationFailed(f"custom field {key!r} must be text, a number or true/false")
         out[key] = value
     return out
+
+
+# A name that must not be blank, as the OpenAPI schema declares it (at least one character
+# that is not white space); the model's validator enforces it with its own message.
+NotBlank = Annotated[str, WithJsonSchema({"type": "string", "pattern": r"\S"})]
 
 
 def clean_text(value: str | None) -> str | None:

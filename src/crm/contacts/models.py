@@ -17,6 +17,7 @@ from crm.normalize import (
     normalize_phone,
     normalize_tags,
 )
+from crm.patching import NotNull
 from kernel.errors import ValidationFailed
 
 
@@ -70,8 +71,8 @@ class ContactFields(BaseModel):
     company: str | None = Field(default=None, description="Company name (linked record)")
     country: str | None = None
     city: str | None = None
-    tags: list[str] | None = None
-    custom: dict[str, CustomValue] | None = None
+    tags: NotNull[list[str]] = None
+    custom: NotNull[dict[str, CustomValue]] = None
 
     @field_validator("first_name", "last_name", "title", "company", "city", "phone", mode="after")
     @classmethod
@@ -118,16 +119,19 @@ class ContactCreate(ContactFields):
 
 
 class ContactUpdate(ContactFields):
-    email: str | None = None
-    status: Status | None = None
+    """Null clears an optional field (a name, the company, the phone, …); email, status,
+    tags and custom cannot be null (`"tags": []` clears the tags)."""
 
-    @field_validator("email", mode="before")
+    email: NotNull[str] = None
+    status: NotNull[Status] = None
+
+    @field_validator("email", mode="after")
     @classmethod
-    def _email(cls, value: Any) -> str | None:
+    def _email(cls, value: str | None) -> str | None:
         if value is None:
             return None
         try:
-            return normalize_email(str(value))
+            return normalize_email(value)
         except ValidationFailed as exc:
             raise ValueError(exc.message) from None
 

@@ -102,6 +102,8 @@ async def update(db: Database, ref: str, data: ContactUpdate) -> Contact:
     if data.company is not None and data.company != contact.company_name:
         company_id = (await resolve_names(db, [data.company]))[name_key(data.company)]
         changes["company"] = record("company", company_id)
+    elif "company" in data.model_fields_set and data.company is None and contact.company:
+        changes["company"] = None
     if not changes:
         return contact
     updated = await repository.update(db, contact.id, changes)
