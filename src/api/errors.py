@@ -7,6 +7,7 @@ without internals.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -16,7 +17,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from kernel.errors import CRMError, RateLimited
 
@@ -87,21 +87,26 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "validation_failed", message, {"errors": errors})
 
 
-_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+_PARAM = re.compile(r"\{[^/}]+\}")
+
+
+def _template_regex(template: str) -> str:
+    return "[^/]+".join(re.escape(part) for part in _PARAM.split(template))
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route serves at this path (FastAPI makes one route per method, so
-    Starlette's own `Allow` names only the first route's)."""
-    routes = request.app.router.routes
-    served = {
-        method
-        for method in _METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
-        )
-    }
-    return ", ".join(sorted(served | {"OPTIONS"}))
+    """The methods the API documents for this path (its most specific template: `/contacts/
+    import` rather than `/contacts/{ref}`). FastAPI makes one route per method, so
+    Starlette's own `Allow` names only the first route's."""
+    matching = [
+        (template.count("{"), operations)
+        for template, operations in request.app.openapi()["paths"].items()
+        if re.fullmatch(_template_regex(template), request.url.path)
+    ]
+    methods = {"OPTIONS"}
+    if matching:
+        methods |= {m.upper() for m in min(matching, key=lambda found: found[0])[1]}
+    return ", ".join(sorted(methods))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

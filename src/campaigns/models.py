@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, field_validator
 
 from kernel.errors import ValidationFailed
 from scheduling.models import Run
@@ -138,8 +138,8 @@ class CampaignCreate(BaseModel):
     channels: list[str] = Field(min_length=1)
     from_email: str | None = None
     sender_name: str | None = None
-    personalize: bool = False
-    frequency_hours: float | None = Field(
+    personalize: StrictBool = False
+    frequency_hours: StrictFloat | None = Field(
         default=None, ge=0, description="Per-contact email limit for this campaign; 0 = none."
     )
     config: dict[str, dict[str, Any]] = Field(

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from llm_tools.landing_page import LandingPageSpec
 
@@ -46,7 +46,7 @@ class LandingPageCreate(BaseModel):
     slug: str | None = Field(default=None, description="Made from the headline when left out.")
     title: str | None = Field(default=None, max_length=200, description="Defaults to seo_title.")
     campaign: str | None = Field(default=None, max_length=64)
-    publish: bool = False
+    publish: StrictBool = False
 
     @field_validator("slug")
     @classmethod
@@ -73,7 +73,7 @@ class GenerateRequest(BaseModel):
     campaign: str = Field(min_length=1, max_length=64, description="Campaign id.")
     slug: str | None = None
     audience: str | None = Field(default=None, max_length=500)
-    publish: bool = False
+    publish: StrictBool = False
 
     @field_validator("slug")
     @classmethod

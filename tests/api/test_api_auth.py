@@ -175,6 +175,7 @@ class TestErrors:
         [
             ("/api/v1/campaigns", "GET, OPTIONS, POST"),
             ("/api/v1/contacts/abc", "DELETE, GET, OPTIONS, PATCH"),
+            ("/api/v1/contacts/import", "OPTIONS, POST"),
         ],
     )
     async def test_options_lists_every_method_of_the_path(

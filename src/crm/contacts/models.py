@@ -6,7 +6,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from crm.contacts import provenance
 from crm.normalize import (
@@ -107,7 +114,7 @@ class ContactCreate(ContactFields):
     source: str = "manual"
     source_detail: str | None = None
     status: Status = Status.NEW
-    consent_explicit: bool = False
+    consent_explicit: StrictBool = False
 
     @field_validator("email", mode="before")
     @classmethod
