@@ -87,7 +87,7 @@ class Submission(BaseModel):
     email: str
     answers: dict[str, str | bool] = Field(default_factory=dict)
     utm: dict[str, str] = Field(default_factory=dict)
-    consent: bool = True
+    consent: bool = Field(default=False, description="The page's consent box was ticked.")
 
 
 class SubmitResult(BaseModel):
@@ -118,6 +118,8 @@ class SourceCampaign(Protocol):
     @property
     def sender_name(self) -> str | None: ...
     @property
+    def channels(self) -> list[str]: ...
+    @property
     def brief(self) -> SourceBrief: ...
 
 
@@ -132,6 +134,8 @@ class PageBrief(BaseModel):
     voice: str | None = None
     sender_name: str | None = None
     audience: str | None = None
+    # An email campaign's page asks for consent to email (an unticked box).
+    consent_box: bool = False
 
     @classmethod
     def from_campaign(cls, campaign: SourceCampaign, *, audience: str | None = None) -> PageBrief:
@@ -144,4 +148,5 @@ class PageBrief(BaseModel):
             voice=brief.voice,
             sender_name=campaign.sender_name,
             audience=audience or brief.audience,
+            consent_box="email" in campaign.channels,
         )

@@ -6,14 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crm.contacts import provenance
 from crm.normalize import (
@@ -109,12 +102,29 @@ class ContactFields(BaseModel):
         return self
 
 
+class ConsentRecord(BaseModel):
+    """Explicit consent as given: the box the person ticked (its text, and a version that
+    changes with the text), when, on which page, from which address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=500)
+    version: str = Field(min_length=1, max_length=64)
+    at: datetime
+    page: str = Field(min_length=1, max_length=200)
+    ip: str = Field(min_length=1, max_length=64)
+
+
 class ContactCreate(ContactFields):
     email: str
     source: str = "manual"
     source_detail: str | None = None
     status: Status = Status.NEW
-    consent_explicit: StrictBool = False
+    consent: ConsentRecord | None = Field(
+        default=None,
+        description="Explicit consent given elsewhere (the box's text, version, time, page, "
+        "IP). Without one the contact has no explicit consent.",
+    )
 
     @field_validator("email", mode="before")
     @classmethod
@@ -171,8 +181,9 @@ class Contact(BaseModel):
     custom: dict[str, CustomValue] = {}
     status: Status = Status.NEW
     consent_source: str = "manual"
-    consent_explicit: bool = False
+    consent_explicit: bool = Field(default=False, description="True only with a `consent` record.")
     consent_at: datetime | None = None
+    consent: ConsentRecord | None = None
     # Filled in by `crm enrich` (crm.enrichment); `enrichment` says, per field, which enricher
     # set the value, when, how confident it was and why (stored compactly, see
     # crm.contacts.provenance).
