@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, field_validator
 
+from crm.normalize import NotBlank, clean_text
 from kernel.errors import ValidationFailed
 from scheduling.models import Run
 
@@ -132,7 +133,7 @@ class Controls(BaseModel):
 
 
 class CampaignCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: NotBlank
     brief: Brief
     segment: str = Field(min_length=1)
     channels: list[str] = Field(min_length=1)
@@ -145,6 +146,14 @@ class CampaignCreate(BaseModel):
     config: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="channel -> controls and options (url, connector)."
     )
+
+    @field_validator("name", mode="after")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        text = clean_text(value)
+        if not text:
+            raise ValueError("name cannot be blank")
+        return text
 
     @field_validator("channels")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import WithJsonSchema
+from pydantic import StringConstraints, WithJsonSchema
 
 from kernel.errors import ValidationFailed
 
@@ -86,9 +86,14 @@ def normalize_custom(custom: dict[str, Any]) -> dict[str, CustomValue]:
     return out
 
 
-# A name that must not be blank, as the OpenAPI schema declares it (at least one character
-# that is not white space); the model's validator enforces it with its own message.
-NotBlank = Annotated[str, WithJsonSchema({"type": "string", "pattern": r"\S"})]
+NAME_MAX = 200
+# A name: at most NAME_MAX characters, not blank. The OpenAPI schema declares both (not blank:
+# a character that is not white space); the model's validator says "cannot be blank" itself.
+NotBlank = Annotated[
+    str,
+    StringConstraints(max_length=NAME_MAX),
+    WithJsonSchema({"type": "string", "pattern": r"\S", "maxLength": NAME_MAX}),
+]
 
 
 def clean_text(value: str | None) -> str | None:

@@ -5,14 +5,26 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema, field_validator
 
 from llm_tools.landing_page import LandingPageSpec
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 SLUG_PATTERN = SLUG.pattern
+# A slug as the API accepts it (`check_slug` trims and lowercases it, then enforces SLUG with
+# its own message), declared in the OpenAPI schema.
+Slug = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*[A-Za-z0-9](?:[A-Za-z0-9-]{0,78}[A-Za-z0-9])?\s*$",
+            "description": "Stored lowercase.",
+        }
+    ),
+]
 
 
 class PageStatus(StrEnum):
@@ -43,7 +55,7 @@ class LandingPageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     spec: LandingPageSpec
-    slug: str | None = Field(default=None, description="Made from the headline when left out.")
+    slug: Slug | None = Field(default=None, description="Made from the headline when left out.")
     title: str | None = Field(default=None, max_length=200, description="Defaults to seo_title.")
     campaign: str | None = Field(default=None, max_length=64)
     publish: StrictBool = False
@@ -58,7 +70,7 @@ class LandingPageUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     spec: LandingPageSpec | None = None
-    slug: str | None = None
+    slug: Slug | None = None
     title: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("slug")
@@ -71,7 +83,7 @@ class GenerateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     campaign: str = Field(min_length=1, max_length=64, description="Campaign id.")
-    slug: str | None = None
+    slug: Slug | None = None
     audience: str | None = Field(default=None, max_length=500)
     publish: StrictBool = False
 

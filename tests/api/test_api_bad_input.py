@@ -148,3 +148,33 @@ class TestUnstorableText:
 
         assert response.status_code == 422
         assert response.json()["error"]["message"] == "q: must not contain NUL characters"
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "declared", "path", "body"),
+    [
+        ("LandingPageCreate", "slug", "pattern", "/api/v1/landing-pages", {"slug": "-Bad Slug"}),
+        ("GenerateRequest", "slug", "pattern", "/api/v1/landing-pages/generate", {"slug": "a--"}),
+        ("CompanyCreate", "name", "pattern", "/api/v1/companies", {"name": "   "}),
+        ("SegmentCreate", "name", "pattern", "/api/v1/segments", {"name": " ", "rule": "x"}),
+        ("CampaignCreate", "name", "pattern", "/api/v1/campaigns", {"name": " "}),
+        ("CampaignCreate", "channels", "minItems", "/api/v1/campaigns", {"channels": []}),
+    ],
+)
+async def test_the_schema_declares_the_rules_the_api_enforces(
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    model: str,
+    field: str,
+    declared: str,
+    path: str,
+    body: dict[str, object],
+) -> None:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    prop = schemas[model]["properties"][field]
+
+    response = await client.post(path, json=body, headers=auth)
+
+    assert declared in str(prop)
+    assert response.status_code == 422
+    assert any(e["loc"][-1] == field for e in response.json()["error"]["details"]["errors"])

@@ -114,6 +114,14 @@ class ConsentRecord(BaseModel):
     page: str = Field(min_length=1, max_length=200)
     ip: str = Field(min_length=1, max_length=64)
 
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at(cls, value: Any) -> Any:
+        # As the schema says: a date-time, not a number of seconds.
+        if isinstance(value, int | float):
+            raise ValueError("at must be a date-time like 2026-05-01T09:30:00Z")
+        return value
+
 
 class ContactCreate(ContactFields):
     email: str
