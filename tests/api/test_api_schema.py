@@ -206,8 +206,29 @@ def live() -> Iterator[tuple[str, Records]]:
 
 
 # The document as the app serves it (the same for any database); calls go to the live server.
+def with_links(document: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI links from each create (`POST /api/v1/contacts`, answering the record) to every
+    operation on the record it made (`/api/v1/contacts/{ref}…`), for the stateful run."""
+    paths = document["paths"]
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None or not path.startswith("/api/v1/"):
+            continue
+        key = "slug" if path.endswith("landing-pages") else "id"
+        created["links"] = {
+            f"{method}-{target}": {
+                "operationId": operation["operationId"],
+                "parameters": {"ref": f"$response.body#/{key}"},
+            }
+            for target, targets in paths.items()
+            if target.startswith(f"{path}/{{ref}}") and not target.endswith(SENDS)
+            for method, operation in targets.items()
+        }
+    return document
+
+
 schema = schemathesis.openapi.from_dict(
-    create_app(Settings(db_url="mem://")).openapi(), config=CONFIG
+    with_links(create_app(Settings(db_url="mem://")).openapi()), config=CONFIG
 ).exclude(path=list(SENDS), method="POST")
 
 
