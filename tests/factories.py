@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from campaigns.models import Brief, Campaign, CampaignCreate
 from crm.companies import service as companies
 from crm.companies.models import Company, CompanyCreate
 from crm.contacts import service as contacts
-from crm.contacts.models import Contact, ContactCreate
+from crm.contacts.models import ConsentRecord, Contact, ContactCreate
 from crm.db import Database, connect
 from scheduling import service as schedules
 from scheduling.clock import Clock, FakeClock
@@ -22,6 +23,17 @@ from scheduling.models import Schedule, ScheduleCreate
 
 async def make_contact(db: Database, *, email: str = "ada@example.com", **fields: Any) -> Contact:
     return await contacts.add(db, ContactCreate(email=email, **fields))
+
+
+def consent_record(page: str = "demo") -> ConsentRecord:
+    """Explicit consent as a ticked box on a landing page records it."""
+    return ConsentRecord(
+        text="Yes, email me about this.",
+        version="v1",
+        at=datetime.now(UTC),
+        page=page,
+        ip="203.0.113.7",
+    )
 
 
 async def make_contacts(

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors, server_info
-from api.auth import reject_nul
 from api.deps import AppState, announce_server
 from api.jobs import Jobs
 from api.limits import RateLimiter
@@ -35,6 +34,7 @@ from api.routers import (
     tracking,
 )
 from api.schemas import API_ERRORS
+from api.storable import reject_unstorable
 from campaigns import wiring
 from crm.db import connect
 from crm.schema import migrate
@@ -115,7 +115,9 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
 
-    v1 = APIRouter(prefix=API_PREFIX, responses=API_ERRORS, dependencies=[Depends(reject_nul)])
+    v1 = APIRouter(
+        prefix=API_PREFIX, responses=API_ERRORS, dependencies=[Depends(reject_unstorable)]
+    )
     for module in (
         contacts, companies, segments, campaigns, schedules, landing_pages, analytics, jobs
     ):  # fmt: skip

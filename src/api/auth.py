@@ -10,7 +10,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import Db, State
@@ -18,7 +18,7 @@ from api.errors import Unauthorized
 from api.limits import retry_after_header
 from crm.apikeys import service
 from crm.apikeys.models import digest
-from kernel.errors import Forbidden, RateLimited, ValidationFailed
+from kernel.errors import Forbidden, RateLimited
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer crm_…`")
 MAX_KEY_LENGTH = 200
@@ -79,16 +79,3 @@ async def require_key(
 
 
 Caller = Annotated[Principal, Depends(require_key)]
-
-
-async def reject_nul(request: Request) -> None:
-    """NUL characters cannot be stored (the database refuses them in keys and strings); say
-    so as a 422 instead of failing later. Runs before the body is parsed; the body is cached
-    for FastAPI's own parsing."""
-    if "\x00" in request.url.path or "%00" in request.url.query:
-        raise ValidationFailed("the request must not contain NUL characters")
-    if request.headers.get("content-type", "").startswith("text/csv"):
-        return  # an upload: checked as it streams to disk (routers.contacts), not read here
-    body = await request.body()
-    if b"\x00" in body or b"\\u0000" in body.lower():
-        raise ValidationFailed("the request body must not contain NUL characters")

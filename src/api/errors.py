@@ -7,6 +7,7 @@ without internals.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -14,7 +15,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kernel.errors import CRMError, RateLimited
@@ -86,17 +87,42 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "validation_failed", message, {"errors": errors})
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+_PARAM = re.compile(r"\{[^/}]+\}")
+
+
+def _template_regex(template: str) -> str:
+    return "[^/]+".join(re.escape(part) for part in _PARAM.split(template))
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods the API documents for this path (its most specific template: `/contacts/
+    import` rather than `/contacts/{ref}`). FastAPI makes one route per method, so
+    Starlette's own `Allow` names only the first route's."""
+    matching = [
+        (template.count("{"), operations)
+        for template, operations in request.app.openapi()["paths"].items()
+        if re.fullmatch(_template_regex(template), request.url.path)
+    ]
+    methods = {"OPTIONS"}
+    if matching:
+        methods |= {m.upper() for m in min(matching, key=lambda found: found[0])[1]}
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers["Allow"] = _allowed_methods(request)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=headers)
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Error"
     message = exc.detail if isinstance(exc.detail, str) else phrase
-    return error_response(
-        status, _CODES.get(status, "error"), message, headers=dict(exc.headers or {})
-    )
+    return error_response(status, _CODES.get(status, "error"), message, headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -84,10 +84,11 @@ class GenerateReport:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     tokens: int = 0
-    cost: float = 0.0
+    cost: float | None = 0.0  # None: some call's price is unknown
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "state": self.state.value, "cost": round(self.cost, 6)}
+        cost = None if self.cost is None else round(self.cost, 6)
+        return {**asdict(self), "state": self.state.value, "cost": cost}
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,8 @@ class _Generator:
 
     def _spent(self, usage: Usage) -> None:
         self.report.tokens += usage.tokens_in + usage.tokens_out
-        self.report.cost += usage.cost or 0.0
+        if self.report.cost is not None:
+            self.report.cost = None if usage.cost is None else self.report.cost + usage.cost
 
 
 def _jobs_for(campaign: Campaign) -> list[_Job]:

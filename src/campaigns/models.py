@@ -7,8 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, field_validator
 
+from crm.normalize import NotBlank, clean_text
 from kernel.errors import ValidationFailed
 from scheduling.models import Run
 
@@ -133,19 +134,27 @@ class Controls(BaseModel):
 
 
 class CampaignCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: NotBlank
     brief: Brief
     segment: str = Field(min_length=1)
     channels: list[str] = Field(min_length=1)
     from_email: str | None = None
     sender_name: str | None = None
-    personalize: bool = False
-    frequency_hours: float | None = Field(
+    personalize: StrictBool = False
+    frequency_hours: StrictFloat | None = Field(
         default=None, ge=0, description="Per-contact email limit for this campaign; 0 = none."
     )
     config: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="channel -> controls and options (url, connector)."
     )
+
+    @field_validator("name", mode="after")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        text = clean_text(value)
+        if not text:
+            raise ValueError("name cannot be blank")
+        return text
 
     @field_validator("channels")
     @classmethod

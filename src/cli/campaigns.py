@@ -194,9 +194,10 @@ def generate(
     """Write the campaign's assets with the LLM tools (resumable: existing ones are kept)."""
 
     def render(r: dict[str, Any]) -> None:
+        cost = "unknown cost" if r["cost"] is None else f"${r['cost']:.4f}"
         stdout.print(
             f"Assets: {r['created']} written, {r['kept']} kept ({r['kept_edited']} hand-edited), "
-            f"{r['failed']} failed · {r['tokens']} tokens · ${r['cost']:.4f} · state {r['state']}",
+            f"{r['failed']} failed · {r['tokens']} tokens · {cost} · state {r['state']}",
             highlight=False,
         )
         for error in r["errors"]:

@@ -266,11 +266,17 @@ def import_(
 def export(
     file: Path = typer.Argument(..., dir_okay=False),
     segment: str = typer.Option(None, "--segment"),
+    raw: bool = typer.Option(
+        False,
+        "--raw",
+        help="Values exactly as stored, for programs (default: cells a spreadsheet would run "
+        "as formulas get a leading ').",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Export contacts to CSV (importable again with `crm contacts import`)."""
 
-    count = run(lambda client: client.contacts.export(file, segment))
+    count = run(lambda client: client.contacts.export(file, segment, raw=raw))
     emit({"exported": count}, as_json, lambda _: stdout.print(f"Exported {count} to {file}"))
 
 

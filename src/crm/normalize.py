@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from pydantic import StringConstraints, WithJsonSchema
 
 from kernel.errors import ValidationFailed
 
@@ -83,6 +84,16 @@ def normalize_custom(custom: dict[str, Any]) -> dict[str, CustomValue]:
             raise ValidationFailed(f"custom field {key!r} must be text, a number or true/false")
         out[key] = value
     return out
+
+
+NAME_MAX = 200
+# A name: at most NAME_MAX characters, not blank. The OpenAPI schema declares both (not blank:
+# a character that is not white space); the model's validator says "cannot be blank" itself.
+NotBlank = Annotated[
+    str,
+    StringConstraints(max_length=NAME_MAX),
+    WithJsonSchema({"type": "string", "pattern": r"\S", "maxLength": NAME_MAX}),
+]
 
 
 def clean_text(value: str | None) -> str | None:

@@ -14,7 +14,7 @@ from enum import StrEnum
 from crm.normalize import normalize_email, normalize_phone
 from kernel.errors import ValidationFailed
 from landing_pages.models import Submission
-from llm_tools.landing_page import FormField, LandingPageSpec
+from llm_tools.landing_page import MAX_FIELDS, FormField, LandingPageSpec
 
 TOKEN_FIELD = "_form"  # noqa: S105 - a form field name, not a secret
 # Named like a field people skip but form-filling bots love; hidden by CSS, not by `type`.
@@ -44,11 +44,39 @@ def honeypot_name(spec: LandingPageSpec) -> str:
     return next(n for n in HONEYPOT_NAMES if n not in names)
 
 
+# The box a generated page for an email campaign gets when the model wrote none.
+CONSENT_BOX = FormField(
+    name="email_consent",
+    label="Yes, email me about this. I can unsubscribe at any time.",
+    type="checkbox",
+    required=False,
+)
+
+
 def consent_field(spec: LandingPageSpec) -> FormField | None:
+    """The page's consent box: a checkbox named for consent (`email_consent`, `opt_in`, …)."""
     for f in spec.form_fields:
         if f.type == "checkbox" and any(w in f.name for w in CONSENT_WORDS):
             return f
     return None
+
+
+def with_consent_box(spec: LandingPageSpec) -> LandingPageSpec:
+    """The spec with an (unticked) consent box; the last fields other than the email make
+    room for it on a full form."""
+    if consent_field(spec) is not None:
+        return spec
+    fields = list(spec.form_fields)
+    while len(fields) >= MAX_FIELDS:
+        fields.remove(next(f for f in reversed(fields) if f.type != "email"))
+    return LandingPageSpec.model_validate(
+        {**spec.model_dump(), "form_fields": [*fields, CONSENT_BOX]}
+    )
+
+
+def consent_version(text: str) -> str:
+    """Names the wording of a consent box: a new text is a new version."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:12]
 
 
 def _sign(secret: bytes, slug: str, issued: int) -> str:
@@ -150,7 +178,7 @@ def validate(spec: LandingPageSpec, form: Mapping[str, str]) -> Validated:
             email=email,
             answers=answers,
             utm=_utm(form),
-            consent=bool(answers.get(consent.name)) if consent else True,
+            consent=bool(consent and answers.get(consent.name)),
         ),
         values=values,
     )

@@ -5,14 +5,26 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema, field_validator
 
 from llm_tools.landing_page import LandingPageSpec
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 SLUG_PATTERN = SLUG.pattern
+# A slug as the API accepts it (`check_slug` trims and lowercases it, then enforces SLUG with
+# its own message), declared in the OpenAPI schema.
+Slug = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*[A-Za-z0-9](?:[A-Za-z0-9-]{0,78}[A-Za-z0-9])?\s*$",
+            "description": "Stored lowercase.",
+        }
+    ),
+]
 
 
 class PageStatus(StrEnum):
@@ -43,10 +55,10 @@ class LandingPageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     spec: LandingPageSpec
-    slug: str | None = Field(default=None, description="Made from the headline when left out.")
+    slug: Slug | None = Field(default=None, description="Made from the headline when left out.")
     title: str | None = Field(default=None, max_length=200, description="Defaults to seo_title.")
     campaign: str | None = Field(default=None, max_length=64)
-    publish: bool = False
+    publish: StrictBool = False
 
     @field_validator("slug")
     @classmethod
@@ -58,7 +70,7 @@ class LandingPageUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     spec: LandingPageSpec | None = None
-    slug: str | None = None
+    slug: Slug | None = None
     title: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("slug")
@@ -71,9 +83,9 @@ class GenerateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     campaign: str = Field(min_length=1, max_length=64, description="Campaign id.")
-    slug: str | None = None
+    slug: Slug | None = None
     audience: str | None = Field(default=None, max_length=500)
-    publish: bool = False
+    publish: StrictBool = False
 
     @field_validator("slug")
     @classmethod
@@ -87,7 +99,7 @@ class Submission(BaseModel):
     email: str
     answers: dict[str, str | bool] = Field(default_factory=dict)
     utm: dict[str, str] = Field(default_factory=dict)
-    consent: bool = True
+    consent: bool = Field(default=False, description="The page's consent box was ticked.")
 
 
 class SubmitResult(BaseModel):
@@ -118,6 +130,8 @@ class SourceCampaign(Protocol):
     @property
     def sender_name(self) -> str | None: ...
     @property
+    def channels(self) -> list[str]: ...
+    @property
     def brief(self) -> SourceBrief: ...
 
 
@@ -132,6 +146,8 @@ class PageBrief(BaseModel):
     voice: str | None = None
     sender_name: str | None = None
     audience: str | None = None
+    # An email campaign's page asks for consent to email (an unticked box).
+    consent_box: bool = False
 
     @classmethod
     def from_campaign(cls, campaign: SourceCampaign, *, audience: str | None = None) -> PageBrief:
@@ -144,4 +160,5 @@ class PageBrief(BaseModel):
             voice=brief.voice,
             sender_name=campaign.sender_name,
             audience=audience or brief.audience,
+            consent_box="email" in campaign.channels,
         )

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from crm.contacts import service as contacts
-from crm.contacts.models import ContactCreate, Status
+from crm.contacts.models import ConsentRecord, ContactCreate, Status
 from crm.db import Database
 from crm.events import service as events
 from kernel.errors import Conflict, NotFound, ValidationFailed
 from landing_pages import repository
+from landing_pages.forms import consent_field, consent_version, with_consent_box
 from landing_pages.models import (
     LandingPage,
     LandingPageCreate,
@@ -98,6 +99,8 @@ async def generate(
         audience=brief.audience,
     )
     spec = await write_landing_page(inp, gateway=gateway, run=brief.campaign_id)
+    if brief.consent_box:
+        spec = with_consent_box(spec)
     page = await create(
         db,
         LandingPageCreate(spec=spec, slug=slug, campaign=brief.campaign_id, publish=publish),
@@ -189,8 +192,24 @@ def _contact_fields(answers: dict[str, str | bool]) -> dict[str, str]:
     return fields
 
 
-async def submit(db: Database, page: LandingPage, submission: Submission) -> SubmitResult:
-    """Upsert the contact (filling only what it lacks), record consent and the event."""
+def _consent(page: LandingPage, submission: Submission, ip: str) -> ConsentRecord | None:
+    box = consent_field(page.spec)
+    if box is None or not submission.consent:
+        return None
+    return ConsentRecord(
+        text=box.label,
+        version=consent_version(box.label),
+        at=datetime.now(UTC),
+        page=page.slug,
+        ip=ip[:64] or "unknown",
+    )
+
+
+async def submit(
+    db: Database, page: LandingPage, submission: Submission, *, ip: str
+) -> SubmitResult:
+    """Upsert the contact (filling only what it lacks), record consent (only with the page's
+    consent box ticked) and the event."""
     fields = _contact_fields(submission.answers)
     try:
         data = ContactCreate.model_validate(
@@ -199,7 +218,7 @@ async def submit(db: Database, page: LandingPage, submission: Submission) -> Sub
                 "source": "form",
                 "source_detail": f"landing_page:{page.slug}",
                 "status": Status.ENGAGED,
-                "consent_explicit": submission.consent,
+                "consent": _consent(page, submission, ip),
                 **fields,
             }
         )

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator, model_validator
 
 
 class Kind(StrEnum):
@@ -59,7 +59,7 @@ class Timing(BaseModel):
     retry_seconds: float = Field(
         default=60.0, ge=0, description="Wait before the first retry (doubles each time)."
     )
-    repeat: bool = Field(
+    repeat: StrictBool = Field(
         default=False,
         description="Campaigns: every occurrence sends to every member; by default an "
         "occurrence sends only to members the campaign has not reached yet.",

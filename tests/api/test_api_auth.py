@@ -168,6 +168,23 @@ class TestErrors:
 
         assert response.status_code == 405
         assert response.json()["error"]["code"] == "method_not_allowed"
+        assert response.headers["allow"] == "GET, OPTIONS, POST"
+
+    @pytest.mark.parametrize(
+        ("path", "allow"),
+        [
+            ("/api/v1/campaigns", "GET, OPTIONS, POST"),
+            ("/api/v1/contacts/abc", "DELETE, GET, OPTIONS, PATCH"),
+            ("/api/v1/contacts/import", "OPTIONS, POST"),
+        ],
+    )
+    async def test_options_lists_every_method_of_the_path(
+        self, client: httpx.AsyncClient, path: str, allow: str
+    ) -> None:
+        response = await client.options(path)
+
+        assert response.status_code == 204
+        assert response.headers["allow"] == allow
 
     async def test_security_headers_on_api_responses(
         self, client: httpx.AsyncClient, auth: dict[str, str]

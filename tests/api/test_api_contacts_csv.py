@@ -162,6 +162,17 @@ class TestExport:
             "errors": [],
         }
 
+    async def test_formulas_are_neutralised_unless_raw(
+        self, client: httpx.AsyncClient, auth: dict[str, str], db: Database
+    ) -> None:
+        await make_contact(db, email="ada@example.com", title="@SUM(A1:A9)")
+
+        safe = await client.get("/api/v1/contacts/export", headers=auth)
+        raw = await client.get("/api/v1/contacts/export", params={"raw": "true"}, headers=auth)
+
+        assert [r["title"] for r in csv.DictReader(io.StringIO(safe.text))] == ["'@SUM(A1:A9)"]
+        assert [r["title"] for r in csv.DictReader(io.StringIO(raw.text))] == ["@SUM(A1:A9)"]
+
     @pytest.mark.parametrize("path", ["/api/v1/contacts/export", "/api/v1/contacts/import"])
     async def test_need_a_key(self, client: httpx.AsyncClient, path: str) -> None:
         response = await client.request("GET" if "export" in path else "POST", path)

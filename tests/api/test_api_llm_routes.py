@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,6 +94,9 @@ async def test_a_generated_page_is_published_and_served(
     assert page.status_code == 200
     assert PAGE["headline"] in page.text
     assert 'name="company"' in page.text
+    # An email campaign's page asks for consent with a box the visitor has to tick.
+    box = re.search(r'<input type="checkbox" id="[^"]+" name="email_consent"[^>]*>', page.text)
+    assert box and "checked" not in box[0]
 
 
 async def test_a_contact_summary_is_the_models_text(

@@ -4,6 +4,7 @@ consent and attribution; bots, forgeries and floods are turned away without a st
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -12,9 +13,17 @@ from api.deps import AppState
 from api.limits import RateLimiter
 from crm.contacts import service as contacts
 from crm.db import Database
-from factories import make_contact, make_page
+from factories import make_contact, make_page, page_spec
+from landing_pages.forms import consent_version
 
 FORM_TOKEN = re.compile(r'name="_form" value="([^"]+)"')
+BOX = {
+    "name": "email_consent",
+    "label": "Yes, send me the spring newsletter.",
+    "type": "checkbox",
+    "required": False,
+}
+FIELDS_WITH_BOX = [*page_spec().model_dump()["form_fields"], BOX]
 
 
 async def open_form(client: httpx.AsyncClient, url: str = "/lp/demo") -> str:
@@ -99,7 +108,9 @@ class TestSubmit:
         assert response.headers["location"] == "/lp/demo/thanks"
         contact = await contacts.require(db, "lead@example.com")
         assert (contact.first_name, contact.company_name) == ("Lee", "Initech")
-        assert contact.source == "form" and contact.consent_explicit
+        # The page has no consent box: a visitor's form is no consent to email.
+        assert contact.source == "form"
+        assert (contact.consent_explicit, contact.consent) == (False, None)
         assert contact.status == "engaged"
         _, events = await contacts.history(db, contact.id)
         submitted = next(e for e in events if e.kind == "form_submitted")
@@ -123,13 +134,15 @@ class TestSubmit:
         assert contact.first_name == "Ada"
         assert contact.company_name == "Acme"
 
-    async def test_a_form_opts_an_unsubscribed_contact_back_in(
+    async def test_a_ticked_consent_box_opts_an_unsubscribed_contact_back_in(
         self, client: httpx.AsyncClient, db: Database, clock: object
     ) -> None:
-        await make_page(db)
+        await make_page(db, form_fields=FIELDS_WITH_BOX)
         await make_contact(db, email="ada@example.com", status="unsubscribed")
 
         await send(client, clock, {"email": "ada@example.com"})
+        assert (await contacts.require(db, "ada@example.com")).status == "unsubscribed"
+        await send(client, clock, {"email": "ada@example.com", "email_consent": "on"})
 
         assert (await contacts.require(db, "ada@example.com")).status == "engaged"
 
@@ -253,3 +266,54 @@ def _rid(key: str) -> object:
     from crm.db import record
 
     return record("contact", key)
+
+
+class TestConsent:
+    async def test_the_box_is_unticked_when_the_page_opens(
+        self, client: httpx.AsyncClient, db: Database
+    ) -> None:
+        await make_page(db, form_fields=FIELDS_WITH_BOX)
+
+        page = (await client.get("/lp/demo")).text
+
+        box = re.search(r'<input type="checkbox"[^>]*name="email_consent"[^>]*>', page)
+        assert box and "checked" not in box[0]
+
+    async def test_a_ticked_box_is_recorded_with_its_text_page_time_and_address(
+        self, client: httpx.AsyncClient, db: Database, clock: object
+    ) -> None:
+        await make_page(db, form_fields=FIELDS_WITH_BOX)
+        before = datetime.now(UTC)
+
+        response = await send(client, clock, {"email": "yes@example.com", "email_consent": "on"})
+
+        assert response.status_code == 303
+        contact = await contacts.require(db, "yes@example.com")
+        assert contact.consent_explicit and contact.consent is not None
+        record = contact.consent
+        assert (record.text, record.page, record.ip) == (BOX["label"], "demo", "203.0.113.7")
+        assert record.version == consent_version(BOX["label"])
+        assert before <= record.at <= datetime.now(UTC)
+        assert contact.consent_at == record.at
+
+    async def test_an_unticked_box_records_no_consent(
+        self, client: httpx.AsyncClient, db: Database, clock: object
+    ) -> None:
+        await make_page(db, form_fields=FIELDS_WITH_BOX)
+
+        response = await send(client, clock, {"email": "no@example.com"})
+
+        assert response.status_code == 303
+        contact = await contacts.require(db, "no@example.com")
+        assert (contact.consent_explicit, contact.consent) == (False, None)
+
+    async def test_consent_cannot_be_claimed_through_the_api_without_a_record(
+        self, client: httpx.AsyncClient, auth: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            "/api/v1/contacts",
+            json={"email": "claimed@example.com", "consent_explicit": True},
+            headers=auth,
+        )
+
+        assert response.status_code == 422

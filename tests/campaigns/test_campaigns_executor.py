@@ -14,7 +14,7 @@ from campaigns.models import DeliveryState, State
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
 from crm.db import Database
-from factories import make_another_campaign, make_contact, make_ready_campaign
+from factories import consent_record, make_another_campaign, make_contact, make_ready_campaign
 from kernel.errors import ValidationFailed
 from kernel.settings import Settings
 from smtp_sink import Sink
@@ -62,7 +62,7 @@ async def test_skips_are_recorded_with_their_reasons(
     db: Database, send_settings: Settings, smtp_sink: Sink
 ) -> None:
     settings = send_settings.model_copy(update={"require_consent": True})
-    consenting = {"consent_explicit": True, "first_name": "Pat"}
+    consenting = {"consent": consent_record(), "first_name": "Pat"}
     await make_contact(db, email="ok@example.com", **consenting)
     await make_contact(db, email="unsub@example.com", **consenting)
     await make_contact(db, email="bounced@example.com", **consenting)
@@ -260,7 +260,7 @@ async def _queued_keys(db: Database, campaign: str) -> list[str]:
 async def test_small_batches_with_more_workers_than_queue_slots_finish(
     db: Database, send_settings: Settings, smtp_sink: Sink
 ) -> None:
-    # The queue holds 2 × batch_size items; at the end every worker needs its own end marker.
+    # The queue holds twice batch_size items; at the end every worker needs its own end marker.
     campaign = await make_ready_campaign(
         db,
         settings=send_settings,

@@ -400,6 +400,19 @@ class TestExport:
     def test_an_unwritable_file_is_a_user_error(self, crm: Crm, tmp_path: Path) -> None:
         assert "cannot write" in crm.fails("contacts", "export", tmp_path / "no" / "out.csv")
 
+    def test_formulas_are_neutralised_unless_raw(self, crm: Crm, tmp_path: Path) -> None:
+        formula = '=HYPERLINK("http://evil.example","x")'
+        add(crm, "ada@example.com", "--first-name", formula, "--field", "note=+1 555")
+        safe, raw = tmp_path / "safe.csv", tmp_path / "raw.csv"
+
+        crm.json("contacts", "export", safe)
+        crm.json("contacts", "export", raw, "--raw")
+
+        [row] = list(csv.DictReader(safe.open(encoding="utf-8")))
+        assert (row["first_name"], row["custom.note"]) == ("'" + formula, "'+1 555")
+        [row] = list(csv.DictReader(raw.open(encoding="utf-8")))
+        assert (row["first_name"], row["custom.note"]) == (formula, "+1 555")
+
 
 @pytest.mark.parametrize(
     "args",

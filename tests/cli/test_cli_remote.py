@@ -139,7 +139,7 @@ class TestWhileCrmServeHoldsTheDatabase:
         assert local.json("segments", "delete", "suomi") == {"deleted": "suomi"}
 
     def test_csv_import_and_export_go_through_the_server(self, local: Crm, tmp_path: Path) -> None:
-        rows = [["email", "Company"], ["ines@example.pt", "Tasca"], ["no-at-sign", "X"]]
+        rows = [["email", "Company"], ["ines@example.pt", "=Tasca"], ["no-at-sign", "X"]]
         upload = write_csv(tmp_path / "in.csv", rows)
 
         report = local.json("contacts", "import", upload, "--tag", "lisbon")
@@ -150,7 +150,10 @@ class TestWhileCrmServeHoldsTheDatabase:
         out = tmp_path / "out.csv"
         assert local.json("contacts", "export", out, "--segment", "lisbon") == {"exported": 1}
         exported = list(csv.DictReader(out.open(encoding="utf-8")))
-        assert [(r["email"], r["company"]) for r in exported] == [("ines@example.pt", "Tasca")]
+        assert [(r["email"], r["company"]) for r in exported] == [("ines@example.pt", "'=Tasca")]
+        local.json("contacts", "export", out, "--segment", "lisbon", "--raw")
+        exported = list(csv.DictReader(out.open(encoding="utf-8")))
+        assert [(r["email"], r["company"]) for r in exported] == [("ines@example.pt", "=Tasca")]
         message = local.fails("contacts", "import", upload, "--errors", tmp_path / "bad.csv")
         assert "--errors needs the database on this machine" in message
 

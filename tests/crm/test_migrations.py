@@ -82,6 +82,25 @@ class TestMigrate:
                 "a@b.com"
             ]
 
+    async def test_consent_without_a_record_is_withdrawn_on_upgrade(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        async with connect(Settings(db_url="mem://")) as db:
+            with monkeypatch.context() as before_records:
+                before_records.setattr(schema, "available", lambda: available()[:14])
+                await migrate(db)
+            # What a landing page without a consent box recorded for every visitor.
+            await db.query(
+                "CREATE contact CONTENT {email: 'a@b.com', email_key: 'a@b.com', "
+                "consent_explicit: true, consent_source: 'form', consent_at: time::now()}"
+            )
+
+            await migrate(db)
+
+            assert await db.one("SELECT consent_explicit, consent_at FROM contact") == [
+                {"consent_explicit": False, "consent_at": None}
+            ]
+
     async def test_a_failing_migration_records_nothing_and_leaves_no_schema(
         self, db: Database, monkeypatch: pytest.MonkeyPatch
     ) -> None:

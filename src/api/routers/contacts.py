@@ -169,13 +169,19 @@ async def export_contacts(
     db: Db,
     caller: Caller,
     segment: str | None = Query(default=None, max_length=200, description="Segment name or id"),
+    raw: bool = Query(
+        default=False,
+        description="Values exactly as stored, for programs. By default a cell starting with "
+        "`=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` so a spreadsheet shows "
+        "it instead of running it (the import takes the quote off again).",
+    ),
 ) -> FileResponse:
     """Every contact (or a segment's) as CSV, importable again; the `X-Exported` header
     tells how many."""
     flt = await segments.contact_filter(db, segment)
     folder = Path(tempfile.mkdtemp(prefix="crm-export-"))
     try:
-        count = await export_csv(db, folder / "contacts.csv", flt)
+        count = await export_csv(db, folder / "contacts.csv", flt, raw=raw)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -188,7 +188,7 @@ async def submit_page(slug: str, request: Request, state: State, db: Db) -> Resp
         return _again(state, page, result.values, {}, message, utm, 400)
     if result.submission is None:
         return _again(state, page, result.values, result.errors, None, utm, 422)
-    await service.submit(db, page, result.submission)
+    await service.submit(db, page, result.submission, ip=_client(request))
     return thanks
 
 

@@ -26,7 +26,7 @@ TIMING_EXAMPLES: dict[str, Any] = {
     },
     "once": {
         "summary": "Once, at a wall time in Berlin",
-        "value": {"at": "2026-12-01T09:00:00", "tz": "Europe/Berlin", "missed": "skip"},
+        "value": {"at": "2036-12-01T09:00:00", "tz": "Europe/Berlin", "missed": "skip"},
     },
     "repeat": {
         "summary": "Every day to every member",

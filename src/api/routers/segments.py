@@ -54,10 +54,10 @@ async def create_segment(
         Body(
             openapi_examples={
                 "rule": {
-                    "summary": "Engaged VIPs in Germany",
+                    "summary": "VIPs in Germany",
                     "value": {
                         "name": "de-vips",
-                        "rule": "country = DE and tags contains vip",
+                        "rule": 'country = "DE" and tags contains "vip"',
                         "description": "Our best German contacts",
                     },
                 }

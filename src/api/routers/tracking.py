@@ -62,6 +62,7 @@ async def open_pixel(token: str, state: State, db: Db) -> Response:
 @router.get(
     "/t/c/{token}",
     status_code=302,
+    response_class=RedirectResponse,
     responses={302: {"description": "To the URL sealed in the token"}, **BAD_LINK},
 )
 async def click(token: str, state: State, db: Db) -> Response:
@@ -103,14 +104,12 @@ async def unsubscribe_page(token: str, state: State) -> Response:
     openapi_extra={
         "requestBody": {
             "content": {
+                # Any body, or none: it is not read.
                 "application/x-www-form-urlencoded": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"List-Unsubscribe": {"type": "string"}},
-                    },
+                    "schema": {},
                     "example": {"List-Unsubscribe": "One-Click"},
                 },
-                "multipart/form-data": {"schema": {"type": "object"}},
+                "multipart/form-data": {"schema": {}},
             }
         }
     },

@@ -53,8 +53,8 @@ class Contacts(Protocol):
     ) -> ImportReport:
         """`progress` is entered around a local import; it yields the byte callback."""
 
-    async def export(self, file: Path, segment: str | None) -> int:
-        """How many contacts went to `file`."""
+    async def export(self, file: Path, segment: str | None, *, raw: bool) -> int:
+        """How many contacts went to `file`; `raw`: formula-like cells not neutralised."""
 
 
 async def _filter(
@@ -126,8 +126,8 @@ class LocalContacts:
         with progress as advance:
             return await import_csv(self.db, file, options, advance)
 
-    async def export(self, file: Path, segment: str | None) -> int:
-        return await export_csv(self.db, file, await _filter(self.db, segment))
+    async def export(self, file: Path, segment: str | None, *, raw: bool) -> int:
+        return await export_csv(self.db, file, await _filter(self.db, segment), raw=raw)
 
 
 @dataclass
@@ -201,7 +201,8 @@ class RemoteContacts:
             errors=[RowError(line=e["line"], reason=e["reason"]) for e in found["errors"]],
         )
 
-    async def export(self, file: Path, segment: str | None) -> int:
-        return int(
-            (await self.api.download("contacts/export", file, segment=segment))["X-Exported"]
+    async def export(self, file: Path, segment: str | None, *, raw: bool) -> int:
+        headers = await self.api.download(
+            "contacts/export", file, segment=segment, raw="true" if raw else None
         )
+        return int(headers["X-Exported"])

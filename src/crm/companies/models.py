@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from crm.normalize import CustomValue, clean_text, custom_field_value
+from crm.normalize import CustomValue, NotBlank, clean_text, custom_field_value
+from crm.patching import NotNull
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -33,7 +34,7 @@ class CompanyFields(BaseModel):
     size: int | None = Field(default=None, ge=1, le=10_000_000, description="Employees.")
     country: str | None = None
     city: str | None = None
-    custom: dict[str, CustomValue] | None = None
+    custom: NotNull[dict[str, CustomValue]] = None
 
     @field_validator("domain", mode="after")
     @classmethod
@@ -53,7 +54,7 @@ class CompanyFields(BaseModel):
 
 
 class CompanyCreate(CompanyFields):
-    name: str = Field(min_length=1)
+    name: NotBlank
 
     @field_validator("name", mode="after")
     @classmethod
@@ -65,7 +66,10 @@ class CompanyCreate(CompanyFields):
 
 
 class CompanyUpdate(CompanyFields):
-    name: str | None = None
+    """Null clears an optional field (domain, industry, size, …); name and custom cannot be
+    null."""
+
+    name: NotNull[NotBlank] = None
 
     @field_validator("name", mode="after")
     @classmethod

@@ -17,6 +17,7 @@ from crm.normalize import (
     normalize_phone,
     normalize_tags,
 )
+from crm.patching import NotNull
 from kernel.errors import ValidationFailed
 
 
@@ -70,8 +71,8 @@ class ContactFields(BaseModel):
     company: str | None = Field(default=None, description="Company name (linked record)")
     country: str | None = None
     city: str | None = None
-    tags: list[str] | None = None
-    custom: dict[str, CustomValue] | None = None
+    tags: NotNull[list[str]] = None
+    custom: NotNull[dict[str, CustomValue]] = None
 
     @field_validator("first_name", "last_name", "title", "company", "city", "phone", mode="after")
     @classmethod
@@ -101,12 +102,37 @@ class ContactFields(BaseModel):
         return self
 
 
+class ConsentRecord(BaseModel):
+    """Explicit consent as given: the box the person ticked (its text, and a version that
+    changes with the text), when, on which page, from which address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=500)
+    version: str = Field(min_length=1, max_length=64)
+    at: datetime
+    page: str = Field(min_length=1, max_length=200)
+    ip: str = Field(min_length=1, max_length=64)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at(cls, value: Any) -> Any:
+        # As the schema says: a date-time, not a number of seconds.
+        if isinstance(value, int | float):
+            raise ValueError("at must be a date-time like 2026-05-01T09:30:00Z")
+        return value
+
+
 class ContactCreate(ContactFields):
     email: str
     source: str = "manual"
     source_detail: str | None = None
     status: Status = Status.NEW
-    consent_explicit: bool = False
+    consent: ConsentRecord | None = Field(
+        default=None,
+        description="Explicit consent given elsewhere (the box's text, version, time, page, "
+        "IP). Without one the contact has no explicit consent.",
+    )
 
     @field_validator("email", mode="before")
     @classmethod
@@ -118,16 +144,19 @@ class ContactCreate(ContactFields):
 
 
 class ContactUpdate(ContactFields):
-    email: str | None = None
-    status: Status | None = None
+    """Null clears an optional field (a name, the company, the phone, …); email, status,
+    tags and custom cannot be null (`"tags": []` clears the tags)."""
 
-    @field_validator("email", mode="before")
+    email: NotNull[str] = None
+    status: NotNull[Status] = None
+
+    @field_validator("email", mode="after")
     @classmethod
-    def _email(cls, value: Any) -> str | None:
+    def _email(cls, value: str | None) -> str | None:
         if value is None:
             return None
         try:
-            return normalize_email(str(value))
+            return normalize_email(value)
         except ValidationFailed as exc:
             raise ValueError(exc.message) from None
 
@@ -160,8 +189,9 @@ class Contact(BaseModel):
     custom: dict[str, CustomValue] = {}
     status: Status = Status.NEW
     consent_source: str = "manual"
-    consent_explicit: bool = False
+    consent_explicit: bool = Field(default=False, description="True only with a `consent` record.")
     consent_at: datetime | None = None
+    consent: ConsentRecord | None = None
     # Filled in by `crm enrich` (crm.enrichment); `enrichment` says, per field, which enricher
     # set the value, when, how confident it was and why (stored compactly, see
     # crm.contacts.provenance).

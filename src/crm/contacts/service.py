@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from crm.companies.models import name_key
@@ -35,8 +35,8 @@ def new_row(data: ContactCreate, company_id: str | None) -> dict[str, Any]:
     row = data.model_dump(exclude_none=True, exclude={"company"})
     row["email_key"] = email_key(data.email)
     row["consent_source"] = data.source
-    if data.consent_explicit:
-        row["consent_at"] = datetime.now(UTC)
+    if data.consent:
+        row |= {"consent_explicit": True, "consent_at": data.consent.at}
     if company_id:
         row["company"] = record("company", company_id)
     return row
@@ -102,6 +102,8 @@ async def update(db: Database, ref: str, data: ContactUpdate) -> Contact:
     if data.company is not None and data.company != contact.company_name:
         company_id = (await resolve_names(db, [data.company]))[name_key(data.company)]
         changes["company"] = record("company", company_id)
+    elif "company" in data.model_fields_set and data.company is None and contact.company:
+        changes["company"] = None
     if not changes:
         return contact
     updated = await repository.update(db, contact.id, changes)
@@ -202,13 +204,14 @@ def form_changes(
     if company_id and not before.get("company"):
         changes["company"] = record("company", company_id)
     status = before.get("status")
-    if data.consent_explicit:
-        if not before.get("consent_explicit"):
-            changes |= {
-                "consent_explicit": True,
-                "consent_source": "form",
-                "consent_at": datetime.now(UTC),
-            }
+    if data.consent:
+        # The latest box ticked is the record kept (its text may have changed since).
+        changes |= {
+            "consent_explicit": True,
+            "consent_source": "form",
+            "consent_at": data.consent.at,
+            "consent": data.consent.model_dump(),
+        }
         # Opting in again through a form is the one way back from unsubscribed.
         if status == Status.UNSUBSCRIBED:
             changes["status"] = Status.ENGAGED.value

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from crm.normalize import clean_text
+from crm.normalize import NotBlank, clean_text
 
 Rule = str | dict[str, Any]
 RULE_DESCRIPTION = "A rule in the filter language (docs/segments.md) or its JSON form"
@@ -20,7 +20,7 @@ def name_key(name: str) -> str:
 class SegmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: NotBlank
     description: str | None = None
     rule: Rule = Field(description=RULE_DESCRIPTION)
 

@@ -189,8 +189,9 @@ class TestCampaignFacts:
 
         spring = await make_campaign(db, name="Spring launch")
         page = await make_page(db, campaign=spring.id)
-        await pages.submit(db, page, Submission(email="form@x.com"))
-        await pages.submit(db, await make_page(db, slug="other"), Submission(email="nocamp@x.com"))
+        await pages.submit(db, page, Submission(email="form@x.com"), ip="203.0.113.7")
+        other = await make_page(db, slug="other")
+        await pages.submit(db, other, Submission(email="nocamp@x.com"), ip="203.0.113.7")
 
         assert await members(db, 'submitted campaign "Spring launch"') == ["form@x.com"]
         assert await members(db, "submitted") == ["form@x.com", "nocamp@x.com"]
