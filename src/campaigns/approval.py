@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from campaigns import delivery_repository, repository, service
+from campaigns import delivery_repository, merge_check, repository, service
 from campaigns.models import EMAIL, SEGMENT_VARIANT, Campaign, State, is_social
 from crm.db import Database
 from crm.segments.models import Snapshot
@@ -57,6 +57,11 @@ async def approve(db: Database, key: str, settings: Settings) -> Campaign:
     await _check_assets(db, campaign)
     _check_sender(campaign, settings)
     snapshot = await queue_members(db, campaign)
+    try:
+        await merge_check.check(db, campaign)
+    except ValidationFailed:
+        await delivery_repository.delete_unsent(db, campaign.id, "")
+        raise
     approved = await service.move(
         db,
         campaign,

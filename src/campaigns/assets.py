@@ -116,7 +116,7 @@ def _campaign_input(campaign: Campaign, settings: Settings) -> CampaignInput:
 
 def _profile(contact: Contact | None) -> ContactProfile:
     if contact is None:
-        return ContactProfile()  # a segment-level email: the tool greets with "Hello,"
+        return ContactProfile()  # a segment-level email: greets with a merge field
     return llm_profile(contact, company=contact.company_name, custom=False)
 
 

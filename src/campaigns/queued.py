@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns import delivery_repository, eligibility, repository
+from campaigns import delivery_repository, eligibility, repository, variants
 from campaigns.frequency import RecentEmails
-from campaigns.models import CONTACT_VARIANT_PREFIX, EMAIL, SEGMENT_VARIANT, WEBHOOK, Campaign
+from campaigns.models import EMAIL, SEGMENT_VARIANT, WEBHOOK, Campaign
 from crm.contacts.models import Contact
 from crm.db import Database
 
@@ -44,29 +44,14 @@ async def pages(
         db, campaign.id, channel, after=after, limit=size
     ):
         after = rows[-1]["id"]
-        contacts = {r["id"]: _contact(r.get("person")) for r in rows}
+        contacts = {r["id"]: variants.contact_of(r.get("person")) for r in rows}
         skipped: dict[str, str] = {}
         if channel in (EMAIL, WEBHOOK):
             skipped = await eligibility.skip_reasons(db, channel, contacts, rules, recent)
-        personal = await _personal_assets(db, campaign, channel, contacts)
+        personal = await variants.personal_assets(db, campaign, channel, contacts)
         works = [
             Work(key, contact, personal.get(contact.id, default) if contact else default)
             for key, contact in contacts.items()
             if key not in skipped
         ]
         yield Page(works, skipped)
-
-
-async def _personal_assets(
-    db: Database, campaign: Campaign, channel: str, contacts: dict[str, Contact | None]
-) -> dict[str, dict[str, Any]]:
-    if not (campaign.personalize and channel == EMAIL):
-        return {}
-    variants = [CONTACT_VARIANT_PREFIX + c.id for c in contacts.values() if c is not None]
-    found = await repository.latest_assets(db, campaign.id, channel, variants)
-    return {v.removeprefix(CONTACT_VARIANT_PREFIX): a["content"] for v, a in found.items()}
-
-
-def _contact(person: dict[str, Any] | None) -> Contact | None:
-    # A link to a deleted contact yields a projection of NONEs rather than NONE.
-    return Contact.model_validate(person) if person and person.get("id") else None

@@ -3,8 +3,8 @@
 The model writes the subject and the message, whose first sentence is the preheader. The
 parts that the caller's data already decides are composed here instead, because a model asked
 to copy them writes `[Your Name]` or a made-up sender (small models do, every time): the
-greeting ("Hi Ada,"), the campaign link when the message lacks it, and the sign-off with the
-sender's name.
+greeting ("Hi Ada,", or the merge field `Hi {{first_name|there}},` for a segment-level email),
+the campaign link when the message lacks it, and the sign-off with the sender's name.
 `EmailOut.templated` names the parts added. The HTML body is derived from the text (escaped
 paragraphs and links), so both versions say the same thing and no model-written markup
 reaches an inbox.
@@ -27,6 +27,9 @@ TOOL = "email"
 # Two or three short paragraphs; the limit bounds a small model's rambling, not a style.
 MESSAGE_MAX = 1200
 MAX_TOKENS = 450
+# The greeting of an email to no one in particular: a merge field, filled in per contact at send
+# time (see campaigns.merge_fields).
+GREETING_FIELD = "Hi {{first_name|there}},"
 
 # The tool greets and signs off, so a greeting or sign-off in the message is cut rather than
 # re-asked: "Hi Ada, Dear Ada, ..." is a defect of the composition, and small models repeat it.
@@ -95,7 +98,7 @@ def compose(draft: EmailDraft, inp: EmailIn) -> EmailOut:
     first_name = inp.contact.first_name
     link = inp.campaign.link
     message = draft.message.strip()
-    parts = [f"Hi {first_name}," if first_name else "Hello,", message]
+    parts = [f"Hi {first_name}," if first_name else GREETING_FIELD, message]
     templated: list[Part] = ["greeting"]
     if link and link not in message:
         parts.append(link)

@@ -88,7 +88,7 @@ async def test_generates_versioned_assets_with_tokens_and_cost(
     )
     assert ada.version == 1 and ada.model == "openai/gpt-4o-mini"
     assert (ada.tokens_in, ada.tokens_out) == (100, 50) and ada.cost and ada.cost > 0
-    assert current[("email", "segment")].content["body"].startswith("Hello,")
+    assert current[("email", "segment")].content["body"].startswith("Hi {{first_name|there}},")
     assert f'<a href="{LINK}">' in current[("email", "segment")].content["body_html"]
     post = current[("linkedin", "segment")].content
     assert post["full_text"].endswith(LINK) and len(post["alternatives"]) == 1

@@ -74,7 +74,7 @@ class TestEmail:
         email = await write_email(email_in(anonymous, unsigned), gateway=gateway)
 
         assert email.body == (
-            "Hello,\n\nSee your sales trends at a glance. Try it today.\n\nhttps://acme.test/spring"
+            "Hi {{first_name|there}},\n\nSee your sales trends at a glance. Try it today.\n\nhttps://acme.test/spring"
             "\n\nBest regards,\nAcme Analytics"
         )
         assert email.templated == ["greeting", "link", "sign_off"]

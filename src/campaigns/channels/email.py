@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from dataclasses import replace
 from email.header import Header
 from email.utils import formataddr, formatdate
 from functools import cached_property
@@ -22,6 +23,7 @@ from urllib.parse import quote
 from campaigns.channels import message_id
 from campaigns.channels.outbox import OutboxWriter
 from campaigns.channels.protocol import Context, Outgoing, Rendered, Result
+from campaigns.merge_fields import fill_parts
 from campaigns.tracking import click_payload, open_payload, unsubscribe_payload
 from kernel.errors import ValidationFailed
 
@@ -74,6 +76,7 @@ class EmailChannel:
         contact = item.contact
         if contact is None or not contact.email:
             raise ValidationFailed("an email needs a contact with an email address")
+        item = replace(item, content=fill_parts(item.content, contact))
         tokens, campaign = self.ctx.tokens, item.campaign
         unsubscribe_url = tokens.url(
             self.base_url, "unsubscribe", unsubscribe_payload(campaign.id, contact.id)
