@@ -15,6 +15,7 @@ from cli.output import EXIT_UNFINISHED, JSON_OPTION, emit, fail, show_progress, 
 from cli.run_report import report_run
 from cli.runtime import run
 from cli.schedules import create_schedule, print_runs
+from cli.test_send import test_send as _test_send
 
 if TYPE_CHECKING:
     from campaigns.models import Asset, Campaign, Status
@@ -389,3 +390,4 @@ def review(
 
 # Defined in its own module; a `campaigns` subcommand because bounces come from campaign mail.
 app.command("bounces")(_bounces)
+app.command("test-send")(_test_send)

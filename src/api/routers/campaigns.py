@@ -1,18 +1,19 @@
 """`/api/v1/campaigns`: create, list, show, generate assets (202), approve, execute (202),
-pause, resume (202), cancel, status."""
+pause, resume (202), cancel, status, test-send."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller
 from api.deps import Db, State, gateway
 from api.schemas import Job, error_responses
-from campaigns import approval, assets, executor, service
+from campaigns import approval, assets, executor, service, test_send
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
+from campaigns.test_send import TestSend
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -110,6 +111,26 @@ async def list_assets(
 @router.post("/{ref}/approve", response_model=Campaign, responses=error_responses(404, 409))
 async def approve_campaign(ref: str, db: Db, state: State, caller: Caller) -> Campaign:
     return await approval.approve(db, ref, state.settings)
+
+
+class TestSendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(description="Where to send the test email.", examples=["me@example.com"])
+    contact: str | None = Field(
+        default=None,
+        description="Render it as this contact (id or email) gets it; default: "
+        "the segment's first member.",
+    )
+
+
+@router.post("/{ref}/test-send", response_model=TestSend, responses=error_responses(404, 422))
+async def test_send_campaign(
+    ref: str, body: TestSendIn, db: Db, state: State, caller: Caller
+) -> TestSend:
+    """Send the email a contact would get to `to`, marked as a test; nothing about the campaign
+    changes."""
+    return await test_send.test_send(db, ref, state.settings, to=body.to, contact=body.contact)
 
 
 @router.post(

@@ -30,6 +30,11 @@ from kernel.errors import ValidationFailed
 if TYPE_CHECKING:
     from campaigns.channels.smtp import SmtpSender
 
+# A test send's subject prefix and header (its value names the contact it was rendered for).
+TEST_PREFIX = "[TEST] "
+TEST_HEADER = "X-CRM-Test"
+# The contact an unsubscribe token in a test send names: no one.
+TEST = "test"
 _HREF = re.compile(r'href="(https?://[^"]+)"')
 # A link in the plain-text part; punctuation ending a sentence is not part of it.
 _TEXT_URL = re.compile(r"https?://[^\s<>\"']+")
@@ -79,15 +84,17 @@ class EmailChannel:
         item = replace(item, content=fill_parts(item.content, contact))
         tokens, campaign = self.ctx.tokens, item.campaign
         unsubscribe_url = tokens.url(
-            self.base_url, "unsubscribe", unsubscribe_payload(campaign.id, contact.id)
+            self.base_url, "unsubscribe", unsubscribe_payload(campaign.id, _person(item) or TEST)
         )
         unsubscribe_token = unsubscribe_url.rsplit("/", 1)[1]
         name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+        recipient = item.test_to or contact.email
+        subject = str(item.content.get("subject", campaign.name))
 
         headers = [
             ("From", self._from),
-            ("To", formataddr((name, contact.email), charset="utf-8")),
-            ("Subject", _encoded(str(item.content.get("subject", campaign.name)))),
+            ("To", formataddr(("" if item.test_to else name, recipient), charset="utf-8")),
+            ("Subject", _encoded(f"{TEST_PREFIX}{subject}" if item.test_to else subject)),
             ("Date", formatdate(usegmt=True)),
             ("Message-ID", message_id.make(item.delivery, campaign.id, self.domain)),
             (
@@ -99,6 +106,8 @@ class EmailChannel:
             ("X-CRM-Campaign", campaign.id),
             ("X-CRM-Delivery", item.delivery),
         ]
+        if item.test_to:
+            headers.append((TEST_HEADER, f"rendered for {contact.email}"))
         body = mime_alternative(
             headers,
             self._text(item, unsubscribe_url),
@@ -111,7 +120,7 @@ class EmailChannel:
             channel=self.name,
             filename=f"{item.delivery}.eml",
             body=body,
-            recipient=contact.email,
+            recipient=recipient,
             sender=self.from_email,
         )
 
@@ -121,8 +130,7 @@ class EmailChannel:
 
     def _click_url(self, item: Outgoing, target: str) -> str:
         """A tracked link to `target`: counts the click, then redirects there."""
-        person = item.contact.id if item.contact else None
-        payload = click_payload(item.delivery, item.campaign.id, person, target)
+        payload = click_payload(item.delivery, item.campaign.id, _person(item), target)
         return self.ctx.tokens.url(self.base_url, "click", payload)
 
     def _text(self, item: Outgoing, unsubscribe_url: str) -> str:
@@ -135,8 +143,7 @@ class EmailChannel:
         return f"{body}\n\n-- \n{footer}\n"
 
     def _html(self, item: Outgoing, unsubscribe_url: str) -> str:
-        tokens, campaign, contact = self.ctx.tokens, item.campaign, item.contact
-        person = contact.id if contact else None
+        tokens, campaign, person = self.ctx.tokens, item.campaign, _person(item)
 
         def track(match: re.Match[str]) -> str:
             return f'href="{html.escape(self._click_url(item, html.unescape(match[1])))}"'
@@ -179,6 +186,11 @@ def build_email(ctx: Context, *, dry_run: bool) -> EmailChannel:
     from campaigns.channels.smtp import SmtpSender
 
     return EmailChannel(ctx, SmtpSender.from_url(settings.smtp_url, timeout=settings.smtp_timeout))
+
+
+def _person(item: Outgoing) -> str | None:
+    """The contact that tracking tokens name: none in a test send."""
+    return item.contact.id if item.contact and not item.test_to else None
 
 
 def _encoded(text: str) -> str:

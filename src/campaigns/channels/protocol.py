@@ -48,6 +48,9 @@ class Outgoing:
     campaign: Campaign
     contact: Contact | None
     content: dict[str, Any]
+    # A test send (email): rendered for `contact` but sent to this address, marked as a test,
+    # its links and pixel naming no contact so following them changes nobody's record.
+    test_to: str | None = None
 
 
 @dataclass(frozen=True)

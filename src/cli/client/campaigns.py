@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from campaigns import approval, assets, bounces, executor, service
+from campaigns import approval, assets, bounces, executor, service, test_send
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
+from campaigns.test_send import TestSend
 from cli.client.http import Api, seg
 from cli.output import Progress, fail
 from crm.db import Database
@@ -41,6 +42,8 @@ class Campaigns(Protocol):
     ) -> Asset: ...
 
     async def approve(self, key: str) -> Campaign: ...
+
+    async def test_send(self, key: str, to: str, contact: str | None) -> TestSend: ...
 
     async def run(self, key: str, *, dry_run: bool, progress: Progress) -> dict[str, Any]:
         """The run's report with the campaign's LLM cost."""
@@ -127,6 +130,9 @@ class LocalCampaigns:
     async def approve(self, key: str) -> Campaign:
         return await approval.approve(self.db, key, self.settings)
 
+    async def test_send(self, key: str, to: str, contact: str | None) -> TestSend:
+        return await test_send.test_send(self.db, key, self.settings, to=to, contact=contact)
+
     async def run(self, key: str, *, dry_run: bool, progress: Progress) -> dict[str, Any]:
         counts = await service.delivery_counts(self.db, key)
         options = executor.Options(dry_run=dry_run, stop=_stop_on_signals())
@@ -212,6 +218,10 @@ class RemoteCampaigns:
 
     async def approve(self, key: str) -> Campaign:
         return Campaign.model_validate(await self.api.post(f"campaigns/{seg(key)}/approve"))
+
+    async def test_send(self, key: str, to: str, contact: str | None) -> TestSend:
+        body = {"to": to, "contact": contact}
+        return TestSend.model_validate(await self.api.post(f"campaigns/{seg(key)}/test-send", body))
 
     async def run(self, key: str, *, dry_run: bool, progress: Progress) -> dict[str, Any]:
         job = await self.api.post(f"campaigns/{seg(key)}/execute", dry_run=dry_run)
