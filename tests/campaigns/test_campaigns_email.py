@@ -13,9 +13,10 @@ from pathlib import Path
 import dkim
 import pytest
 
-from campaigns import executor, service, suppression, tracking
+from campaigns import approval, assets, executor, service, suppression, tracking
 from campaigns.channels.email import build_email
 from campaigns.channels.protocol import Context, Outgoing
+from campaigns.models import Brief
 from campaigns.tracking import Tokens
 from crm.contacts import service as contacts
 from crm.contacts.models import Status
@@ -26,6 +27,7 @@ from kernel.settings import Settings
 from smtp_sink import Sink
 
 BASE = "http://127.0.0.1:8000"
+LINK = "https://example.com/spring-release"
 
 
 async def _send_one(db: Database, settings: Settings, sink: Sink) -> EmailMessage:
@@ -166,3 +168,38 @@ async def test_a_plain_text_link_ends_before_the_punctuation_after_it(
     targets = [await tracking.record_click(db, Tokens("test-secret"), c) for c in clicks]
     assert targets == ["https://example.com/a?b=1", "https://example.com/c"]
     assert re.search(r"Read \S+\. Or \(\S+\)!", text)
+
+
+async def test_the_html_part_is_a_readable_layout_with_a_button_and_the_sender_in_the_footer(
+    db: Database, send_settings: Settings, smtp_sink: Sink
+) -> None:
+    brief = Brief(goal="Spring", call_to_action="See the spring release", link=LINK)
+    campaign = await make_ready_campaign(db, settings=send_settings, contacts_count=1, brief=brief)
+    await executor.run(db, campaign.id, send_settings)
+    _, html = _parts(smtp_sink.received[0].message)
+
+    assert 'name="viewport"' in html and "max-width:600px" in html
+    assert "prefers-color-scheme: dark" in html and 'content="light dark"' in html
+    assert "sans-serif" in html
+    [button] = re.findall(r'<a class="button" href="([^"]+)"[^>]*>See the spring release</a>', html)
+    assert button.startswith(f"{BASE}/t/c/")
+    url = await tracking.record_click(db, Tokens("test-secret"), button.rsplit("/", 1)[1])
+    assert url == LINK
+    footer = html[html.index('class="footer"') :]
+    assert "Shop, 1 Main Street, Springfield" in footer and ">Unsubscribe</a>" in footer
+
+
+async def test_markup_edited_into_the_html_body_is_cleaned(
+    db: Database, send_settings: Settings, smtp_sink: Sink
+) -> None:
+    campaign = await make_ready_campaign(
+        db, settings=send_settings, contacts_count=1, approve=False
+    )
+    edited = '<p onclick="steal()">Hello</p><script>steal()</script>'
+    await assets.edit_asset(db, campaign.id, "email", {"body_html": edited}, variant="segment")
+    await approval.approve(db, campaign.id, send_settings)
+    await executor.run(db, campaign.id, send_settings)
+    _, html = _parts(smtp_sink.received[0].message)
+
+    assert "<p>Hello</p>" in html
+    assert "steal" not in html

@@ -1,10 +1,11 @@
 """The email channel: a MIME message per contact, sent by SMTP or written to the outbox.
 
-Each message has a plain-text and an HTML part, a footer with the sender's postal address and
-an unsubscribe link, RFC 8058 one-click unsubscribe headers, tracked links (in both parts) and
-an open pixel
-(signed tokens, see `campaigns.tracking`), a Message-ID derived from the delivery (unique, and
-the same if the message is rendered again), and a DKIM signature when a key is configured.
+Each message has a plain-text and an HTML part (the asset's HTML body in a responsive layout,
+`email.html.jinja`, with a button to the brief's link), a footer with the sender's name and
+postal address and an unsubscribe link, RFC 8058 one-click unsubscribe headers, tracked links
+(in both parts) and an open pixel (signed tokens, see `campaigns.tracking`), a Message-ID
+derived from the delivery (unique, and the same if the message is rendered again), and a DKIM
+signature when a key is configured.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import uuid
 from dataclasses import replace
 from email.header import Header
 from email.utils import formataddr, formatdate
-from functools import cached_property
+from functools import cache, cached_property
+from importlib.resources import files
 from quopri import encodestring
 from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+import nh3
+from jinja2 import Environment, Template
+from markupsafe import Markup
 
 from campaigns.channels import message_id
 from campaigns.channels.outbox import OutboxWriter
@@ -148,18 +154,19 @@ class EmailChannel:
         def track(match: re.Match[str]) -> str:
             return f'href="{html.escape(self._click_url(item, html.unescape(match[1])))}"'
 
-        body = _HREF.sub(track, str(item.content.get("body_html", "")))
-        preheader = html.escape(str(item.content.get("preheader", "")))
+        # Hand-edited HTML is cleaned as generated HTML is (no scripts, styles or handlers).
+        body = _HREF.sub(track, nh3.clean(str(item.content.get("body_html", ""))))
         pixel = tokens.url(self.base_url, "open", open_payload(item.delivery, campaign.id, person))
-        footer = "<br>".join(html.escape(line) for line in self._footer_lines())
-        return (
-            "<!doctype html><html><body>"
-            f'<span style="display:none;max-height:0;overflow:hidden">{preheader}</span>\n'
-            f"{body}\n"
-            f'<hr><p style="font-size:12px;color:#666">{footer}<br>'
-            f'<a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>'
-            f'<img src="{html.escape(pixel)}" width="1" height="1" alt="">'
-            "</body></html>"
+        link = campaign.brief.link
+        return _layout().render(
+            subject=str(item.content.get("subject", campaign.name)),
+            preheader=str(item.content.get("preheader", "")),
+            body=Markup(body),  # noqa: S704 - cleaned by nh3 above
+            button_url=self._click_url(item, link) if link else None,
+            button_text=campaign.brief.call_to_action or "Learn more",
+            footer=self._footer_lines(),
+            unsubscribe_url=unsubscribe_url,
+            pixel_url=pixel,
         )
 
     def _sign(self, body: bytes) -> bytes:
@@ -186,6 +193,12 @@ def build_email(ctx: Context, *, dry_run: bool) -> EmailChannel:
     from campaigns.channels.smtp import SmtpSender
 
     return EmailChannel(ctx, SmtpSender.from_url(settings.smtp_url, timeout=settings.smtp_timeout))
+
+
+@cache
+def _layout() -> Template:
+    source = files("campaigns.channels").joinpath("email.html.jinja").read_text("utf-8")
+    return Environment(autoescape=True, trim_blocks=True).from_string(source)
 
 
 def _person(item: Outgoing) -> str | None:
