@@ -42,8 +42,24 @@ def _check_sender(campaign: Campaign, settings: Settings) -> None:
         )
 
 
+def sender_warning(campaign: Campaign, settings: Settings) -> str | None:
+    """A warning when an email campaign would go out from the placeholder sender."""
+    default = Settings.model_fields
+    email = campaign.from_email or settings.from_email
+    name = campaign.sender_name or settings.sender_name
+    if EMAIL in campaign.channels and (
+        email == default["from_email"].default or name == default["sender_name"].default
+    ):
+        return (
+            f"the sender is still the default ({name} <{email}>): set CRM_FROM_EMAIL and "
+            "CRM_SENDER_NAME, or the campaign's --from"
+        )
+    return None
+
+
 async def approve(db: Database, key: str, settings: Settings) -> Campaign:
-    """review -> approved: assets can no longer be edited and the audience is fixed.
+    """review -> approved: assets can no longer be edited and the audience is fixed. A sender
+    left at its default is allowed, with a warning as the state's reason.
 
     Deliveries are written before the state changes, so an interrupted approval leaves the
     campaign in review and approving again starts over cleanly.
@@ -62,10 +78,14 @@ async def approve(db: Database, key: str, settings: Settings) -> Campaign:
     except ValidationFailed:
         await delivery_repository.delete_unsent(db, campaign.id, "")
         raise
+    warning = sender_warning(campaign, settings)
+    if warning:
+        log.warning("campaigns.default_sender", campaign=campaign.id, warning=warning)
     approved = await service.move(
         db,
         campaign,
         State.APPROVED,
+        reason=warning,
         members=snapshot.count,
         snapshot=snapshot.id,
         approved_at=datetime.now(UTC),

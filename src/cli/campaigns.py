@@ -11,7 +11,7 @@ import typer
 
 from cli.bounces import bounces as _bounces
 from cli.options import validated
-from cli.output import EXIT_UNFINISHED, JSON_OPTION, emit, fail, show_progress, stdout
+from cli.output import EXIT_UNFINISHED, JSON_OPTION, emit, fail, show_progress, stderr, stdout
 from cli.run_report import report_run
 from cli.runtime import run
 from cli.schedules import create_schedule, print_runs
@@ -263,6 +263,8 @@ def approve(key: str = ID, as_json: bool = JSON_OPTION) -> None:
         as_json,
         lambda r: stdout.print(f"Approved {r['id']}: {r['members']} members", highlight=False),
     )
+    if campaign.state_reason:
+        stderr.print(f"Warning: {campaign.state_reason}", highlight=False, markup=False)
 
 
 @app.command("run")

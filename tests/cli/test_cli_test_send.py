@@ -78,3 +78,13 @@ def test_test_send_through_the_api(
 
 def test_an_address_is_needed(crm: Crm) -> None:
     assert "Missing option '--to'" in crm.fails("campaigns", "test-send", "x", code=2)
+
+
+def test_approving_from_the_default_sender_warns(crm: Crm, provider: respx.Route) -> None:
+    key = _campaign(crm)
+
+    approved = crm("campaigns", "approve", key)
+
+    assert approved.exit_code == 0, approved.output
+    assert "Approved" in approved.stdout
+    assert "Warning: the sender is still the default" in " ".join(approved.stderr.split())
