@@ -7,6 +7,7 @@ import pytest
 from campaigns import service
 from campaigns.test_send import test_send as send_test
 from crm.db import Database
+from crm.segments import service as segments
 from factories import make_contact, make_ready_campaign
 from kernel.errors import ValidationFailed
 from kernel.settings import Settings
@@ -45,7 +46,8 @@ async def test_the_first_member_by_default(
 
     sent = await send_test(db, campaign.id, send_settings, to="me@example.com")
 
-    assert sent.contact == "person0@example.com"
+    [first], _ = await segments.preview(db, "all", limit=1)  # members in id order
+    assert sent.contact == first.email
     assert [r.message["To"] for r in smtp_sink.received] == ["me@example.com"]
 
 
