@@ -237,7 +237,9 @@ class TestApiUrl:
             status = crm("campaigns", "status", key)
             assert (status["state"], status["sent"]) == ("completed", 1)
 
-            page = crm("pages", "generate", "--campaign", key, "--slug", "spring", "--publish")
+            page = crm(
+                "pages", "generate", "--campaign", key, "--slug", "spring", "--publish", "--yes"
+            )
             assert (page["slug"], page["status"], page["campaign"]) == ("spring", "published", key)
             assert page["url"].endswith("/lp/spring")
             served_page = httpx.get(f"{live}/lp/spring")
