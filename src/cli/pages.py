@@ -8,6 +8,7 @@ import typer
 
 from cli.output import JSON_OPTION, emit, stderr, stdout
 from cli.runtime import run
+from landing_pages.preview import PREVIEW_SECONDS
 
 app = typer.Typer(help="Hosted landing pages.", no_args_is_help=True)
 
@@ -20,7 +21,8 @@ def _say(data: dict[str, Any]) -> None:
         f"Draft page {data['slug']} (not public; after `crm pages publish {data['slug']}` "
         f"it is served at {data['url']})"
     )
-    stdout.print(f"Preview (a signed link, expires in 7 days): {data['preview_url']}")
+    days = PREVIEW_SECONDS // 86400
+    stdout.print(f"Preview (a signed link, expires in {days} days): {data['preview_url']}")
 
 
 @app.command()
