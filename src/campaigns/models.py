@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, field_validator
 
-from crm.normalize import NotBlank, clean_text
+from crm.normalize import NotBlank
 from kernel.errors import ValidationFailed
 from scheduling.models import Run
 
@@ -147,14 +147,6 @@ class CampaignCreate(BaseModel):
     config: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="channel -> controls and options (url, connector)."
     )
-
-    @field_validator("name", mode="after")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        text = clean_text(value)
-        if not text:
-            raise ValueError("name cannot be blank")
-        return text
 
     @field_validator("channels")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 from kernel.errors import ValidationFailed
 
@@ -87,11 +87,22 @@ def normalize_custom(custom: dict[str, Any]) -> dict[str, CustomValue]:
 
 
 NAME_MAX = 200
+
+
 # A name: at most NAME_MAX characters, not blank. The OpenAPI schema declares both (not blank:
 # a character that is not white space); the model's validator says "cannot be blank" itself.
+def _not_blank(value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ValueError("cannot be blank")
+    return text
+
+
+# A name: trimmed, not blank, at most NAME_MAX characters.
 NotBlank = Annotated[
     str,
     StringConstraints(max_length=NAME_MAX),
+    AfterValidator(_not_blank),
     WithJsonSchema({"type": "string", "pattern": r"\S", "maxLength": NAME_MAX}),
 ]
 

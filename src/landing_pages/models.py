@@ -85,7 +85,9 @@ class GenerateRequest(BaseModel):
     campaign: str = Field(min_length=1, max_length=64, description="Campaign id.")
     slug: Slug | None = None
     audience: str | None = Field(default=None, max_length=500)
-    publish: StrictBool = False
+    publish: StrictBool = Field(
+        default=False, description="Publish unseen (the CLI's --yes); else a draft to review."
+    )
 
     @field_validator("slug")
     @classmethod

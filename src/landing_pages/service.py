@@ -38,9 +38,13 @@ MAX_SLUG_TRIES = 5
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 
 
-def slugify(text: str) -> str:
+def slugify(text: str, *, max_length: int = 40) -> str:
+    """Lowercase ASCII words joined by dashes, cut at a word boundary to `max_length`."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = _SLUG_CHARS.sub("-", ascii_text.lower()).strip("-")[:60].strip("-")
+    slug = _SLUG_CHARS.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) > max_length:
+        cut = slug[: max_length + 1].rfind("-")
+        slug = slug[: cut if cut > 0 else max_length].strip("-")
     return slug or "page"
 
 
@@ -55,9 +59,14 @@ async def _free_slug(db: Database, base: str) -> str:
     return f"{base[:50]}-{secrets.token_hex(3)}"
 
 
-async def create(db: Database, data: LandingPageCreate) -> LandingPage:
+async def create(
+    db: Database, data: LandingPageCreate, *, slug_from: str | None = None
+) -> LandingPage:
+    """The slug is `data.slug`, else made from `slug_from` (default: the headline), with a
+    number added only when taken."""
     explicit = data.slug is not None
-    slug = data.slug or await _free_slug(db, slugify(data.spec.headline))
+    base = slugify(slug_from or data.spec.headline)
+    slug = data.slug or await _free_slug(db, base)
     row: dict[str, Any] = {
         "slug": slug,
         "title": data.title or data.spec.seo_title,
@@ -75,7 +84,7 @@ async def create(db: Database, data: LandingPageCreate) -> LandingPage:
             if explicit:
                 raise Conflict(f"the slug {slug!r} is taken", details={"slug": slug}) from None
             # Someone took it between the check and the write: the unique index decided.
-            row["slug"] = await _free_slug(db, f"{slugify(data.spec.headline)[:52]}")
+            row["slug"] = await _free_slug(db, base)
             row["slug"] = f"{row['slug'][:52]}-{secrets.token_hex(3)}"
     raise Conflict("could not find a free slug; pass one explicitly")
 
@@ -88,7 +97,8 @@ async def generate(
     slug: str | None = None,
     publish: bool = False,
 ) -> LandingPage:
-    """Ask the landing_page tool for a spec and store it as a page (a draft unless `publish`)."""
+    """Ask the landing_page tool for a spec and store it as a page (a draft unless `publish`),
+    its slug made from the campaign's name."""
     inp = LandingPageIn(
         campaign=Campaign(
             name=brief.name, brief=brief.brief, link=brief.link, sender_name=brief.sender_name
@@ -104,6 +114,7 @@ async def generate(
     page = await create(
         db,
         LandingPageCreate(spec=spec, slug=slug, campaign=brief.campaign_id, publish=publish),
+        slug_from=brief.name,
     )
     log.info("landing_pages.generated", page=page.id, campaign=brief.campaign_id)
     return page

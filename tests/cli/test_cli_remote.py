@@ -19,7 +19,7 @@ import pytest
 
 from api import server_info
 from crm_cli import Crm
-from factories import write_csv
+from factories import page_spec, write_csv
 from fake_llm import EMAIL, LLM_SETTINGS, PAGE, SUMMARY, fake_provider
 from kernel.settings import Settings
 from live_api import TIMEOUT, free_port, serving
@@ -237,7 +237,9 @@ class TestApiUrl:
             status = crm("campaigns", "status", key)
             assert (status["state"], status["sent"]) == ("completed", 1)
 
-            page = crm("pages", "generate", "--campaign", key, "--slug", "spring", "--publish")
+            page = crm(
+                "pages", "generate", "--campaign", key, "--slug", "spring", "--publish", "--yes"
+            )
             assert (page["slug"], page["status"], page["campaign"]) == ("spring", "published", key)
             assert page["url"].endswith("/lp/spring")
             served_page = httpx.get(f"{live}/lp/spring")
@@ -246,6 +248,35 @@ class TestApiUrl:
             summary = crm("summarize", ada["id"])
             assert summary["summary"] == SUMMARY["summary"]
         assert provider.call_count == 3
+
+    def test_a_page_is_edited_through_the_api_and_previewed_in_a_browser(
+        self, live: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        monkeypatch.setenv("CRM_API_KEY", KEY)
+        made = httpx.post(
+            f"{live}/api/v1/landing-pages",
+            json={"slug": "spring", "spec": page_spec().model_dump(mode="json")},
+            headers={"Authorization": f"Bearer {KEY}"},
+        )
+        assert made.status_code == 201, made.text
+        editor = tmp_path / "editor.py"
+        editor.write_text(
+            "import pathlib, sys\n"
+            "p = pathlib.Path(sys.argv[1])\n"
+            f"p.write_text(p.read_text().replace({page_spec().headline!r}, 'Edited from afar'))\n"
+        )
+        monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+        remote = Crm(tmp_path / "unused.db")
+
+        edited = remote("--api-url", live, "pages", "edit", "spring")
+        link = httpx.URL(remote.json("--api-url", live, "pages", "show", "spring")["preview_url"])
+        preview = httpx.get(f"{live}{link.raw_path.decode()}", headers={"accept": "text/html"})
+
+        assert edited.exit_code == 0, edited.output
+        assert "Draft page spring" in edited.stdout
+        assert preview.status_code == 200
+        assert "Edited from afar" in preview.text
+        assert httpx.get(f"{live}/lp/spring").status_code == 404
 
     def test_a_wrong_key_is_refused_with_what_to_do(
         self, live: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path

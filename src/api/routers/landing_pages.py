@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
+from pydantic import Field
 
 from api.auth import Caller
-from api.deps import Db, State, gateway
+from api.deps import AppState, Db, State, gateway
 from api.routers.public_pages import HTML_OK, html
 from api.schemas import Job, error_responses
 from campaigns import service as campaigns
@@ -20,6 +21,7 @@ from landing_pages.models import (
     LandingPageUpdate,
     PageStatus,
 )
+from landing_pages.preview import preview_path
 from landing_pages.render import render_page
 
 router = APIRouter(prefix="/landing-pages", tags=["landing pages"])
@@ -45,11 +47,16 @@ SPEC_EXAMPLE: dict[str, Any] = {
 
 
 class PageOut(LandingPage):
-    url: str
+    url: str = Field(description="The public address (answers 404 until published).")
+    preview_url: str = Field(
+        description="A signed link that opens the page in a browser, draft or not (expires)."
+    )
 
     @classmethod
-    def of(cls, page: LandingPage, base_url: str) -> PageOut:
-        return cls(**page.model_dump(), url=f"{base_url.rstrip('/')}/lp/{page.slug}")
+    def of(cls, page: LandingPage, state: AppState) -> PageOut:
+        base = state.settings.base_url.rstrip("/")
+        preview = preview_path(state.secret, page.id, page.slug, state.clock())
+        return cls(**page.model_dump(), url=f"{base}/lp/{page.slug}", preview_url=base + preview)
 
 
 def _drop(state: State, *slugs: str) -> None:
@@ -66,7 +73,7 @@ async def list_pages(
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[PageOut]:
     pages = await service.list_pages(db, campaign=campaign, status=status, limit=limit)
-    return [PageOut.of(p, state.settings.base_url) for p in pages]
+    return [PageOut.of(p, state) for p in pages]
 
 
 @router.post("", response_model=PageOut, status_code=201, responses=error_responses(409))
@@ -88,7 +95,7 @@ async def create_page(
 ) -> PageOut:
     page = await service.create(db, data)
     _drop(state, page.slug)
-    return PageOut.of(page, state.settings.base_url)
+    return PageOut.of(page, state)
 
 
 @router.post(
@@ -119,7 +126,7 @@ async def generate_page(
             db, campaign, llm, audience=data.audience, slug=data.slug, publish=data.publish
         )
         _drop(state, page.slug)
-        return PageOut.of(page, state.settings.base_url)
+        return PageOut.of(page, state)
 
     return state.jobs.submit("landing_page.generate", work)
 
@@ -127,7 +134,7 @@ async def generate_page(
 @router.get("/{ref}", response_model=PageOut, responses=error_responses(404))
 async def get_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
     """By slug or id."""
-    return PageOut.of(await service.require(db, ref), state.settings.base_url)
+    return PageOut.of(await service.require(db, ref), state)
 
 
 @router.patch("/{ref}", response_model=PageOut, responses=error_responses(404, 409))
@@ -137,7 +144,7 @@ async def update_page(
     before = await service.require(db, ref)
     page = await service.update(db, before.id, data)
     _drop(state, before.slug, page.slug)
-    return PageOut.of(page, state.settings.base_url)
+    return PageOut.of(page, state)
 
 
 @router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
@@ -151,14 +158,14 @@ async def delete_page(ref: str, db: Db, state: State, caller: Caller) -> Respons
 async def publish_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
     page = await service.set_status(db, ref, PageStatus.PUBLISHED)
     _drop(state, page.slug)
-    return PageOut.of(page, state.settings.base_url)
+    return PageOut.of(page, state)
 
 
 @router.post("/{ref}/unpublish", response_model=PageOut, responses=error_responses(404))
 async def unpublish_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
     page = await service.set_status(db, ref, PageStatus.DRAFT)
     _drop(state, page.slug)
-    return PageOut.of(page, state.settings.base_url)
+    return PageOut.of(page, state)
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""Hosted landing pages: `GET /lp/{slug}`, `POST /lp/{slug}/submit`, `GET /lp/{slug}/thanks`.
+"""Hosted landing pages: `GET /lp/{slug}`, `POST /lp/{slug}/submit`, `GET /lp/{slug}/thanks`,
+and `GET /lp/{slug}/preview?token=…` (a signed, expiring link that shows drafts too).
 
 Public (no key). The form is protected by a signed token (made for this page, checked in
 constant time, with a minimum fill time), a honeypot field, a per-IP rate limit and an
@@ -30,6 +31,7 @@ from landing_pages.forms import (
     validate,
 )
 from landing_pages.models import SLUG, LandingPage
+from landing_pages.preview import valid_preview
 from landing_pages.render import (
     hidden_inputs,
     page_headers,
@@ -111,6 +113,36 @@ async def show_page(
         "utm_content": utm_content or "",
     }
     return html(rendered.with_state(_hidden(state, slug, utm)))
+
+
+PREVIEW_RESPONSES: dict[int | str, dict[str, object]] = {
+    **HTML_OK,
+    403: {"description": "The link expired or was altered", "content": {"text/html": {}}},
+    404: {"description": "No page with this slug", "content": {"text/html": {}}},
+}
+
+
+@router.get("/lp/{slug}/preview", responses=PREVIEW_RESPONSES)
+async def preview_page(
+    slug: str, state: State, db: Db, token: str = Query(default="", max_length=100)
+) -> Response:
+    """The page as it will look, draft or not, for whoever holds a preview link; its form is
+    not live and search engines are told to skip it."""
+    page = await service.get(db, slug) if SLUG.match(slug) else None
+    if page is None or page.slug != slug:
+        return not_found()
+    if not valid_preview(state.secret, page.id, token, state.clock()):
+        return html(
+            render_message(
+                "Link expired",
+                "This preview link expired or was altered. Ask for a new one "
+                "(crm pages show prints it).",
+            ),
+            403,
+            {"x-robots-tag": "noindex"},
+        )
+    body = render_page(page.spec, title=page.title, action="#", preview_status=page.status.value)
+    return html(body, headers={"x-robots-tag": "noindex"})
 
 
 def _cross_site(request: Request) -> bool:

@@ -3,6 +3,7 @@ public URL)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -12,7 +13,9 @@ from crm.db import Database
 from crm.llm_calls.service import gateway
 from kernel.settings import Settings
 from landing_pages import service
-from landing_pages.models import LandingPage, PageStatus
+from landing_pages.models import LandingPage, LandingPageUpdate, PageStatus
+from landing_pages.preview import preview_path
+from llm_tools.landing_page import LandingPageSpec
 
 
 class Pages(Protocol):
@@ -27,11 +30,16 @@ class Pages(Protocol):
 
     async def list_pages(self, campaign: str | None) -> list[dict[str, Any]]: ...
 
-    async def show(self, ref: str) -> LandingPage: ...
+    async def show(self, ref: str) -> dict[str, Any]:
+        """The whole record, with its public and preview links."""
+
+    async def edit(self, ref: str, spec: LandingPageSpec) -> dict[str, Any]:
+        """The page's text replaced by `spec`."""
 
 
-def shown(page: LandingPage, url: str) -> dict[str, Any]:
+def shown(page: LandingPage, url: str, preview_url: str) -> dict[str, Any]:
     return {"id": page.id, "slug": page.slug, "status": page.status.value, "url": url} | {
+        "preview_url": preview_url,
         "title": page.title,
         "campaign": page.campaign,
     }
@@ -43,7 +51,9 @@ class LocalPages:
     settings: Settings
 
     def _shown(self, page: LandingPage) -> dict[str, Any]:
-        return shown(page, f"{self.settings.base_url.rstrip('/')}/lp/{page.slug}")
+        base = self.settings.base_url.rstrip("/")
+        preview = preview_path(self.settings.signing_key(), page.id, page.slug, time.time())
+        return shown(page, f"{base}/lp/{page.slug}", base + preview)
 
     async def generate(self, campaign: str, slug: str | None, publish: bool) -> dict[str, Any]:
         source = await campaigns.require(self.db, campaign)
@@ -60,12 +70,16 @@ class LocalPages:
     async def list_pages(self, campaign: str | None) -> list[dict[str, Any]]:
         return [self._shown(p) for p in await service.list_pages(self.db, campaign=campaign)]
 
-    async def show(self, ref: str) -> LandingPage:
-        return await service.require(self.db, ref)
+    async def show(self, ref: str) -> dict[str, Any]:
+        page = await service.require(self.db, ref)
+        return page.model_dump(mode="json") | self._shown(page)
+
+    async def edit(self, ref: str, spec: LandingPageSpec) -> dict[str, Any]:
+        return self._shown(await service.update(self.db, ref, LandingPageUpdate(spec=spec)))
 
 
 def _from_server(found: dict[str, Any]) -> dict[str, Any]:
-    return shown(LandingPage.model_validate(found), found["url"])
+    return shown(LandingPage.model_validate(found), found["url"], found["preview_url"])
 
 
 @dataclass
@@ -86,5 +100,10 @@ class RemotePages:
     async def list_pages(self, campaign: str | None) -> list[dict[str, Any]]:
         return [_from_server(p) for p in await self.api.get("landing-pages", campaign=campaign)]
 
-    async def show(self, ref: str) -> LandingPage:
-        return LandingPage.model_validate(await self.api.get(f"landing-pages/{seg(ref)}"))
+    async def show(self, ref: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self.api.get(f"landing-pages/{seg(ref)}")
+        return found
+
+    async def edit(self, ref: str, spec: LandingPageSpec) -> dict[str, Any]:
+        body = {"spec": spec.model_dump(mode="json")}
+        return _from_server(await self.api.patch(f"landing-pages/{seg(ref)}", body))

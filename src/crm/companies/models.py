@@ -56,14 +56,6 @@ class CompanyFields(BaseModel):
 class CompanyCreate(CompanyFields):
     name: NotBlank
 
-    @field_validator("name", mode="after")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        text = clean_text(value)
-        if not text:
-            raise ValueError("name is required")
-        return text
-
 
 class CompanyUpdate(CompanyFields):
     """Null clears an optional field (domain, industry, size, …); name and custom cannot be

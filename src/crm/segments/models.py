@@ -24,14 +24,6 @@ class SegmentCreate(BaseModel):
     description: str | None = None
     rule: Rule = Field(description=RULE_DESCRIPTION)
 
-    @field_validator("name", mode="after")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        text = clean_text(value)
-        if not text:
-            raise ValueError("name is required")
-        return text
-
     @field_validator("description", mode="after")
     @classmethod
     def _description(cls, value: str | None) -> str | None:

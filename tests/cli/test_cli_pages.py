@@ -1,0 +1,137 @@
+"""`crm pages`: an AI-written page stays a draft until reviewed, slugs from the campaign name,
+the preview link, and editing the text in `$EDITOR` (a fake editor script)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from crm_cli import Crm
+from fake_llm import API_BASE, MODEL, PAGE, fake_provider, reply
+
+
+def _campaign(crm: Crm, monkeypatch: pytest.MonkeyPatch, name: str = "Spring Webinar") -> str:
+    monkeypatch.setenv("CRM_LLM_MODEL", MODEL)
+    monkeypatch.setenv("CRM_LLM_API_BASE", API_BASE)
+    monkeypatch.setenv("CRM_LLM_API_KEY", "test-llm-key")
+    monkeypatch.setenv("CRM_LLM_CACHE", "false")
+    crm.json("contacts", "add", "--email", "ada@example.com")
+    crm.json("segments", "create", "everyone", "--rule", "email exists")
+    campaign = crm.json(
+        "campaigns", "create", name, "--segment", "everyone", "--channel", "linkedin",
+        "--brief", "Invite them to the spring webinar",
+    )  # fmt: skip
+    return str(campaign["id"])
+
+
+def _generate(crm: Crm, *args: str) -> dict[str, object]:
+    with fake_provider() as provider:
+        provider.side_effect = lambda request: reply(PAGE)
+        result: dict[str, object] = crm.json("pages", "generate", *args)
+    return result
+
+
+class TestReview:
+    def test_publish_without_yes_leaves_a_draft_with_a_preview_link(
+        self, crm: Crm, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        key = _campaign(crm, monkeypatch)
+
+        with fake_provider() as provider:
+            provider.side_effect = lambda request: reply(PAGE)
+            result = crm("pages", "generate", "--campaign", key, "--publish")
+
+        assert result.exit_code == 0, result.output
+        assert "Left as a draft" in result.stderr and "--yes" in result.stderr
+        assert "Draft page spring-webinar" in result.stdout
+        assert "/lp/spring-webinar/preview?token=" in result.stdout
+        assert crm.json("pages", "show", "spring-webinar")["status"] == "draft"
+
+    def test_publish_with_yes_publishes(self, crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
+        key = _campaign(crm, monkeypatch)
+
+        page = _generate(crm, "--campaign", key, "--publish", "--yes")
+
+        assert page["status"] == "published"
+        assert crm("pages", "publish", "spring-webinar").exit_code == 0
+
+    def test_show_prints_the_preview_link_and_the_text(
+        self, crm: Crm, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        key = _campaign(crm, monkeypatch)
+        _generate(crm, "--campaign", key)
+
+        shown = crm("pages", "show", "spring-webinar")
+
+        assert shown.exit_code == 0, shown.output
+        assert "/lp/spring-webinar/preview?token=" in shown.stdout
+        assert f"headline: {PAGE['headline']}" in shown.stdout
+        assert "{" not in shown.stdout.split("headline:")[1][:40]
+
+
+class TestSlugs:
+    def test_short_and_stable_from_the_campaign_name(
+        self, crm: Crm, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        name = "Spring Webinar: Faster Reports for Growing Teams in the DACH Region"
+        key = _campaign(crm, monkeypatch, name)
+
+        first = _generate(crm, "--campaign", key)
+        second = _generate(crm, "--campaign", key)
+
+        assert first["slug"] == "spring-webinar-faster-reports-for"
+        assert second["slug"] == "spring-webinar-faster-reports-for-2"
+
+
+def _fake_editor(tmp_path: Path, *replacements: str) -> str:
+    """An $EDITOR that, on its Nth run, replaces the file's first `headline:` line with the Nth
+    replacement (and records what it was shown)."""
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        f"log = pathlib.Path({str(tmp_path / 'seen')!r})\n"
+        "runs = sorted(log.parent.glob('seen-*'))\n"
+        f"replacements = {list(replacements)!r}\n"
+        "path = pathlib.Path(sys.argv[1])\n"
+        "text = path.read_text()\n"
+        "pathlib.Path(f'{log}-{len(runs)}').write_text(text)\n"
+        "lines = [replacements[len(runs)] if l.startswith('headline:') else l\n"
+        "         for l in text.splitlines()]\n"
+        "path.write_text('\\n'.join(lines) + '\\n')\n"
+    )
+    return f"{sys.executable} {script}"
+
+
+class TestEdit:
+    def test_a_mistake_reopens_with_the_error_then_the_fix_is_saved(
+        self, crm: Crm, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        key = _campaign(crm, monkeypatch)
+        _generate(crm, "--campaign", key)
+        editor = _fake_editor(tmp_path, "headline: Hi", "headline: Hello spring")
+        monkeypatch.setenv("EDITOR", editor)
+
+        result = crm("pages", "edit", "spring-webinar")
+
+        assert result.exit_code == 0, result.output
+        first = (tmp_path / "seen-0").read_text()
+        second = (tmp_path / "seen-1").read_text()
+        assert f"headline: {PAGE['headline']}" in first and "{" not in first.splitlines()[1]
+        assert second.startswith("# ERROR headline: String should have at least 5 characters")
+        assert "headline: Hi\n" in second
+        assert crm.json("pages", "show", "spring-webinar")["spec"]["headline"] == "Hello spring"
+
+    def test_closing_without_a_change_changes_nothing(
+        self, crm: Crm, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        key = _campaign(crm, monkeypatch)
+        _generate(crm, "--campaign", key)
+        monkeypatch.setenv("EDITOR", "true")
+
+        result = crm("pages", "edit", "spring-webinar")
+
+        assert result.exit_code == 0, result.output
+        assert "No change." in result.stderr
+        assert crm.json("pages", "show", "spring-webinar")["spec"]["headline"] == PAGE["headline"]
