@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Caller
 from api.deps import Db, State, gateway
@@ -37,6 +37,15 @@ class CampaignList(BaseModel):
 
 class AssetList(BaseModel):
     items: list[Asset]
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    override: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Why to approve despite the quality gate's findings (recorded).",
+    )
 
 
 @router.get("", response_model=CampaignList)
@@ -108,8 +117,12 @@ async def list_assets(
 
 
 @router.post("/{ref}/approve", response_model=Campaign, responses=error_responses(404, 409))
-async def approve_campaign(ref: str, db: Db, state: State, caller: Caller) -> Campaign:
-    return await approval.approve(db, ref, state.settings)
+async def approve_campaign(
+    ref: str, db: Db, state: State, caller: Caller, body: ApprovalIn | None = None
+) -> Campaign:
+    """Quality findings answer 422 with the findings, unless `override` gives a reason."""
+    override = body.override if body else None
+    return await approval.approve(db, ref, state.settings, override=override)
 
 
 @router.post(

@@ -40,7 +40,7 @@ class Campaigns(Protocol):
         self, key: str, channel: str, changes: dict[str, Any], variant: str
     ) -> Asset: ...
 
-    async def approve(self, key: str) -> Campaign: ...
+    async def approve(self, key: str, override: str | None) -> Campaign: ...
 
     async def run(self, key: str, *, dry_run: bool, progress: Progress) -> dict[str, Any]:
         """The run's report with the campaign's LLM cost."""
@@ -124,8 +124,8 @@ class LocalCampaigns:
     ) -> Asset:
         return await assets.edit_asset(self.db, key, channel, changes, variant=variant)
 
-    async def approve(self, key: str) -> Campaign:
-        return await approval.approve(self.db, key, self.settings)
+    async def approve(self, key: str, override: str | None) -> Campaign:
+        return await approval.approve(self.db, key, self.settings, override=override)
 
     async def run(self, key: str, *, dry_run: bool, progress: Progress) -> dict[str, Any]:
         counts = await service.delivery_counts(self.db, key)
@@ -210,8 +210,9 @@ class RemoteCampaigns:
     ) -> Asset:
         raise self.api.cannot()
 
-    async def approve(self, key: str) -> Campaign:
-        return Campaign.model_validate(await self.api.post(f"campaigns/{seg(key)}/approve"))
+    async def approve(self, key: str, override: str | None) -> Campaign:
+        body = {"override": override} if override else None
+        return Campaign.model_validate(await self.api.post(f"campaigns/{seg(key)}/approve", body))
 
     async def run(self, key: str, *, dry_run: bool, progress: Progress) -> dict[str, Any]:
         job = await self.api.post(f"campaigns/{seg(key)}/execute", dry_run=dry_run)
