@@ -1,5 +1,7 @@
-"""The quality gate: `crm campaigns show` lists what a reviewer would send back, and
-`crm campaigns approve` refuses until the assets are fixed or a recorded --override says why."""
+"""Reviewing before anything goes out: every part of an email shown and editable (what depends
+on an edited part derived again), and the quality gate: `crm campaigns show` lists what a
+reviewer would send back, `crm campaigns approve` refuses until the assets are fixed or a
+recorded --override says why."""
 
 from __future__ import annotations
 
@@ -101,3 +103,22 @@ def test_a_missing_link_and_an_empty_preheader_edit_are_caught(
     ]
     assert "preheader:" in crm("campaigns", "show", key).stdout
     crm.fails("campaigns", "approve", key)
+
+
+def test_editing_the_body_derives_the_preheader_and_html_again_unless_set(
+    crm: Crm, provider: respx.Route, tmp_path: Path
+) -> None:
+    key = _in_review(crm)
+    body = tmp_path / "body.txt"
+    body.write_text(f"Hi Ada,\n\nThe webinar moved to Friday. Seats: {LINK}\n\nBest", "utf-8")
+
+    edited = crm.json("campaigns", "edit-asset", key, "--channel", "email", "--body-file", body)
+
+    assert edited["content"]["preheader"] == "The webinar moved to Friday."
+    assert f'<a href="{LINK}">' in edited["content"]["body_html"]
+    assert "Friday" in edited["content"]["body_html"]
+    mine = crm.json("campaigns", "edit-asset", key, "--channel", "email", "--body-file", body,
+                    "--preheader", "Friday, not Thursday")  # fmt: skip
+    assert mine["content"]["preheader"] == "Friday, not Thursday"
+    subject_only = crm.json("campaigns", "edit-asset", key, "--channel", "email", "--subject", "Hi")
+    assert subject_only["content"]["preheader"] == "Friday, not Thursday"
