@@ -208,7 +208,8 @@ class RemoteCampaigns:
     async def edit_asset(
         self, key: str, channel: str, changes: dict[str, Any], variant: str
     ) -> Asset:
-        raise self.api.cannot()
+        path = f"campaigns/{seg(key)}/assets/{seg(channel)}/{seg(variant)}"
+        return Asset.model_validate(await self.api.patch(path, changes))
 
     async def approve(self, key: str, override: str | None) -> Campaign:
         body = {"override": override} if override else None

@@ -1,5 +1,6 @@
-"""`POST /campaigns/{ref}/approve` runs the quality gate: findings answer 422 with the
-findings, and an `override` reason approves anyway and is recorded."""
+"""Reviewing through the API: `PATCH` of an asset, and `POST /campaigns/{ref}/approve` running
+the quality gate: findings answer 422 with the findings, and an `override` reason approves
+anyway and is recorded."""
 
 from __future__ import annotations
 
@@ -45,3 +46,32 @@ async def test_an_override_approves_and_is_recorded(
     assert response.status_code == 200, response.text
     assert (response.json()["state"], response.json()["members"]) == ("approved", 2)
     assert (await client.get(url, headers=auth)).json()["quality_override"] == "same page"
+
+
+async def test_an_asset_is_edited_by_patch_with_its_dependent_parts_derived(
+    client: httpx.AsyncClient, auth: dict[str, str], campaign: Campaign
+) -> None:
+    url = f"/api/v1/campaigns/{campaign.id}/assets"
+    body = f"Hi there,\n\nSeats are going fast. Book: {WEBINAR}\n\nBest regards"
+
+    response = await client.patch(f"{url}/email/segment", json={"body": body}, headers=auth)
+
+    assert response.status_code == 200, response.text
+    edited = response.json()
+    assert (edited["version"], edited["edited"]) == (2, True)
+    assert edited["content"]["preheader"] == "Seats are going fast."
+    assert f'<a href="{WEBINAR}">' in edited["content"]["body_html"]
+    current = (await client.get(url, headers=auth)).json()["items"]
+    assert [a["content"]["body"] for a in current] == [body]
+    approved = await client.post(f"/api/v1/campaigns/{campaign.id}/approve", headers=auth)
+    assert approved.status_code == 200, approved.text
+
+
+async def test_a_patch_with_nothing_to_change_is_422(
+    client: httpx.AsyncClient, auth: dict[str, str], campaign: Campaign
+) -> None:
+    url = f"/api/v1/campaigns/{campaign.id}/assets/email/segment"
+    response = await client.patch(url, json={}, headers=auth)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["message"] == "give at least one part to change"
