@@ -13,9 +13,22 @@ from cli.runtime import run
 if TYPE_CHECKING:
     from campaigns.models import Asset, Campaign
     from campaigns.quality import Finding
+    from cli.client.connect import Client
 
 ID = typer.Argument(..., help="Campaign id.")
 _EMAIL_PARTS = ("subject", "preheader", "body", "body_html")
+CONTACT_OPTION = typer.Option(
+    None, "--contact", help="The personalised email of this contact (id or email)."
+)
+
+
+async def _variant(client: Client, contact: str | None, variant: str) -> str:
+    from campaigns.models import CONTACT_VARIANT_PREFIX
+
+    if contact is None:
+        return variant
+    found, _ = await client.contacts.history(contact)
+    return CONTACT_VARIANT_PREFIX + found.id
 
 
 def _asset_panel(asset: Asset) -> None:
@@ -55,12 +68,24 @@ def show(
     key: str = ID,
     history: bool = typer.Option(False, "--history", help="Every version of every asset."),
     every: bool = typer.Option(False, "--all", help="Also every personalised email."),
+    contact: str | None = CONTACT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The campaign, its assets and what the quality gate found in them."""
     from campaigns import quality
 
-    campaign, assets = run(lambda client: client.campaigns.show(key, history))
+    async def work(client: Client) -> tuple[Campaign, list[Asset]]:
+        campaign, assets = await client.campaigns.show(key, history)
+        if contact is None:
+            return campaign, assets
+        variant = await _variant(client, contact, "")
+        mine = [a for a in assets if a.variant == variant]
+        if not mine:
+            raise fail(f"campaign {campaign.id} has no personalised email for {contact}")
+        return campaign, mine
+
+    campaign, assets = run(work)
+    every = every or contact is not None
     current = assets if not history else []  # findings are about what would go out
     findings = quality.check(campaign, current)
 
@@ -86,6 +111,7 @@ def edit_asset(
     key: str = ID,
     channel: str = typer.Option(..., "--channel"),
     variant: str = typer.Option("segment", "--variant"),
+    contact: str | None = CONTACT_OPTION,
     subject: str | None = typer.Option(None, "--subject"),
     preheader: str | None = typer.Option(None, "--preheader"),
     body_file: Path | None = typer.Option(
@@ -105,7 +131,11 @@ def edit_asset(
     if not changes:
         raise fail("give --subject, --preheader and/or --body-file")
 
-    asset = run(lambda client: client.campaigns.edit_asset(key, channel, changes, variant))
+    async def work(client: Client) -> Asset:
+        own = await _variant(client, contact, variant)
+        return await client.campaigns.edit_asset(key, channel, changes, own)
+
+    asset = run(work)
     emit(asset, as_json, _asset_panel)
 
 

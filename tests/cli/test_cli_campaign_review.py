@@ -122,3 +122,33 @@ def test_editing_the_body_derives_the_preheader_and_html_again_unless_set(
     assert mine["content"]["preheader"] == "Friday, not Thursday"
     subject_only = crm.json("campaigns", "edit-asset", key, "--channel", "email", "--subject", "Hi")
     assert subject_only["content"]["preheader"] == "Friday, not Thursday"
+
+
+def test_personalised_emails_are_paged_through_and_one_is_edited(
+    crm: Crm, provider: respx.Route
+) -> None:
+    for name in ("ada", "bob"):
+        crm.json("contacts", "add", "--email", f"{name}@example.com", "--first-name", name)
+    crm.json("segments", "create", "everyone", "--rule", "email exists")
+    key = crm.json(
+        "campaigns", "create", "Spring", "--segment", "everyone", "--channel", "email",
+        "--brief", "Invite them to the spring webinar", "--personalize",
+    )["id"]  # fmt: skip
+    crm.json("campaigns", "generate", key)
+    assert "and 2 personalised emails (--all shows them)" in crm("campaigns", "show", key).stdout
+    assert crm("campaigns", "show", key, "--all").stdout.count("email · contact:") == 2
+
+    edited = crm.json(
+        "campaigns", "edit-asset", key, "--channel", "email",
+        "--contact", "bob@example.com", "--subject", "Bob, a seat for you",
+    )  # fmt: skip
+
+    bob = crm.json("campaigns", "show", key, "--contact", "bob@example.com")["assets"]
+    assert [(a["variant"], a["content"]["subject"]) for a in bob] == [
+        (edited["variant"], "Bob, a seat for you")
+    ]
+    ada = crm.json("campaigns", "show", key, "--contact", "ada@example.com")["assets"]
+    assert ada[0]["variant"].startswith("contact:") and ada[0]["variant"] != edited["variant"]
+    assert ada[0]["content"]["subject"] != "Bob, a seat for you"
+    unknown = crm.fails("campaigns", "show", key, "--contact", "eve@example.com")
+    assert "no contact 'eve@example.com'" in unknown
