@@ -44,7 +44,7 @@ class AssetEdit(BaseModel):
     """The parts to change; what depends on them is derived again (see `crm campaigns
     edit-asset`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
     subject: str | None = None
     preheader: str | None = None
     body: str | None = Field(default=None, description="Email: the plain-text body.")
