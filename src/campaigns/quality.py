@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from campaigns.channels.social import post_length
 from campaigns.models import Asset, Campaign, is_social
 from llm_tools.social_post import LIMITS
 
@@ -93,8 +94,8 @@ def _email(content: dict[str, Any], link: str | None) -> list[tuple[str, str]]:
 def _post(platform: str, content: dict[str, Any], link: str | None) -> list[tuple[str, str]]:
     text = str(content.get("full_text") or content.get("text", ""))
     found = [] if str(content.get("text", "")).strip() else [("empty", "the post text is empty")]
-    if len(text) > LIMITS[platform]:
-        found.append(("length", f"{len(text)} characters; {platform} allows {LIMITS[platform]}"))
+    if (length := post_length(platform, text)) > LIMITS[platform]:
+        found.append(("length", f"{length} characters; {platform} allows {LIMITS[platform]}"))
     tags = content.get("hashtags") or []
     if len(tags) > HASHTAGS_MAX[platform]:
         found.append(("hashtags", f"{len(tags)} hashtags (at most {HASHTAGS_MAX[platform]})"))

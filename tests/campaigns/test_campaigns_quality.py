@@ -7,6 +7,7 @@ from typing import Any
 
 from campaigns import quality
 from campaigns.models import Asset, Brief, Campaign, State
+from llm_tools.social_post import X_LINK_LENGTH
 
 LINK = "https://example.com/spring"
 NOW = datetime.now(UTC)
@@ -33,7 +34,7 @@ def test_a_post_over_the_platform_limit_with_too_many_hashtags_is_caught() -> No
     found = _findings(text=text, hashtags=["a", "b", "c", "d"], full_text=f"{text}\n\n{LINK}")
 
     assert found == [
-        ("length", f"{len(text) + 2 + len(LINK)} characters; x allows 280"),
+        ("length", f"{len(text) + 2 + X_LINK_LENGTH} characters; x allows 280"),  # as x counts
         ("hashtags", "4 hashtags (at most 3)"),
     ]
 
