@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from campaigns import delivery_repository, merge_check, repository, service
+from campaigns import assets, delivery_repository, merge_check, quality, repository, service
 from campaigns.models import EMAIL, SEGMENT_VARIANT, Campaign, State, is_social
 from crm.db import Database
 from crm.segments.models import Snapshot
@@ -57,9 +57,24 @@ def sender_warning(campaign: Campaign, settings: Settings) -> str | None:
     return None
 
 
-async def approve(db: Database, key: str, settings: Settings) -> Campaign:
+async def _check_quality(db: Database, campaign: Campaign, override: str | None) -> None:
+    findings = quality.check(campaign, await assets.list_assets(db, campaign.id))
+    if findings and not (override and override.strip()):
+        raise ValidationFailed(
+            f"{len(findings)} quality finding(s) (see `crm campaigns show {campaign.id}`): fix "
+            'the assets, or approve with --override "reason"',
+            details={"findings": [f.model_dump() for f in findings]},
+        )
+
+
+async def approve(
+    db: Database, key: str, settings: Settings, *, override: str | None = None
+) -> Campaign:
     """review -> approved: assets can no longer be edited and the audience is fixed. A sender
     left at its default is allowed, with a warning as the state's reason.
+
+    Quality findings block approval unless `override` gives the reason to send anyway, which is
+    recorded with the campaign.
 
     Deliveries are written before the state changes, so an interrupted approval leaves the
     campaign in review and approving again starts over cleanly.
@@ -72,6 +87,7 @@ async def approve(db: Database, key: str, settings: Settings) -> Campaign:
         )
     await _check_assets(db, campaign)
     _check_sender(campaign, settings)
+    await _check_quality(db, campaign, override)
     snapshot = await queue_members(db, campaign)
     try:
         await merge_check.check(db, campaign)
@@ -89,6 +105,7 @@ async def approve(db: Database, key: str, settings: Settings) -> Campaign:
         members=snapshot.count,
         snapshot=snapshot.id,
         approved_at=datetime.now(UTC),
+        quality_override=override.strip() if override else None,
     )
     log.info("campaigns.approved", campaign=campaign.id, members=snapshot.count)
     return approved

@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 
-from campaigns import repository, service
+from campaigns import asset_parts, repository, service
 from campaigns.models import (
     CONTACT_VARIANT_PREFIX,
     EMAIL,
@@ -341,9 +341,7 @@ async def edit_asset(
     db: Database, key: str, channel: str, changes: dict[str, Any], *, variant: str = SEGMENT_VARIANT
 ) -> Asset:
     """A hand edit (or a hand-written asset): a new version marked `edited`, which later
-    generations never replace."""
-    from llm_tools.text import text_to_html
-
+    generations never replace; what depends on an edited part is derived again."""
     campaign = await service.require(db, key)
     if campaign.state not in EDITABLE_STATES:
         raise ValidationFailed(
@@ -353,19 +351,12 @@ async def edit_asset(
     found = await repository.latest_assets(db, campaign.id, channel, [variant])
     latest = found.get(variant)
     # With nothing generated yet (or generation failing), the edit is a hand-written asset.
-    content = {**(latest["content"] if latest else {}), **changes}
+    content = asset_parts.derive(channel, latest["content"] if latest else {}, changes)
     missing = [f for f in _REQUIRED.get(channel, ("text",)) if not str(content.get(f, "")).strip()]
     if missing:
         raise ValidationFailed(f"{channel} asset needs {', '.join(missing)}")
     if channel not in campaign.channels:
         raise ValidationFailed(f"campaign {campaign.id} has no {channel} channel")
-    if channel in _REQUIRED and "body" in changes and "body_html" not in changes:
-        content["body_html"] = text_to_html(str(content["body"]))
-    if is_social(channel) and "text" in changes and "full_text" not in changes:
-        tags = " ".join(f"#{t}" for t in content.get("hashtags", []))
-        content["full_text"] = "\n\n".join(
-            p for p in (content["text"], tags, content.get("link")) if p
-        )
     row = {
         "campaign": campaign.id,
         "channel": channel,

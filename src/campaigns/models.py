@@ -175,6 +175,7 @@ class Campaign(BaseModel):
     members: int | None = None
     snapshot: str | None = None
     approved_at: datetime | None = None
+    quality_override: str | None = None  # why it was approved despite quality findings
     scheduled_run: str | None = None
     created_at: datetime
     updated_at: datetime

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.bounces import bounces as _bounces
+from cli.campaign_review import approve, edit_asset, show
 from cli.options import validated
-from cli.output import EXIT_UNFINISHED, JSON_OPTION, emit, fail, show_progress, stderr, stdout
+from cli.output import EXIT_UNFINISHED, JSON_OPTION, emit, fail, show_progress, stdout
 from cli.run_report import report_run
 from cli.runtime import run
 from cli.schedules import create_schedule, print_runs
 from cli.test_send import test_send as _test_send
 
 if TYPE_CHECKING:
-    from campaigns.models import Asset, Campaign, Status
+    from campaigns.models import Campaign, Status
 
 app = typer.Typer(
     help="Create campaigns, generate and review their assets, approve and send them.",
@@ -136,50 +136,6 @@ def list_(as_json: bool = JSON_OPTION) -> None:
     emit(run(lambda client: client.campaigns.list_all()), as_json, render)
 
 
-def _asset_panel(asset: Asset) -> None:
-    from rich.panel import Panel
-
-    content = asset.content
-    if "subject" in content:
-        text = f"[bold]Subject:[/bold] {content['subject']}\n\n{content.get('body', '')}"
-    else:
-        text = str(content.get("full_text") or content.get("text", ""))
-    cost = f"${asset.cost:.4f}" if asset.cost is not None else "unknown cost"
-    title = f"{asset.channel} · {asset.variant} · v{asset.version}" + (
-        " · edited" if asset.edited else ""
-    )
-    subtitle = (
-        f"{asset.model or 'hand-written'} · {asset.tokens_in + asset.tokens_out} tokens · {cost}"
-    )
-    stdout.print(Panel(text, title=title, subtitle=subtitle, title_align="left"), highlight=False)
-
-
-@app.command()
-def show(
-    key: str = ID,
-    history: bool = typer.Option(False, "--history", help="Every version of every asset."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """The campaign and its assets."""
-    campaign, assets = run(lambda client: client.campaigns.show(key, history))
-
-    def render(r: dict[str, Any]) -> None:
-        c: Campaign = r["campaign"]
-        stdout.print(f"[bold]{c.name}[/bold] ({c.id}) — {c.state}", highlight=False)
-        if c.state_reason:
-            stdout.print(f"  {c.state_reason}", highlight=False)
-        stdout.print(f"  segment {c.segment} · channels {', '.join(c.channels)}", highlight=False)
-        stdout.print(f"  brief: {c.brief.as_text()}", highlight=False)
-        personal = [a for a in r["assets"] if a.variant.startswith("contact:")]
-        for asset in r["assets"]:
-            if not asset.variant.startswith("contact:"):
-                _asset_panel(asset)
-        if personal:
-            stdout.print(f"  and {len(personal)} personalised emails (--json shows them)")
-
-    emit({"campaign": campaign, "assets": assets}, as_json, render)
-
-
 @app.command()
 def generate(
     key: str = ID,
@@ -224,47 +180,9 @@ def generate(
         raise typer.Exit(EXIT_UNFINISHED)
 
 
-@app.command("edit-asset")
-def edit_asset(
-    key: str = ID,
-    channel: str = typer.Option(..., "--channel"),
-    variant: str = typer.Option("segment", "--variant"),
-    subject: str | None = typer.Option(None, "--subject"),
-    body_file: Path | None = typer.Option(
-        None, "--body-file", help="New body (email) or text (social) from a file."
-    ),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Change an asset by hand; later generations keep the edit."""
-    changes: dict[str, Any] = {}
-    if subject is not None:
-        changes["subject"] = subject
-    if body_file is not None:
-        text = body_file.read_text(encoding="utf-8")
-        changes["body" if channel in ("email", "webhook") else "text"] = text
-    if not changes:
-        raise fail("give --subject and/or --body-file")
-
-    asset = run(lambda client: client.campaigns.edit_asset(key, channel, changes, variant))
-    emit(asset, as_json, _asset_panel)
-
-
 def _state_line(c: Campaign) -> None:
     reason = f" ({c.state_reason})" if c.state_reason else ""
     stdout.print(f"Campaign {c.id}: {c.state}{reason}", highlight=False)
-
-
-@app.command()
-def approve(key: str = ID, as_json: bool = JSON_OPTION) -> None:
-    """Freeze the assets and snapshot the segment's members."""
-    campaign = run(lambda client: client.campaigns.approve(key))
-    emit(
-        {"id": campaign.id, "state": campaign.state, "members": campaign.members},
-        as_json,
-        lambda r: stdout.print(f"Approved {r['id']}: {r['members']} members", highlight=False),
-    )
-    if campaign.state_reason:
-        stderr.print(f"Warning: {campaign.state_reason}", highlight=False, markup=False)
 
 
 @app.command("run")
@@ -391,5 +309,8 @@ def review(
 
 
 # Defined in its own module; a `campaigns` subcommand because bounces come from campaign mail.
+app.command()(show)
+app.command("edit-asset")(edit_asset)
+app.command()(approve)
 app.command("bounces")(_bounces)
 app.command("test-send")(_test_send)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.output import JSON_OPTION, emit, show_progress, stderr, stdout
 from cli.runtime import run
+from cli.volume import YES_OPTION, confirm_calls
+
+if TYPE_CHECKING:
+    from cli.client.connect import Client
+    from crm.enrichment.models import RunReport
 
 
 @contextmanager
@@ -32,9 +37,12 @@ def enrich(
         help="Replace values earlier enrichment set (never a user's).",
     ),
     batch_size: int = typer.Option(500, "--batch-size", min=1, max=1000),
+    yes: bool = YES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Fill in what contacts are missing. Safe to interrupt and re-run: done work is skipped."""
+    """Fill in what contacts are missing. Safe to interrupt and re-run: done work is skipped.
+
+    With --ai on more than a hundred contacts it asks first (--yes: does not ask)."""
     from crm.enrichment.models import RunOptions
 
     options = RunOptions(
@@ -46,7 +54,13 @@ def enrich(
     )
 
     progress = _progress if show_progress() else None
-    report = run(lambda client: client.enrichment.run(options, progress))
+
+    async def work(client: Client) -> RunReport:
+        if ai:
+            confirm_calls(await client.enrichment.count(options), "AI enrichment", yes=yes)
+        return await client.enrichment.run(options, progress)
+
+    report = run(work)
 
     def render(_: Any) -> None:
         stdout.print(

@@ -47,6 +47,7 @@ BEYOND_THE_SCHEMA: dict[str, list[str]] = {
     "/api/v1/segments/{ref}": ["422"],
     "/api/v1/campaigns": ["422"],
     "/api/v1/campaigns/{ref}/assets": ["422"],
+    "/api/v1/campaigns/{ref}/assets/{channel}/{variant}": ["422"],
     "/api/v1/campaigns/{ref}/approve": ["422"],
     "/api/v1/campaigns/{ref}/test-send": ["422"],
     "/api/v1/campaigns/{ref}/pause": ["422"],

@@ -117,7 +117,9 @@ async def _with_post(db: Database, settings: Settings, full_text: str, **fields:
                 "content": {**SOCIAL_ASSET, "full_text": full_text},
             },
         )
-    return (await approval.approve(db, campaign.id, settings)).id
+    # Past the quality gate, which would refuse an over-long post: the channel's own check.
+    override = "the channel checks the length itself"
+    return (await approval.approve(db, campaign.id, settings, override=override)).id
 
 
 @respx.mock

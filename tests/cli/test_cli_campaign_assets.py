@@ -61,7 +61,7 @@ def test_a_failed_asset_fails_alone_and_a_hand_edit_brings_the_campaign_back_to_
 
     calls = provider.call_count
     post = tmp_path / "post.txt"
-    post.write_text("The spring webinar is on: join us.", encoding="utf-8")
+    post.write_text("Join the spring webinar: https://example.com/webinar", encoding="utf-8")
     crm.json("campaigns", "edit-asset", key, "--channel", "linkedin", "--body-file", post)
 
     shown = crm.json("campaigns", "show", key)

@@ -227,6 +227,9 @@ class TestApiUrl:
             assert generated["cost"] > 0
             shown = crm("campaigns", "show", key)
             assert shown["assets"][0]["content"]["subject"] == EMAIL["subject"]
+            edited = crm("campaigns", "edit-asset", key, "--channel", "email",
+                         "--preheader", "Seats are limited")  # fmt: skip
+            assert (edited["version"], edited["content"]["preheader"]) == (2, "Seats are limited")
             assert crm("campaigns", "approve", key) == {
                 "id": key,
                 "state": "approved",

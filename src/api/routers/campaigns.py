@@ -1,5 +1,5 @@
-"""`/api/v1/campaigns`: create, list, show, generate assets (202), approve, execute (202),
-pause, resume (202), cancel, status, test-send."""
+"""`/api/v1/campaigns`: create, list, show, generate assets (202), edit an asset, approve,
+execute (202), pause, resume (202), cancel, status, test-send."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from api.schemas import Job, error_responses
 from campaigns import approval, assets, executor, service, test_send
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
 from campaigns.test_send import TestSend
+from kernel.errors import ValidationFailed
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -38,6 +39,27 @@ class CampaignList(BaseModel):
 
 class AssetList(BaseModel):
     items: list[Asset]
+
+
+class AssetEdit(BaseModel):
+    """The parts to change; what depends on them is derived again (see `crm campaigns
+    edit-asset`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    subject: str | None = None
+    preheader: str | None = None
+    body: str | None = Field(default=None, description="Email: the plain-text body.")
+    body_html: str | None = None
+    text: str | None = Field(default=None, description="Social post: the text.")
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    override: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Why to approve despite the quality gate's findings (recorded).",
+    )
 
 
 @router.get("", response_model=CampaignList)
@@ -108,9 +130,28 @@ async def list_assets(
     return AssetList(items=await assets.list_assets(db, ref, history=history))
 
 
-@router.post("/{ref}/approve", response_model=Campaign, responses=error_responses(404, 409))
-async def approve_campaign(ref: str, db: Db, state: State, caller: Caller) -> Campaign:
-    return await approval.approve(db, ref, state.settings)
+@router.patch(
+    "/{ref}/assets/{channel}/{variant}",
+    response_model=Asset,
+    responses=error_responses(404, 422),
+)
+async def edit_asset(
+    ref: str, channel: str, variant: str, db: Db, caller: Caller, edit: AssetEdit
+) -> Asset:
+    """A hand edit: a new version marked `edited`, which later generations keep."""
+    changes = edit.model_dump(exclude_none=True)
+    if not changes:
+        raise ValidationFailed("give at least one part to change")
+    return await assets.edit_asset(db, ref, channel, changes, variant=variant)
+
+
+@router.post("/{ref}/approve", response_model=Campaign, responses=error_responses(404, 409, 422))
+async def approve_campaign(
+    ref: str, db: Db, state: State, caller: Caller, body: ApprovalIn | None = None
+) -> Campaign:
+    """Quality findings answer 422 with the findings, unless `override` gives a reason."""
+    override = body.override if body else None
+    return await approval.approve(db, ref, state.settings, override=override)
 
 
 class TestSendIn(BaseModel):

@@ -41,7 +41,7 @@ class Campaigns(Protocol):
         self, key: str, channel: str, changes: dict[str, Any], variant: str
     ) -> Asset: ...
 
-    async def approve(self, key: str) -> Campaign: ...
+    async def approve(self, key: str, override: str | None) -> Campaign: ...
 
     async def test_send(self, key: str, to: str, contact: str | None) -> TestSend: ...
 
@@ -127,8 +127,8 @@ class LocalCampaigns:
     ) -> Asset:
         return await assets.edit_asset(self.db, key, channel, changes, variant=variant)
 
-    async def approve(self, key: str) -> Campaign:
-        return await approval.approve(self.db, key, self.settings)
+    async def approve(self, key: str, override: str | None) -> Campaign:
+        return await approval.approve(self.db, key, self.settings, override=override)
 
     async def test_send(self, key: str, to: str, contact: str | None) -> TestSend:
         return await test_send.test_send(self.db, key, self.settings, to=to, contact=contact)
@@ -214,10 +214,12 @@ class RemoteCampaigns:
     async def edit_asset(
         self, key: str, channel: str, changes: dict[str, Any], variant: str
     ) -> Asset:
-        raise self.api.cannot()
+        path = f"campaigns/{seg(key)}/assets/{seg(channel)}/{seg(variant)}"
+        return Asset.model_validate(await self.api.patch(path, changes))
 
-    async def approve(self, key: str) -> Campaign:
-        return Campaign.model_validate(await self.api.post(f"campaigns/{seg(key)}/approve"))
+    async def approve(self, key: str, override: str | None) -> Campaign:
+        body = {"override": override} if override else None
+        return Campaign.model_validate(await self.api.post(f"campaigns/{seg(key)}/approve", body))
 
     async def test_send(self, key: str, to: str, contact: str | None) -> TestSend:
         body = {"to": to, "contact": contact}

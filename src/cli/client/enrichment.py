@@ -13,12 +13,18 @@ from crm.enrichment.models import RunOptions, RunReport
 
 
 class Enrichment(Protocol):
+    async def count(self, options: RunOptions) -> int:
+        """How many contacts a run looks at: at most one LLM call each with --ai."""
+
     async def run(self, options: RunOptions, progress: Progress | None) -> RunReport: ...
 
 
 @dataclass
 class LocalEnrichment:
     db: Database
+
+    async def count(self, options: RunOptions) -> int:
+        return await service.count(self.db, options)
 
     async def run(self, options: RunOptions, progress: Progress | None) -> RunReport:
         if progress is None:
@@ -30,6 +36,9 @@ class LocalEnrichment:
 @dataclass
 class RemoteEnrichment:
     api: Api
+
+    async def count(self, options: RunOptions) -> int:
+        raise self.api.cannot()
 
     async def run(self, options: RunOptions, progress: Progress | None) -> RunReport:
         raise self.api.cannot()
