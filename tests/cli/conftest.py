@@ -1,4 +1,5 @@
-"""CLI fixtures: `crm` runs in process against a surrealkv file (mem:// is new per command)."""
+"""CLI fixtures: `crm` runs in process against a surrealkv file (mem:// is new per command);
+`provider` is the fake OpenAI-compatible model those commands are configured to use."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import respx
 
 from cli import runtime
 from crm_cli import Crm
+from fake_llm import LLM_SETTINGS, fake_provider
 
 
 @pytest.fixture
@@ -25,3 +28,11 @@ def _forget_global_options() -> Iterator[None]:
     yield
     runtime.options.api_url = None
     runtime.options.verbose = False
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.Route]:
+    for name, value in LLM_SETTINGS.items():
+        monkeypatch.setenv(f"CRM_{name.upper()}", str(value))
+    with fake_provider() as route:
+        yield route

@@ -5,14 +5,11 @@ recorded --override says why."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import respx
 
 from crm_cli import Crm
-from fake_llm import LLM_SETTINGS, fake_provider
 
 LINK = "https://example.com/webinar"
 SLOPPY_BODY = f"""Hi [Your Name],
@@ -23,14 +20,6 @@ Visit https://elsewhere.example.org/promo now!!!
 
 Visit https://elsewhere.example.org/promo now!!!
 """
-
-
-@pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.Route]:
-    for name, value in LLM_SETTINGS.items():
-        monkeypatch.setenv(f"CRM_{name.upper()}", str(value))
-    with fake_provider() as route:
-        yield route
 
 
 def _in_review(crm: Crm) -> str:
@@ -80,6 +69,12 @@ def test_findings_are_shown_and_block_approval_until_overridden_with_a_reason(
     assert f"{len(findings)} quality finding(s)" in refused
     assert "--override" in refused
     assert crm.json("campaigns", "show", key)["campaign"]["state"] == "review"
+
+    # An override lets reviewed copy through, never a merge field the send could not fill.
+    unfillable = crm.fails("campaigns", "approve", key, "--override", "legal signed this copy off")
+    assert "unknown merge field {{favourite_colour}}" in unfillable
+    body.write_text(SLOPPY_BODY.replace("{{favourite_colour}}", "colours"), encoding="utf-8")
+    crm.json("campaigns", "edit-asset", key, "--channel", "email", "--body-file", body)
 
     approved = crm.json("campaigns", "approve", key, "--override", "legal signed this copy off")
     assert approved["state"] == "approved"

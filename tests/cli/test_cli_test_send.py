@@ -3,26 +3,16 @@ inbox receives, and a campaign left as it was."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import respx
 
 from crm_cli import Crm
-from fake_llm import EMAIL, LLM_SETTINGS, fake_provider
+from fake_llm import EMAIL, LLM_SETTINGS
 from kernel.settings import Settings
 from live_api import serving
 from smtp_sink import Sink
 
 KEY = "test-send-key"
-
-
-@pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.Route]:
-    for name, value in LLM_SETTINGS.items():
-        monkeypatch.setenv(f"CRM_{name.upper()}", str(value))
-    with fake_provider() as route:
-        yield route
 
 
 def _campaign(crm: Crm, *base: str) -> str:

@@ -4,7 +4,6 @@ script without --yes is refused with one line, before any call."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,8 @@ from cli import volume
 from cli.main import app
 from crm_cli import Crm
 from factories import write_csv
-from fake_llm import LLM_SETTINGS, fake_provider
 
 MANY = volume.CONFIRM_ABOVE + 1
-
-
-@pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.Route]:
-    for name, value in LLM_SETTINGS.items():
-        monkeypatch.setenv(f"CRM_{name.upper()}", str(value))
-    with fake_provider() as route:
-        yield route
 
 
 def _contacts(crm: Crm, tmp_path: Path, count: int) -> None:
