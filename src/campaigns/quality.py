@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from campaigns import merge_fields
 from campaigns.channels.social import post_length
 from campaigns.models import Asset, Campaign, is_social
 from llm_tools.social_post import LIMITS
@@ -43,9 +42,6 @@ def _leftovers(content: dict[str, Any]) -> list[tuple[str, str]]:
     for text in _texts(content):
         if m := _PLACEHOLDER.search(text):
             found.append(("leftover", f"template placeholder {m.group(0)!r}"))
-        for name, _fallback in merge_fields.FIELD.findall(text):
-            if not merge_fields.known(name):  # what the send could not fill
-                found.append(("leftover", f"unknown merge field {{{{{name}}}}}"))
         if m := _AI_LEFTOVERS.search(text):
             found.append(("leftover", f"text left over from the prompt: {m.group(0)!r}"))
     return list(dict.fromkeys(found))
