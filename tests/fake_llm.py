@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 import respx
 
 from llm_tools.provider import load_litellm
@@ -26,6 +27,13 @@ LLM_SETTINGS: dict[str, Any] = {
     "llm_api_key": "test-llm-key",
     "llm_cache": False,
 }
+
+
+def use_fake_model(monkeypatch: pytest.MonkeyPatch, model: str = MODEL) -> None:
+    """Configure `crm` commands run by this test, through the environment, for the fake."""
+    for name, value in {**LLM_SETTINGS, "llm_model": model}.items():
+        monkeypatch.setenv(f"CRM_{name.upper()}", str(value))
+
 
 EMAIL: dict[str, Any] = {
     "subject": "The spring release is here",

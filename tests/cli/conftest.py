@@ -11,7 +11,7 @@ import respx
 
 from cli import runtime
 from crm_cli import Crm
-from fake_llm import LLM_SETTINGS, fake_provider
+from fake_llm import fake_provider, use_fake_model
 
 
 @pytest.fixture
@@ -32,7 +32,6 @@ def _forget_global_options() -> Iterator[None]:
 
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.Route]:
-    for name, value in LLM_SETTINGS.items():
-        monkeypatch.setenv(f"CRM_{name.upper()}", str(value))
+    use_fake_model(monkeypatch)
     with fake_provider() as route:
         yield route

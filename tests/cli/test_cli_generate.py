@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 
 from crm_cli import Crm
-from fake_llm import API_BASE, EMAIL, MODEL, fake_provider, reply
+from fake_llm import EMAIL, MODEL, fake_provider, reply, use_fake_model
 
 
 def _campaign(crm: Crm, model: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("CRM_LLM_MODEL", model)
-    monkeypatch.setenv("CRM_LLM_API_BASE", API_BASE)
-    monkeypatch.setenv("CRM_LLM_API_KEY", "test-llm-key")
-    monkeypatch.setenv("CRM_LLM_CACHE", "false")
+    use_fake_model(monkeypatch, model)
     crm.json("contacts", "add", "--email", "ada@example.com")
     crm.json("segments", "create", "everyone", "--rule", "email exists")
     campaign = crm.json(

@@ -9,14 +9,11 @@ from pathlib import Path
 import pytest
 
 from crm_cli import Crm
-from fake_llm import API_BASE, MODEL, PAGE, fake_provider, reply
+from fake_llm import PAGE, fake_provider, reply, use_fake_model
 
 
 def _campaign(crm: Crm, monkeypatch: pytest.MonkeyPatch, name: str = "Spring Webinar") -> str:
-    monkeypatch.setenv("CRM_LLM_MODEL", MODEL)
-    monkeypatch.setenv("CRM_LLM_API_BASE", API_BASE)
-    monkeypatch.setenv("CRM_LLM_API_KEY", "test-llm-key")
-    monkeypatch.setenv("CRM_LLM_CACHE", "false")
+    use_fake_model(monkeypatch)
     crm.json("contacts", "add", "--email", "ada@example.com")
     crm.json("segments", "create", "everyone", "--rule", "email exists")
     campaign = crm.json(
