@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
-from api import errors, server_info
+from accounts.system import open_system
+from accounts.workspaces import service as workspaces
+from api import errors, permissions, server_info
 from api.deps import AppState, announce_server
 from api.jobs import Jobs
 from api.limits import RateLimiter
 from api.middleware import BodyLimit, SecurityHeaders
 from api.routers import (
     analytics,
+    auth,
     campaigns,
     companies,
     contacts,
@@ -86,10 +89,15 @@ def create_app(
         async with connect(settings) as db:
             await migrate(db)
             state.db = db
+            state.system = await open_system(db, settings)
+            scopes = await workspaces.open_all(state.system, settings)
             announced = announce_server(state, server_url) if server_url else None
             try:
-                # `crm serve --worker`: a scheduler worker for as long as the server runs.
-                async with in_background(db, settings) if worker else nullcontext():
+                async with AsyncExitStack() as stack:
+                    # `crm serve --worker`: a scheduler worker per workspace, for as long as
+                    # the server runs.
+                    for scope in scopes if worker else []:
+                        await stack.enter_async_context(in_background(scope.db, scope.settings))
                     yield
             finally:
                 if announced is not None:
@@ -124,6 +132,12 @@ def create_app(
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(health.router)
-    app.include_router(public_pages.router)
-    app.include_router(tracking.router)
+    app.include_router(auth.router)
+    for public in (public_pages.router, tracking.router):
+        app.include_router(public)
+        # The same pages and links of another workspace (tenancy.get_site).
+        app.include_router(
+            public, prefix=f"{workspaces.PUBLIC_PREFIX}/{{workspace}}", include_in_schema=False
+        )
+    permissions.declare(app)
     return app

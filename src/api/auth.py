@@ -1,74 +1,117 @@
-"""Bearer API keys: from `CRM_API_KEYS`, made with `crm apikeys create` (stored hashed), or
-the per-process token `crm serve` leaves for `crm` commands on the same machine.
+"""Who is calling: a bearer API key (from `CRM_API_KEYS`, made with `crm apikeys create`, or
+the per-process token `crm serve` leaves for `crm` commands on the same machine), else a
+signed-in user's session cookie.
 
-No key: 401. A revoked key: 403. Each key has its own rate limit (429 with Retry-After).
+No key and no session: 401. A revoked key: 403. Each caller has its own rate limit (429 with
+Retry-After). A key works in its own workspace with its own role; `CRM_API_KEYS` are admins of the default
+workspace; the local token is an owner and may pick the workspace (header `X-CRM-Workspace`).
 """
 
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import Db, State
-from api.errors import Unauthorized
+from accounts.apikeys import service as apikeys
+from accounts.apikeys.models import digest
+from accounts.principals import Principal
+from accounts.roles import Role
+from accounts.sessions import service as sessions
+from accounts.users import service as users
+from accounts.workspaces import service as workspaces
+from accounts.workspaces.models import DEFAULT_WORKSPACE
+from api.deps import AppState, State, System
 from api.limits import retry_after_header
-from crm.apikeys import service
-from crm.apikeys.models import digest
-from kernel.errors import Forbidden, RateLimited
+from crm.db import Database
+from kernel.errors import Forbidden, NotFound, RateLimited, Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer crm_…`")
 MAX_KEY_LENGTH = 200
+WORKSPACE_HEADER = "X-CRM-Workspace"
+SESSION_COOKIE = "crm_session"
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: an id for rate limits and logs (never the key itself)."""
-
-    id: str
-    name: str
-
-
-def _configured(keys: str, given: str) -> Principal | None:
+def _configured(keys: str, given: str) -> tuple[str, str] | None:
+    """The configured key's id and name."""
     given_bytes = given.encode("utf-8", "surrogatepass")
     found = None
     # Compare against every configured key, in constant time each: the answer's timing
     # tells nothing about how much of a key matched, nor which one.
     for n, key in enumerate(k.strip() for k in keys.split(",")):
         if key and hmac.compare_digest(key.encode("utf-8", "surrogatepass"), given_bytes):
-            found = Principal(id=f"env:{digest(key)[:12]}", name=f"CRM_API_KEYS[{n}]")
+            found = (f"env:{digest(key)[:12]}", f"CRM_API_KEYS[{n}]")
     return found
 
 
-def _local(token: str, given: str) -> Principal | None:
+def _is_local(token: str, given: str) -> bool:
     """The token `crm serve` gave to `crm` commands on this machine (api.server_info)."""
-    if token and hmac.compare_digest(token.encode(), given.encode("utf-8", "surrogatepass")):
-        return Principal(id="local", name="crm on this machine")
-    return None
+    return bool(token) and hmac.compare_digest(
+        token.encode(), given.encode("utf-8", "surrogatepass")
+    )
 
 
-async def require_key(
-    state: State,
-    db: Db,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
-    if credentials is None or not credentials.credentials:
-        raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
-    given = credentials.credentials.strip()
-    principal = None
-    if len(given) <= MAX_KEY_LENGTH:
-        principal = _local(state.local_token, given) or _configured(state.settings.api_keys, given)
-        if principal is None:
-            stored = await service.lookup(db, given)
-            if stored is not None and stored.revoked:
-                raise Forbidden("this API key has been revoked")
-            if stored is not None:
-                principal = Principal(id=f"key:{stored.id}", name=stored.name)
-    if principal is None:
+async def _from_key(state: AppState, system: Database, given: str, chosen: str) -> Principal:
+    if _is_local(state.local_token, given):
+        found = await workspaces.get(system, chosen or DEFAULT_WORKSPACE)
+        if found is None:
+            raise NotFound(f"no workspace {chosen!r}")
+        return Principal(id="local", name="crm on this machine", role=Role.OWNER, workspace=found)
+    configured = _configured(state.settings.api_keys, given)
+    if configured is not None:
+        ident, name = configured
+        main = await workspaces.require(system, DEFAULT_WORKSPACE)
+        return Principal(id=ident, name=name, role=Role.ADMIN, workspace=main)
+    stored = await apikeys.lookup(system, given)
+    if stored is None:
         raise Unauthorized("unknown API key")
+    key, workspace = stored
+    if key.revoked:
+        raise Forbidden("this API key has been revoked")
+    return Principal(id=f"key:{key.id}", name=key.name, role=key.role, workspace=workspace)
+
+
+async def _from_session(system: Database, token: str) -> Principal:
+    session = await sessions.find(system, token)
+    if session is None:
+        raise Unauthorized("your session expired or you signed out: sign in again")
+    user = await users.get(system, session.user)
+    role = await users.role_in(system, session.user, session.workspace)
+    workspace = await workspaces.get(system, session.workspace)
+    if user is None or role is None or workspace is None:
+        raise Unauthorized("your session expired or you signed out: sign in again")
+    return Principal(
+        id=f"user:{user.id}", name=user.email, role=role, workspace=workspace, user=user.id
+    )
+
+
+async def require_principal(
+    request: Request,
+    state: State,
+    system: System,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    workspace: Annotated[
+        str,
+        Header(
+            alias=WORKSPACE_HEADER,
+            max_length=100,
+            include_in_schema=False,
+            description="For `crm` commands on the server's machine only.",
+        ),
+    ] = "",
+) -> Principal:
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if (credentials is None or not credentials.credentials) and cookie:
+        principal = await _from_session(system, cookie)
+    elif credentials is None or not credentials.credentials:
+        raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
+    else:
+        given = credentials.credentials.strip()
+        if len(given) > MAX_KEY_LENGTH:
+            raise Unauthorized("unknown API key")
+        principal = await _from_key(state, system, given, workspace)
     wait = state.key_limiter.hit(principal.id)
     if wait:
         raise RateLimited(
@@ -78,4 +121,4 @@ async def require_key(
     return principal
 
 
-Caller = Annotated[Principal, Depends(require_key)]
+Caller = Annotated[Principal, Depends(require_principal)]

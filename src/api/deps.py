@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
+from accounts.system import open_system
 from api import server_info
 from api.limits import RateLimiter
 from crm.db import embedded_file, lock_owner
@@ -35,6 +37,9 @@ class AppState:
     key_limiter: RateLimiter
     form_limiter: RateLimiter
     db: Database | None = None
+    # The system database (workspaces, users, keys, audit), on the same connection.
+    system: Database | None = None
+    opening: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Wall clock for signed tokens (form fill time); tests move it instead of sleeping.
     clock: Callable[[], float] = time.time
     # Builds the LLM gateway for a request; tests swap in one with a fake model.
@@ -58,15 +63,19 @@ def get_state(request: Request) -> AppState:
     return state
 
 
-def get_db(request: Request) -> Database:
-    db = get_state(request).db
-    if db is None:
-        raise DatabaseError("the database is not connected")
-    return db
+async def get_system(request: Request) -> Database:
+    return await open_system_of(get_state(request))
 
 
-def get_settings(request: Request) -> Settings:
-    return get_state(request).settings
+async def open_system_of(state: AppState) -> Database:
+    """The app's system database, opened (and migrated) on first use."""
+    if state.system is None:
+        if state.db is None:
+            raise DatabaseError("the database is not connected")
+        async with state.opening:
+            if state.system is None:
+                state.system = await open_system(state.db, state.settings)
+    return state.system
 
 
 def gateway(state: AppState, db: Database) -> Gateway:
@@ -77,8 +86,7 @@ def gateway(state: AppState, db: Database) -> Gateway:
 
 
 State = Annotated[AppState, Depends(get_state)]
-Db = Annotated["Database", Depends(get_db)]
-CurrentSettings = Annotated[Settings, Depends(get_settings)]
+System = Annotated["Database", Depends(get_system)]
 
 
 def announce_server(state: AppState, url: str) -> Path | None:

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kernel.errors import CRMError, RateLimited
+from kernel.errors import CRMError, RateLimited, Unauthorized
 
 log = structlog.get_logger(__name__)
 
@@ -35,11 +35,6 @@ _CODES = {
     422: "validation_failed",
     429: "rate_limited",
 }
-
-
-class Unauthorized(CRMError):
-    status = 401
-    code = "unauthorized"
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:

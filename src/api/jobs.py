@@ -28,8 +28,10 @@ class Jobs:
         self._prefix = prefix
         self._jobs: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._workspaces: dict[str, str] = {}
 
-    def submit(self, kind: str, work: Callable[[], Awaitable[Any]]) -> Job:
+    def submit(self, workspace: str, kind: str, work: Callable[[], Awaitable[Any]]) -> Job:
+        """Run `work` for a request of `workspace`; only that workspace sees the job."""
         job_id = secrets.token_hex(8)
         job = Job(
             id=job_id,
@@ -39,11 +41,14 @@ class Jobs:
             status_url=f"{self._prefix}/{job_id}",
         )
         self._jobs[job_id] = job
+        self._workspaces[job_id] = workspace
         self._forget_old()
         self._tasks[job_id] = asyncio.create_task(self._run(job, work))
         return job
 
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str, workspace: str) -> Job | None:
+        if self._workspaces.get(job_id) != workspace:
+            return None
         return self._jobs.get(job_id)
 
     async def wait(self, job_id: str) -> Job | None:
@@ -75,6 +80,7 @@ class Jobs:
             : max(0, len(self._jobs) - MAX_KEPT)
         ]:
             del self._jobs[job.id]
+            del self._workspaces[job.id]
 
     async def shutdown(self) -> None:
         for task in list(self._tasks.values()):

@@ -16,6 +16,7 @@ from cli import (
     schedules,
     segments,
     serve,
+    workspaces,
 )
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
@@ -37,6 +38,13 @@ def options(
         "Default: CRM_API_URL, else the local `crm serve` if it holds the database.",
         show_default=False,
     ),
+    workspace: str = typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        help="The workspace to work in (id or name). Default: CRM_WORKSPACE, else main.",
+        show_default=False,
+    ),
     verbose: bool = typer.Option(
         False,
         "--verbose",
@@ -47,6 +55,7 @@ def options(
 ) -> None:
     runtime.options.api_url = api_url
     runtime.options.verbose = verbose
+    runtime.options.workspace = workspace
 
 
 app.add_typer(contacts.app, name="contacts")
@@ -58,6 +67,7 @@ app.command("summarize")(llm.summarize)
 app.command("enrich")(enrich.enrich)
 app.add_typer(pages.app, name="pages")
 app.add_typer(apikeys.app, name="apikeys")
+app.add_typer(workspaces.app, name="workspaces")
 app.command("serve")(serve.serve)
 app.add_typer(schedules.app, name="schedules")
 app.command("worker")(schedules.worker)

@@ -32,6 +32,7 @@ class GlobalOptions:
 
     api_url: str | None = None
     verbose: bool = False
+    workspace: str | None = None
 
 
 options = GlobalOptions()
@@ -61,6 +62,8 @@ def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) 
             return await call(client)
 
     settings = load_settings()
+    if options.workspace:
+        settings = settings.model_copy(update={"workspace": options.workspace})
     configure(
         settings.log_level, file=settings.log_path, to_stderr=options.verbose or log_to_stderr
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -71,13 +72,27 @@ def _classify(message: str) -> DatabaseError | Conflict:
     return DatabaseError(message)
 
 
-class Database:
-    """A connected database. Services receive it; only `connect` opens and closes one."""
+_DATABASE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
-    def __init__(self, conn: Any, url: str) -> None:
+
+class Database:
+    """A connected database. Services receive it; only `connect` opens and closes one.
+
+    `using(name)` gives another database of the same namespace on the same connection: each of
+    its queries starts with `USE DB name`, which holds for that query alone, so views of
+    several databases can run side by side (one per workspace, and the system database)."""
+
+    def __init__(self, conn: Any, url: str, *, default: str, name: str = "") -> None:
         self._conn = conn
         self.url = url
+        self._default = default  # the database the connection was opened on: no USE needed
+        self._use = f"USE DB {name};\n" if name and name != default else ""
         self._execute = wire.embedded_execute(conn)
+
+    def using(self, name: str) -> Database:
+        if name != self._default and not _DATABASE_NAME.match(name):
+            raise ValueError(f"not a database name: {name!r}")
+        return Database(self._conn, self.url, default=self._default, name=name)
 
     async def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Run one or more statements; returns each statement's result, in order.
@@ -96,6 +111,7 @@ class Database:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _query_once(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        sql = self._use + sql
         try:
             if self._execute is not None:
                 response = wire.decode(await self._execute(wire.encode_query(sql, params)))
@@ -112,7 +128,8 @@ class Database:
             # transaction"; the one that really failed says why.
             causes = [m for m in failed if _NOT_EXECUTED not in m]
             raise _classify((causes or failed)[0])
-        return [s.get("result") for s in statements]
+        results = [s.get("result") for s in statements]
+        return results[1:] if self._use else results
 
     async def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """The result of the last statement."""
@@ -194,7 +211,7 @@ async def connect(settings: Settings) -> AsyncIterator[Database]:
     path = embedded_file(url)
     if path is None:
         async with _surreal(settings) as conn:
-            yield Database(conn, url)
+            yield Database(conn, url, default=settings.db_database)
         return
     async with _file_lock(path, settings.db_lock_timeout), _surreal(settings) as conn:
-        yield Database(conn, url)
+        yield Database(conn, url, default=settings.db_database)

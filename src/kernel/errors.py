@@ -44,6 +44,11 @@ class ValidationFailed(CRMError):
     code = "validation_failed"
 
 
+class Unauthorized(CRMError):
+    status = 401
+    code = "unauthorized"
+
+
 class Forbidden(CRMError):
     status = 403
     code = "forbidden"

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     db_database: str = "main"
     db_user: str = ""
     db_password: str = ""
+    workspace: str = Field(
+        default="main", description="The workspace local commands work in (id or name)."
+    )
     db_lock_timeout: float = Field(
         default=0.0, description="Seconds to wait for another process to release the database."
     )
@@ -115,6 +118,9 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated API keys accepted besides those made with "
         "`crm apikeys create`.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, description="How long a browser sign-in lasts."
     )
     api_url: str = Field(default="", description="A crm server the CLI talks to (its base URL).")
     api_key: str = Field(default="", description="The key the CLI sends to `api_url`.")

@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from api.app import create_app
-from api.deps import AppState
+from accounts.workspaces import service as workspaces
+from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
+from api.deps import AppState, open_system_of
 from crm.db import Database
 from kernel.settings import Settings
 
@@ -64,6 +66,17 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+async def system(state: AppState) -> Database:
+    """The app's system database (workspaces, keys, users, audit)."""
+    return await open_system_of(state)
+
+
+@pytest.fixture
+async def main(system: Database) -> Workspace:
+    return await workspaces.require(system, DEFAULT_WORKSPACE)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ import pytest
 
 from api.deps import AppState
 from api.limits import RateLimiter
-from crm.apikeys import service as apikeys
+from accounts.apikeys import service as apikeys
+from accounts.roles import Role
+from accounts.workspaces.models import Workspace
 from crm.db import Database
 
 
@@ -61,10 +63,10 @@ async def test_an_unknown_key_is_401(client: httpx.AsyncClient, method: str, pat
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 async def test_a_revoked_key_is_403(
-    client: httpx.AsyncClient, db: Database, method: str, path: str
+    client: httpx.AsyncClient, system: Database, main: Workspace, method: str, path: str
 ) -> None:
-    key = await apikeys.create(db, "ci")
-    await apikeys.revoke(db, key.id)
+    key = await apikeys.create(system, "ci", Role.ADMIN, main)
+    await apikeys.revoke(system, key.id)
 
     response = await client.request(method, path, headers={"Authorization": f"Bearer {key.key}"})
 
@@ -74,25 +76,25 @@ async def test_a_revoked_key_is_403(
 
 class TestKeys:
     async def test_a_created_key_works_and_only_its_digest_is_stored(
-        self, client: httpx.AsyncClient, db: Database
+        self, client: httpx.AsyncClient, system: Database, main: Workspace
     ) -> None:
-        key = await apikeys.create(db, "ci")
+        key = await apikeys.create(system, "ci", Role.VIEWER, main)
 
         response = await client.get(
             "/api/v1/contacts", headers={"Authorization": f"Bearer {key.key}"}
         )
 
         assert response.status_code == 200
-        stored = await db.one("SELECT * FROM api_key")
+        stored = await system.one("SELECT * FROM api_key")
         assert key.key not in str(stored)
 
-    async def test_revoke_by_prefix(self, db: Database) -> None:
-        key = await apikeys.create(db, "ci")
+    async def test_revoke_by_prefix(self, system: Database, main: Workspace) -> None:
+        key = await apikeys.create(system, "ci", Role.ADMIN, main)
 
-        revoked = await apikeys.revoke(db, key.prefix)
+        revoked = await apikeys.revoke(system, key.prefix)
 
         assert revoked.revoked
-        assert [k.revoked for k in await apikeys.list_keys(db)] == [True]
+        assert [k.revoked for k in await apikeys.list_keys(system)] == [True]
 
     async def test_a_non_bearer_scheme_is_401(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/api/v1/contacts", headers={"Authorization": "Basic eDp5"})

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import Caller
-from api.deps import Db
+from accounts.roles import Permission
+from api.permissions import requires
 from api.schemas import error_responses
+from api.tenancy import Db
 from insights import analytics
 from insights.analytics import CampaignAnalytics, ContactsOverview
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 
-@router.get("/contacts", response_model=ContactsOverview)
-async def contacts_overview(db: Db, caller: Caller) -> ContactsOverview:
+@router.get("/contacts", response_model=ContactsOverview, **requires(Permission.READ))
+async def contacts_overview(db: Db) -> ContactsOverview:
     return await analytics.contacts_overview(db)
 
 
-@router.get("/campaigns/{ref}", response_model=CampaignAnalytics, responses=error_responses(404))
-async def campaign_analytics(ref: str, db: Db, caller: Caller) -> CampaignAnalytics:
+@router.get(
+    "/campaigns/{ref}",
+    response_model=CampaignAnalytics,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
+async def campaign_analytics(ref: str, db: Db) -> CampaignAnalytics:
     """sent / delivered / opened / clicked / submitted / unsubscribed, rates and the funnel."""
     return await analytics.campaign(db, ref)

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import Caller
-from api.deps import Db, State, gateway
+from accounts.roles import Permission
+from api.deps import gateway
+from api.permissions import requires
 from api.schemas import Job, error_responses
+from api.tenancy import Db, Here
 from campaigns import approval, assets, executor, service, test_send
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
 from campaigns.test_send import TestSend
@@ -62,17 +64,14 @@ class ApprovalIn(BaseModel):
     )
 
 
-@router.get("", response_model=CampaignList)
-async def list_campaigns(
-    db: Db, caller: Caller, limit: int = Query(default=100, ge=1, le=1000)
-) -> CampaignList:
+@router.get("", response_model=CampaignList, **requires(Permission.READ))
+async def list_campaigns(db: Db, limit: int = Query(default=100, ge=1, le=1000)) -> CampaignList:
     return CampaignList(items=await service.list_all(db, limit=limit))
 
 
-@router.post("", response_model=Campaign, status_code=201)
+@router.post("", response_model=Campaign, status_code=201, **requires(Permission.WRITE))
 async def create_campaign(
     db: Db,
-    caller: Caller,
     data: Annotated[
         CampaignCreate,
         Body(openapi_examples={"campaign": {"summary": "An email", "value": CAMPAIGN_EXAMPLE}}),
@@ -81,22 +80,34 @@ async def create_campaign(
     return await service.create(db, data)
 
 
-@router.get("/{ref}", response_model=Campaign, responses=error_responses(404))
-async def get_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
+@router.get(
+    "/{ref}", response_model=Campaign, responses=error_responses(404), **requires(Permission.READ)
+)
+async def get_campaign(ref: str, db: Db) -> Campaign:
     return await service.require(db, ref)
 
 
-@router.get("/{ref}/status", response_model=Status, responses=error_responses(404))
-async def campaign_status(ref: str, db: Db, caller: Caller) -> Status:
+@router.get(
+    "/{ref}/status",
+    response_model=Status,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
+async def campaign_status(ref: str, db: Db) -> Status:
     return await service.status(db, ref)
 
 
-@router.post("/{ref}/assets", response_model=Job, status_code=202, responses=error_responses(404))
+@router.post(
+    "/{ref}/assets",
+    response_model=Job,
+    status_code=202,
+    responses=error_responses(404),
+    **requires(Permission.WRITE),
+)
 async def generate_assets(
     ref: str,
     db: Db,
-    state: State,
-    caller: Caller,
+    here: Here,
     regenerate: bool = Query(default=False, description="Rewrite assets not edited by hand."),
     personalize: bool | None = Query(
         default=None, description="Also write one email per contact (default: the campaign's)."
@@ -104,27 +115,31 @@ async def generate_assets(
 ) -> Job:
     """Write the campaign's assets with the LLM; answers 202 with the job to poll."""
     campaign = await service.require(db, ref)
-    llm = gateway(state, db)
+    llm = gateway(here.state, db)
 
     async def work() -> dict[str, Any]:
         report = await assets.generate(
             db,
             campaign.id,
-            state.settings,
+            here.settings,
             gateway=llm,
             personalize=personalize,
             regenerate=regenerate,
         )
         return report.as_dict()
 
-    return state.jobs.submit("campaign.assets", work)
+    return here.state.jobs.submit(here.workspace.id, "campaign.assets", work)
 
 
-@router.get("/{ref}/assets", response_model=AssetList, responses=error_responses(404))
+@router.get(
+    "/{ref}/assets",
+    response_model=AssetList,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
 async def list_assets(
     ref: str,
     db: Db,
-    caller: Caller,
     history: bool = Query(default=False, description="Every version, not only the current."),
 ) -> AssetList:
     return AssetList(items=await assets.list_assets(db, ref, history=history))
@@ -134,10 +149,9 @@ async def list_assets(
     "/{ref}/assets/{channel}/{variant}",
     response_model=Asset,
     responses=error_responses(404, 422),
+    **requires(Permission.WRITE),
 )
-async def edit_asset(
-    ref: str, channel: str, variant: str, db: Db, caller: Caller, edit: AssetEdit
-) -> Asset:
+async def edit_asset(ref: str, channel: str, variant: str, db: Db, edit: AssetEdit) -> Asset:
     """A hand edit: a new version marked `edited`, which later generations keep."""
     changes = edit.model_dump(exclude_none=True)
     if not changes:
@@ -145,13 +159,18 @@ async def edit_asset(
     return await assets.edit_asset(db, ref, channel, changes, variant=variant)
 
 
-@router.post("/{ref}/approve", response_model=Campaign, responses=error_responses(404, 409, 422))
+@router.post(
+    "/{ref}/approve",
+    response_model=Campaign,
+    responses=error_responses(404, 409, 422),
+    **requires(Permission.APPROVE),
+)
 async def approve_campaign(
-    ref: str, db: Db, state: State, caller: Caller, body: ApprovalIn | None = None
+    ref: str, db: Db, here: Here, body: ApprovalIn | None = None
 ) -> Campaign:
     """Quality findings answer 422 with the findings, unless `override` gives a reason."""
     override = body.override if body else None
-    return await approval.approve(db, ref, state.settings, override=override)
+    return await approval.approve(db, ref, here.settings, override=override)
 
 
 class TestSendIn(BaseModel):
@@ -165,23 +184,29 @@ class TestSendIn(BaseModel):
     )
 
 
-@router.post("/{ref}/test-send", response_model=TestSend, responses=error_responses(404, 422))
-async def test_send_campaign(
-    ref: str, body: TestSendIn, db: Db, state: State, caller: Caller
-) -> TestSend:
+@router.post(
+    "/{ref}/test-send",
+    response_model=TestSend,
+    responses=error_responses(404, 422),
+    **requires(Permission.TEST_SEND),
+)
+async def test_send_campaign(ref: str, body: TestSendIn, db: Db, here: Here) -> TestSend:
     """Send the email a contact would get to `to`, marked as a test; nothing about the campaign
     changes."""
-    return await test_send.test_send(db, ref, state.settings, to=body.to, contact=body.contact)
+    return await test_send.test_send(db, ref, here.settings, to=body.to, contact=body.contact)
 
 
 @router.post(
-    "/{ref}/execute", response_model=Job, status_code=202, responses=error_responses(404, 409)
+    "/{ref}/execute",
+    response_model=Job,
+    status_code=202,
+    responses=error_responses(404, 409),
+    **requires(Permission.SEND),
 )
 async def execute_campaign(
     ref: str,
     db: Db,
-    state: State,
-    caller: Caller,
+    here: Here,
     dry_run: bool = Query(default=False, description="Render every message; send nothing."),
 ) -> Job:
     """Start sending an approved campaign; answers 202 with the job to poll."""
@@ -189,25 +214,33 @@ async def execute_campaign(
 
     async def work() -> dict[str, Any]:
         options = executor.Options(dry_run=dry_run)
-        report = await executor.run(db, campaign.id, state.settings, options)
+        report = await executor.run(db, campaign.id, here.settings, options)
         return await service.with_cost(db, report.as_dict())
 
-    return state.jobs.submit("campaign.execute", work)
+    return here.state.jobs.submit(here.workspace.id, "campaign.execute", work)
 
 
-@router.post("/{ref}/pause", response_model=Campaign, responses=error_responses(404, 409))
-async def pause_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
+@router.post(
+    "/{ref}/pause",
+    response_model=Campaign,
+    responses=error_responses(404, 409),
+    **requires(Permission.SEND),
+)
+async def pause_campaign(ref: str, db: Db) -> Campaign:
     return await service.pause(db, ref)
 
 
 @router.post(
-    "/{ref}/resume", response_model=Job, status_code=202, responses=error_responses(404, 409)
+    "/{ref}/resume",
+    response_model=Job,
+    status_code=202,
+    responses=error_responses(404, 409),
+    **requires(Permission.SEND),
 )
 async def resume_campaign(
     ref: str,
     db: Db,
-    state: State,
-    caller: Caller,
+    here: Here,
     force: bool = Query(
         default=False, description="Take over a running campaign whose process is known gone."
     ),
@@ -216,12 +249,17 @@ async def resume_campaign(
 
     async def work() -> dict[str, Any]:
         options = executor.Options(force=force)
-        report = await executor.resume(db, campaign.id, state.settings, options)
+        report = await executor.resume(db, campaign.id, here.settings, options)
         return await service.with_cost(db, report.as_dict())
 
-    return state.jobs.submit("campaign.resume", work)
+    return here.state.jobs.submit(here.workspace.id, "campaign.resume", work)
 
 
-@router.post("/{ref}/cancel", response_model=Campaign, responses=error_responses(404, 409))
-async def cancel_campaign(ref: str, db: Db, caller: Caller) -> Campaign:
+@router.post(
+    "/{ref}/cancel",
+    response_model=Campaign,
+    responses=error_responses(404, 409),
+    **requires(Permission.SEND),
+)
+async def cancel_campaign(ref: str, db: Db) -> Campaign:
     return await service.cancel(db, ref)

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel
 
-from api.auth import Caller
-from api.deps import Db
+from accounts.roles import Permission
+from api.permissions import requires
 from api.schemas import error_responses
+from api.tenancy import Db
 from crm.companies import service
 from crm.companies.models import Company, CompanyCreate, CompanyUpdate
 from crm.contacts import service as contacts
@@ -24,10 +25,9 @@ class CompanyPage(BaseModel):
     next_cursor: str | None = None
 
 
-@router.get("", response_model=CompanyPage)
+@router.get("", response_model=CompanyPage, **requires(Permission.READ))
 async def list_companies(
     db: Db,
-    caller: Caller,
     limit: int = Query(default=50, ge=1, le=1000),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> CompanyPage:
@@ -35,10 +35,15 @@ async def list_companies(
     return CompanyPage(items=items, next_cursor=next_cursor)
 
 
-@router.post("", response_model=Company, status_code=201, responses=error_responses(409))
+@router.post(
+    "",
+    response_model=Company,
+    status_code=201,
+    responses=error_responses(409),
+    **requires(Permission.WRITE),
+)
 async def create_company(
     db: Db,
-    caller: Caller,
     data: Annotated[
         CompanyCreate,
         Body(
@@ -54,28 +59,45 @@ async def create_company(
     return await service.add(db, data)
 
 
-@router.get("/{ref}", response_model=Company, responses=error_responses(404))
-async def get_company(ref: str, db: Db, caller: Caller) -> Company:
+@router.get(
+    "/{ref}", response_model=Company, responses=error_responses(404), **requires(Permission.READ)
+)
+async def get_company(ref: str, db: Db) -> Company:
     """By id, domain or exact name."""
     return await service.require(db, ref)
 
 
-@router.patch("/{ref}", response_model=Company, responses=error_responses(404, 409))
-async def update_company(ref: str, data: CompanyUpdate, db: Db, caller: Caller) -> Company:
+@router.patch(
+    "/{ref}",
+    response_model=Company,
+    responses=error_responses(404, 409),
+    **requires(Permission.WRITE),
+)
+async def update_company(ref: str, data: CompanyUpdate, db: Db) -> Company:
     return await service.update(db, ref, data)
 
 
-@router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
-async def delete_company(ref: str, db: Db, caller: Caller) -> Response:
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(404),
+    **requires(Permission.DELETE),
+)
+async def delete_company(ref: str, db: Db) -> Response:
     await service.delete(db, ref)
     return Response(status_code=204)
 
 
-@router.get("/{ref}/contacts", response_model=Page, responses=error_responses(404))
+@router.get(
+    "/{ref}/contacts",
+    response_model=Page,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
 async def company_contacts(
     ref: str,
     db: Db,
-    caller: Caller,
     limit: int = Query(default=50, ge=1, le=1000),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page:

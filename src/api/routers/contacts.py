@@ -14,9 +14,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from api.auth import Caller
-from api.deps import Db, State, gateway
+from accounts.roles import Permission
+from api.deps import gateway
+from api.permissions import requires
 from api.schemas import error_responses
+from api.tenancy import Db, Here
 from crm.contacts import service
 from crm.contacts.csv_format import parse_map
 from crm.contacts.exporter import export_csv
@@ -70,10 +72,9 @@ class Summary(BaseModel):
     events_dropped: int
 
 
-@router.get("", response_model=Page, responses=error_responses(404))
+@router.get("", response_model=Page, responses=error_responses(404), **requires(Permission.READ))
 async def list_contacts(
     db: Db,
-    caller: Caller,
     tag: str | None = Query(default=None, max_length=100),
     status: Status | None = None,
     company: str | None = Query(default=None, max_length=64, description="Company id"),
@@ -95,10 +96,10 @@ async def list_contacts(
     response_model=Contact,
     status_code=201,
     responses=error_responses(409),
+    **requires(Permission.WRITE),
 )
 async def create_contact(
     db: Db,
-    caller: Caller,
     data: Annotated[
         ContactCreate,
         Body(openapi_examples={"contact": {"summary": "A new contact", "value": CONTACT_EXAMPLE}}),
@@ -120,11 +121,11 @@ async def create_contact(
             "content": {"text/csv": {"schema": {"type": "string"}}},
         }
     },
+    **requires(Permission.WRITE),
 )
 async def import_contacts(
     request: Request,
     db: Db,
-    caller: Caller,
     on_duplicate: OnDuplicate = OnDuplicate.SKIP,
     tag: Annotated[list[str] | None, Query(description="Tag every imported contact")] = None,
     map_: Annotated[
@@ -164,10 +165,10 @@ async def import_contacts(
         200: {"content": {"text/csv": {}}, "description": "The contacts as CSV"},
         **error_responses(404),
     },
+    **requires(Permission.EXPORT),
 )
 async def export_contacts(
     db: Db,
-    caller: Caller,
     segment: str | None = Query(default=None, max_length=200, description="Segment name or id"),
     raw: bool = Query(
         default=False,
@@ -194,16 +195,22 @@ async def export_contacts(
     )
 
 
-@router.get("/{ref}", response_model=Contact, responses=error_responses(404))
-async def get_contact(ref: str, db: Db, caller: Caller) -> Contact:
+@router.get(
+    "/{ref}", response_model=Contact, responses=error_responses(404), **requires(Permission.READ)
+)
+async def get_contact(ref: str, db: Db) -> Contact:
     return await service.require(db, ref)
 
 
-@router.patch("/{ref}", response_model=Contact, responses=error_responses(404, 409))
+@router.patch(
+    "/{ref}",
+    response_model=Contact,
+    responses=error_responses(404, 409),
+    **requires(Permission.WRITE),
+)
 async def update_contact(
     ref: str,
     db: Db,
-    caller: Caller,
     data: Annotated[
         ContactUpdate,
         Body(
@@ -217,20 +224,36 @@ async def update_contact(
     return await service.update(db, ref, data)
 
 
-@router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
-async def delete_contact(ref: str, db: Db, caller: Caller) -> Response:
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(404),
+    **requires(Permission.DELETE),
+)
+async def delete_contact(ref: str, db: Db) -> Response:
     await service.delete(db, ref)
     return Response(status_code=204)
 
 
-@router.get("/{ref}/timeline", response_model=Timeline, responses=error_responses(404))
-async def contact_timeline(ref: str, db: Db, caller: Caller) -> Timeline:
+@router.get(
+    "/{ref}/timeline",
+    response_model=Timeline,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
+async def contact_timeline(ref: str, db: Db) -> Timeline:
     contact, events = await activity.history(db, ref)
     return Timeline(contact=contact, items=events)
 
 
-@router.post("/{ref}/summary", response_model=Summary, responses=error_responses(404, 502))
-async def contact_summary(ref: str, db: Db, state: State, caller: Caller) -> Summary:
+@router.post(
+    "/{ref}/summary",
+    response_model=Summary,
+    responses=error_responses(404, 502),
+    **requires(Permission.WRITE),
+)
+async def contact_summary(ref: str, db: Db, here: Here) -> Summary:
     """An LLM-written summary of how the contact engaged (profile + timeline)."""
-    contact_id, out = await summarize(db, ref, gateway(state, db))
+    contact_id, out = await summarize(db, ref, gateway(here.state, db))
     return Summary(contact_id=contact_id, **out.model_dump())

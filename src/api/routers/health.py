@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from accounts.roles import Permission
 from api.deps import State
+from api.permissions import requires
 from crm.schema import available, current_version
 from kernel.errors import CRMError
 
@@ -29,6 +31,7 @@ class Health(BaseModel):
     "/health",
     response_model=Health,
     responses={503: {"model": Health, "description": "The database is unreachable"}},
+    **requires(Permission.PUBLIC),
 )
 async def health(state: State, request: Request) -> JSONResponse:
     latest = max((m.version for m in available()), default=0)

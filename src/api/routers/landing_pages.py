@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import Field
 
-from api.auth import Caller
-from api.deps import AppState, Db, State, gateway
+from accounts.roles import Permission
+from api.deps import gateway
+from api.permissions import requires
 from api.routers.public_pages import HTML_OK, html
 from api.schemas import Job, error_responses
+from api.tenancy import Db, Here, Tenant
 from campaigns import service as campaigns
 from landing_pages import service
 from landing_pages.models import (
@@ -53,34 +55,38 @@ class PageOut(LandingPage):
     )
 
     @classmethod
-    def of(cls, page: LandingPage, state: AppState) -> PageOut:
-        base = state.settings.base_url.rstrip("/")
-        preview = preview_path(state.secret, page.id, page.slug, state.clock())
+    def of(cls, page: LandingPage, here: Tenant) -> PageOut:
+        base = here.settings.base_url.rstrip("/")
+        preview = preview_path(here.secret, page.id, page.slug, here.state.clock())
         return cls(**page.model_dump(), url=f"{base}/lp/{page.slug}", preview_url=base + preview)
 
 
-def _drop(state: State, *slugs: str) -> None:
-    state.page_cache.drop(*slugs)
+def _drop(here: Tenant, *slugs: str) -> None:
+    here.state.page_cache.drop(*(here.page_key(slug) for slug in slugs))
 
 
-@router.get("", response_model=list[PageOut])
+@router.get("", response_model=list[PageOut], **requires(Permission.READ))
 async def list_pages(
     db: Db,
-    state: State,
-    caller: Caller,
+    here: Here,
     campaign: str | None = Query(default=None, max_length=64),
     status: PageStatus | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[PageOut]:
     pages = await service.list_pages(db, campaign=campaign, status=status, limit=limit)
-    return [PageOut.of(p, state) for p in pages]
+    return [PageOut.of(p, here) for p in pages]
 
 
-@router.post("", response_model=PageOut, status_code=201, responses=error_responses(409))
+@router.post(
+    "",
+    response_model=PageOut,
+    status_code=201,
+    responses=error_responses(409),
+    **requires(Permission.WRITE),
+)
 async def create_page(
     db: Db,
-    state: State,
-    caller: Caller,
+    here: Here,
     data: Annotated[
         LandingPageCreate,
         Body(
@@ -94,8 +100,8 @@ async def create_page(
     ],
 ) -> PageOut:
     page = await service.create(db, data)
-    _drop(state, page.slug)
-    return PageOut.of(page, state)
+    _drop(here, page.slug)
+    return PageOut.of(page, here)
 
 
 @router.post(
@@ -103,11 +109,11 @@ async def create_page(
     response_model=Job,
     status_code=202,
     responses=error_responses(404, 409),
+    **requires(Permission.WRITE),
 )
 async def generate_page(
     db: Db,
-    state: State,
-    caller: Caller,
+    here: Here,
     data: Annotated[
         GenerateRequest,
         Body(
@@ -119,60 +125,82 @@ async def generate_page(
 ) -> Job:
     """Write a page for the campaign with the LLM; answers 202 with the job to poll."""
     campaign = await campaigns.require(db, data.campaign)
-    llm = gateway(state, db)
+    llm = gateway(here.state, db)
 
     async def work() -> PageOut:
         page = await service.generate_for_campaign(
             db, campaign, llm, audience=data.audience, slug=data.slug, publish=data.publish
         )
-        _drop(state, page.slug)
-        return PageOut.of(page, state)
+        _drop(here, page.slug)
+        return PageOut.of(page, here)
 
-    return state.jobs.submit("landing_page.generate", work)
+    return here.state.jobs.submit(here.workspace.id, "landing_page.generate", work)
 
 
-@router.get("/{ref}", response_model=PageOut, responses=error_responses(404))
-async def get_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
+@router.get(
+    "/{ref}", response_model=PageOut, responses=error_responses(404), **requires(Permission.READ)
+)
+async def get_page(ref: str, db: Db, here: Here) -> PageOut:
     """By slug or id."""
-    return PageOut.of(await service.require(db, ref), state)
+    return PageOut.of(await service.require(db, ref), here)
 
 
-@router.patch("/{ref}", response_model=PageOut, responses=error_responses(404, 409))
-async def update_page(
-    ref: str, data: LandingPageUpdate, db: Db, state: State, caller: Caller
-) -> PageOut:
+@router.patch(
+    "/{ref}",
+    response_model=PageOut,
+    responses=error_responses(404, 409),
+    **requires(Permission.WRITE),
+)
+async def update_page(ref: str, data: LandingPageUpdate, db: Db, here: Here) -> PageOut:
     before = await service.require(db, ref)
     page = await service.update(db, before.id, data)
-    _drop(state, before.slug, page.slug)
-    return PageOut.of(page, state)
+    _drop(here, before.slug, page.slug)
+    return PageOut.of(page, here)
 
 
-@router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
-async def delete_page(ref: str, db: Db, state: State, caller: Caller) -> Response:
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(404),
+    **requires(Permission.DELETE),
+)
+async def delete_page(ref: str, db: Db, here: Here) -> Response:
     page = await service.delete(db, ref)
-    _drop(state, page.slug)
+    _drop(here, page.slug)
     return Response(status_code=204)
 
 
-@router.post("/{ref}/publish", response_model=PageOut, responses=error_responses(404))
-async def publish_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
+@router.post(
+    "/{ref}/publish",
+    response_model=PageOut,
+    responses=error_responses(404),
+    **requires(Permission.APPROVE),
+)
+async def publish_page(ref: str, db: Db, here: Here) -> PageOut:
     page = await service.set_status(db, ref, PageStatus.PUBLISHED)
-    _drop(state, page.slug)
-    return PageOut.of(page, state)
+    _drop(here, page.slug)
+    return PageOut.of(page, here)
 
 
-@router.post("/{ref}/unpublish", response_model=PageOut, responses=error_responses(404))
-async def unpublish_page(ref: str, db: Db, state: State, caller: Caller) -> PageOut:
+@router.post(
+    "/{ref}/unpublish",
+    response_model=PageOut,
+    responses=error_responses(404),
+    **requires(Permission.APPROVE),
+)
+async def unpublish_page(ref: str, db: Db, here: Here) -> PageOut:
     page = await service.set_status(db, ref, PageStatus.DRAFT)
-    _drop(state, page.slug)
-    return PageOut.of(page, state)
+    _drop(here, page.slug)
+    return PageOut.of(page, here)
 
 
 @router.get(
     "/{ref}/preview",
     responses={**HTML_OK, **error_responses(404)},
+    **requires(Permission.READ),
 )
-async def preview_page(ref: str, db: Db, caller: Caller) -> Response:
+async def preview_page(ref: str, db: Db) -> Response:
     """The page as it will look (drafts too); its form is not live."""
     page = await service.require(db, ref)
     body = render_page(page.spec, title=page.title, action="#", preview_status=page.status.value)

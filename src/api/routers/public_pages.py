@@ -18,8 +18,12 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import AppState, Db, State
+from accounts.roles import Permission
+from api.deps import AppState, State
 from api.limits import retry_after_header
+from api.permissions import requires
+from api.tenancy import Site, SiteDb, Tenant
+from crm.db import Database
 from landing_pages import service
 from landing_pages.forms import (
     TOKEN_FIELD,
@@ -73,36 +77,38 @@ def not_found() -> Response:
     )
 
 
-def _action(slug: str) -> str:
-    return f"/lp/{slug}/submit"
+def _action(site: Tenant, slug: str) -> str:
+    return f"{site.prefix}/lp/{slug}/submit"
 
 
-def _hidden(state: AppState, slug: str, utm: dict[str, str]) -> Markup:
-    return hidden_inputs(form_token(state.secret.encode(), slug, state.clock()), utm)
+def _hidden(state: AppState, site: Tenant, slug: str, utm: dict[str, str]) -> Markup:
+    return hidden_inputs(form_token(site.secret.encode(), slug, state.clock()), utm)
 
 
-async def _published(db: Db, slug: str) -> LandingPage | None:
+async def _published(db: Database, slug: str) -> LandingPage | None:
     if not SLUG.match(slug):
         return None
     return await service.published(db, slug)
 
 
-@router.get("/lp/{slug}", responses=HTML_RESPONSES)
+@router.get("/lp/{slug}", responses=HTML_RESPONSES, **requires(Permission.PUBLIC))
 async def show_page(
     slug: str,
     state: State,
-    db: Db,
+    site: Site,
+    db: SiteDb,
     utm_source: str | None = Query(default=None, max_length=200),
     utm_medium: str | None = Query(default=None, max_length=200),
     utm_campaign: str | None = Query(default=None, max_length=200),
     utm_term: str | None = Query(default=None, max_length=200),
     utm_content: str | None = Query(default=None, max_length=200),
 ) -> Response:
-    hit, rendered = state.page_cache.get(slug)
+    hit, rendered = state.page_cache.get(site.page_key(slug))
     if not hit:
         page = await _published(db, slug)
-        rendered = prerender(page.spec, title=page.title, action=_action(slug)) if page else None
-        state.page_cache.put(slug, rendered)
+        action = _action(site, slug)
+        rendered = prerender(page.spec, title=page.title, action=action) if page else None
+        state.page_cache.put(site.page_key(slug), rendered)
     if rendered is None:
         return not_found()
     utm = {
@@ -112,7 +118,7 @@ async def show_page(
         "utm_term": utm_term or "",
         "utm_content": utm_content or "",
     }
-    return html(rendered.with_state(_hidden(state, slug, utm)))
+    return html(rendered.with_state(_hidden(state, site, slug, utm)))
 
 
 PREVIEW_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -122,16 +128,20 @@ PREVIEW_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get("/lp/{slug}/preview", responses=PREVIEW_RESPONSES)
+@router.get("/lp/{slug}/preview", responses=PREVIEW_RESPONSES, **requires(Permission.PUBLIC))
 async def preview_page(
-    slug: str, state: State, db: Db, token: str = Query(default="", max_length=100)
+    slug: str,
+    state: State,
+    site: Site,
+    db: SiteDb,
+    token: str = Query(default="", max_length=100),
 ) -> Response:
     """The page as it will look, draft or not, for whoever holds a preview link; its form is
     not live and search engines are told to skip it."""
     page = await service.get(db, slug) if SLUG.match(slug) else None
     if page is None or page.slug != slug:
         return not_found()
-    if not valid_preview(state.secret, page.id, token, state.clock()):
+    if not valid_preview(site.secret, page.id, token, state.clock()):
         return html(
             render_message(
                 "Link expired",
@@ -170,8 +180,11 @@ def _client(request: Request) -> str:
             }
         }
     },
+    **requires(Permission.PUBLIC),
 )
-async def submit_page(slug: str, request: Request, state: State, db: Db) -> Response:
+async def submit_page(
+    slug: str, request: Request, state: State, site: Site, db: SiteDb
+) -> Response:
     wait = state.form_limiter.hit(_client(request))
     if wait:
         return html(
@@ -195,12 +208,12 @@ async def submit_page(slug: str, request: Request, state: State, db: Db) -> Resp
     except StarletteHTTPException:
         form = FormData()
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    thanks = RedirectResponse(f"/lp/{slug}/thanks", status_code=303)
+    thanks = RedirectResponse(f"{site.prefix}/lp/{slug}/thanks", status_code=303)
     if fields.get(honeypot_name(page.spec)):
         log.info("landing_pages.bot_dropped", page=slug, reason="honeypot")
         return thanks
     check = check_token(
-        state.secret.encode(),
+        site.secret.encode(),
         slug,
         fields.get(TOKEN_FIELD, ""),
         state.clock(),
@@ -217,15 +230,16 @@ async def submit_page(slug: str, request: Request, state: State, db: Db) -> Resp
             if check == TokenCheck.EXPIRED
             else "We could not accept this form. Please check your details and send it again."
         )
-        return _again(state, page, result.values, {}, message, utm, 400)
+        return _again(state, site, page, result.values, {}, message, utm, 400)
     if result.submission is None:
-        return _again(state, page, result.values, result.errors, None, utm, 422)
+        return _again(state, site, page, result.values, result.errors, None, utm, 422)
     await service.submit(db, page, result.submission, ip=_client(request))
     return thanks
 
 
 def _again(
     state: AppState,
+    site: Tenant,
     page: LandingPage,
     values: dict[str, str],
     errors: dict[str, str],
@@ -236,8 +250,8 @@ def _again(
     body = render_page(
         page.spec,
         title=page.title,
-        action=_action(page.slug),
-        hidden=_hidden(state, page.slug, utm),
+        action=_action(site, page.slug),
+        hidden=_hidden(state, site, page.slug, utm),
         values=values,
         errors=errors,
         general_error=general_error,
@@ -245,8 +259,8 @@ def _again(
     return html(body, status)
 
 
-@router.get("/lp/{slug}/thanks", responses=HTML_RESPONSES)
-async def thanks_page(slug: str, db: Db) -> Response:
+@router.get("/lp/{slug}/thanks", responses=HTML_RESPONSES, **requires(Permission.PUBLIC))
+async def thanks_page(slug: str, site: Site, db: SiteDb) -> Response:
     page = await _published(db, slug)
     if page is None:
         return not_found()
@@ -254,6 +268,6 @@ async def thanks_page(slug: str, db: Db) -> Response:
         render_message(
             "Thank you!",
             "We received your details and will be in touch soon.",
-            back=f"/lp/{slug}",
+            back=f"{site.prefix}/lp/{slug}",
         )
     )

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
 
-from api.auth import Caller
-from api.deps import Db
+from accounts.roles import Permission
+from api.permissions import requires
 from api.schemas import error_responses
+from api.tenancy import Db
 from campaigns import service as campaigns
 from scheduling import service
 from scheduling.clock import SystemClock
@@ -50,11 +51,12 @@ async def _with_runs(db: Db, schedule: Schedule, limit: int) -> ScheduleRuns:
 
 
 @router.get(
-    "/campaigns/{ref}/schedules", response_model=ScheduleList, responses=error_responses(404)
+    "/campaigns/{ref}/schedules",
+    response_model=ScheduleList,
+    responses=error_responses(404),
+    **requires(Permission.READ),
 )
-async def list_campaign_schedules(
-    ref: str, db: Db, caller: Caller, runs: int = RUNS
-) -> ScheduleList:
+async def list_campaign_schedules(ref: str, db: Db, runs: int = RUNS) -> ScheduleList:
     campaign = await campaigns.require(db, ref)
     schedules = await service.list_schedules(db, kind=Kind.CAMPAIGN.value, target=campaign.id)
     return ScheduleList(items=[await _with_runs(db, s, runs) for s in schedules])
@@ -65,11 +67,11 @@ async def list_campaign_schedules(
     response_model=Schedule,
     status_code=201,
     responses=error_responses(404),
+    **requires(Permission.SCHEDULE),
 )
 async def create_campaign_schedule(
     ref: str,
     db: Db,
-    caller: Caller,
     timing: Annotated[Timing, Body(openapi_examples=TIMING_EXAMPLES)],
 ) -> Schedule:
     campaign = await campaigns.require(db, ref)  # a blank or unknown ref is a 404, not a 500
@@ -77,27 +79,44 @@ async def create_campaign_schedule(
     return await service.create(db, data, clock=SystemClock())
 
 
-@router.get("/schedules/{ref}", response_model=ScheduleRuns, responses=error_responses(404))
-async def get_schedule(ref: str, db: Db, caller: Caller, runs: int = RUNS) -> ScheduleRuns:
+@router.get(
+    "/schedules/{ref}",
+    response_model=ScheduleRuns,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
+async def get_schedule(ref: str, db: Db, runs: int = RUNS) -> ScheduleRuns:
     return await _with_runs(db, await service.require(db, ref), runs)
 
 
-@router.post("/schedules/{ref}/pause", response_model=Schedule, responses=error_responses(404, 409))
-async def pause_schedule(ref: str, db: Db, caller: Caller) -> Schedule:
+@router.post(
+    "/schedules/{ref}/pause",
+    response_model=Schedule,
+    responses=error_responses(404, 409),
+    **requires(Permission.SCHEDULE),
+)
+async def pause_schedule(ref: str, db: Db) -> Schedule:
     return await service.pause(db, ref, clock=SystemClock())
 
 
 @router.post(
-    "/schedules/{ref}/resume", response_model=Schedule, responses=error_responses(404, 409)
+    "/schedules/{ref}/resume",
+    response_model=Schedule,
+    responses=error_responses(404, 409),
+    **requires(Permission.SCHEDULE),
 )
-async def resume_schedule(ref: str, db: Db, caller: Caller) -> Schedule:
+async def resume_schedule(ref: str, db: Db) -> Schedule:
     return await service.resume(db, ref, clock=SystemClock())
 
 
 @router.delete(
-    "/schedules/{ref}", status_code=204, response_class=Response, responses=error_responses(404)
+    "/schedules/{ref}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(404),
+    **requires(Permission.SCHEDULE),
 )
-async def delete_schedule(ref: str, db: Db, caller: Caller) -> Response:
+async def delete_schedule(ref: str, db: Db) -> Response:
     """Deletes the schedule; its run history stays (see the campaign's status)."""
     await service.delete(db, ref, clock=SystemClock())
     return Response(status_code=204)

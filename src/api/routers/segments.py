@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import Caller
-from api.deps import Db
+from accounts.roles import Permission
+from api.permissions import requires
 from api.schemas import error_responses
+from api.tenancy import Db
 from crm.contacts.models import Contact
 from crm.segments import service
 from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate, Snapshot
@@ -40,15 +41,20 @@ class RuleQuery(BaseModel):
     rule: Rule
 
 
-@router.get("", response_model=SegmentList)
-async def list_segments(db: Db, caller: Caller) -> SegmentList:
+@router.get("", response_model=SegmentList, **requires(Permission.READ))
+async def list_segments(db: Db) -> SegmentList:
     return SegmentList(items=await service.list_all(db))
 
 
-@router.post("", response_model=Segment, status_code=201, responses=error_responses(409))
+@router.post(
+    "",
+    response_model=Segment,
+    status_code=201,
+    responses=error_responses(409),
+    **requires(Permission.WRITE),
+)
 async def create_segment(
     db: Db,
-    caller: Caller,
     data: Annotated[
         SegmentCreate,
         Body(
@@ -68,10 +74,9 @@ async def create_segment(
     return await service.create(db, data)
 
 
-@router.post("/preview", response_model=Preview)
+@router.post("/preview", response_model=Preview, **requires(Permission.READ))
 async def preview_rule(
     db: Db,
-    caller: Caller,
     data: RuleQuery,
     limit: int = Query(default=20, ge=1, le=1000),
 ) -> Preview:
@@ -80,36 +85,64 @@ async def preview_rule(
     return Preview(items=items, count=count)
 
 
-@router.get("/{ref}", response_model=Segment, responses=error_responses(404))
-async def get_segment(ref: str, db: Db, caller: Caller) -> Segment:
+@router.get(
+    "/{ref}", response_model=Segment, responses=error_responses(404), **requires(Permission.READ)
+)
+async def get_segment(ref: str, db: Db) -> Segment:
     return await service.require(db, ref)
 
 
-@router.patch("/{ref}", response_model=Segment, responses=error_responses(404, 409))
-async def update_segment(ref: str, data: SegmentUpdate, db: Db, caller: Caller) -> Segment:
+@router.patch(
+    "/{ref}",
+    response_model=Segment,
+    responses=error_responses(404, 409),
+    **requires(Permission.WRITE),
+)
+async def update_segment(ref: str, data: SegmentUpdate, db: Db) -> Segment:
     return await service.update(db, ref, data)
 
 
-@router.delete("/{ref}", status_code=204, response_class=Response, responses=error_responses(404))
-async def delete_segment(ref: str, db: Db, caller: Caller) -> Response:
+@router.delete(
+    "/{ref}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(404),
+    **requires(Permission.DELETE),
+)
+async def delete_segment(ref: str, db: Db) -> Response:
     await service.delete(db, ref)
     return Response(status_code=204)
 
 
-@router.get("/{ref}/count", response_model=Count, responses=error_responses(404))
-async def count_segment(ref: str, db: Db, caller: Caller) -> Count:
+@router.get(
+    "/{ref}/count",
+    response_model=Count,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
+async def count_segment(ref: str, db: Db) -> Count:
     return Count(count=await service.count(db, ref))
 
 
-@router.get("/{ref}/preview", response_model=Preview, responses=error_responses(404))
+@router.get(
+    "/{ref}/preview",
+    response_model=Preview,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
 async def preview_segment(
-    ref: str, db: Db, caller: Caller, limit: int = Query(default=20, ge=1, le=1000)
+    ref: str, db: Db, limit: int = Query(default=20, ge=1, le=1000)
 ) -> Preview:
     items, count = await service.preview(db, ref, limit=limit)
     return Preview(items=items, count=count)
 
 
-@router.get("/{ref}/snapshots", response_model=SnapshotList, responses=error_responses(404))
-async def segment_snapshots(ref: str, db: Db, caller: Caller) -> SnapshotList:
+@router.get(
+    "/{ref}/snapshots",
+    response_model=SnapshotList,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
+async def segment_snapshots(ref: str, db: Db) -> SnapshotList:
     """The segment's frozen member lists (campaigns take one when they are approved)."""
     return SnapshotList(items=await service.snapshots(db, ref))

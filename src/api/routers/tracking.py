@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import Db, State
+from accounts.roles import Permission
+from api.permissions import requires
 from api.routers.public_pages import HTML_OK, html
+from api.tenancy import Site, SiteDb
 from campaigns import suppression, tracking
 from crm.events import service as events
 from kernel.errors import NotFound, ValidationFailed
@@ -46,9 +48,10 @@ def bad_link() -> Response:
         200: {"content": {"image/gif": {}}, "description": "A 1x1 GIF"},
         400: {"content": {"image/gif": {}}, "description": "Invalid link (still a 1x1 GIF)"},
     },
+    **requires(Permission.PUBLIC),
 )
-async def open_pixel(token: str, state: State, db: Db) -> Response:
-    tokens = tracking.Tokens(state.secret)
+async def open_pixel(token: str, site: Site, db: SiteDb) -> Response:
+    tokens = tracking.Tokens(site.secret)
     try:
         payload = tokens.verify("open", token)
         await tracking.record_open(db, tokens, token)
@@ -64,9 +67,10 @@ async def open_pixel(token: str, state: State, db: Db) -> Response:
     status_code=302,
     response_class=RedirectResponse,
     responses={302: {"description": "To the URL sealed in the token"}, **BAD_LINK},
+    **requires(Permission.PUBLIC),
 )
-async def click(token: str, state: State, db: Db) -> Response:
-    tokens = tracking.Tokens(state.secret)
+async def click(token: str, site: Site, db: SiteDb) -> Response:
+    tokens = tracking.Tokens(site.secret)
     try:
         payload = tokens.verify("click", token)
     except ValidationFailed:
@@ -81,17 +85,19 @@ async def click(token: str, state: State, db: Db) -> Response:
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
 
 
-@router.get("/unsubscribe/{token}", responses={**HTML_OK, **BAD_LINK})
-async def unsubscribe_page(token: str, state: State) -> Response:
+@router.get(
+    "/unsubscribe/{token}", responses={**HTML_OK, **BAD_LINK}, **requires(Permission.PUBLIC)
+)
+async def unsubscribe_page(token: str, site: Site) -> Response:
     try:
-        tracking.Tokens(state.secret).verify("unsubscribe", token)
+        tracking.Tokens(site.secret).verify("unsubscribe", token)
     except ValidationFailed:
         return bad_link()
     return html(
         render_message(
             "Unsubscribe?",
             "Press the button to stop receiving these emails.",
-            form_action=f"/unsubscribe/{token}",
+            form_action=f"{site.prefix}/unsubscribe/{token}",
             button="Unsubscribe",
         ),
         headers={"cache-control": "no-store"},
@@ -113,12 +119,13 @@ async def unsubscribe_page(token: str, state: State) -> Response:
             }
         }
     },
+    **requires(Permission.PUBLIC),
 )
-async def unsubscribe(token: str, state: State, db: Db) -> Response:
+async def unsubscribe(token: str, site: Site, db: SiteDb) -> Response:
     """RFC 8058 one-click: the token alone decides; the body (`List-Unsubscribe=One-Click`)
     is not needed, so any mail client's POST works."""
     try:
-        await suppression.unsubscribe(db, tracking.Tokens(state.secret), token)
+        await suppression.unsubscribe(db, tracking.Tokens(site.secret), token)
     except ValidationFailed:
         return bad_link()
     except NotFound:

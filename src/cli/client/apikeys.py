@@ -5,42 +5,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from accounts.apikeys import service
+from accounts.apikeys.models import ApiKey, NewApiKey
+from accounts.roles import Role
+from accounts.workspaces import service as workspaces
+from accounts.workspaces.models import Workspace
 from cli.client.http import Api
-from crm.apikeys import service
-from crm.apikeys.models import ApiKey, NewApiKey
 from crm.db import Database
 
 
 class ApiKeys(Protocol):
-    async def create(self, name: str) -> NewApiKey: ...
+    async def create(self, name: str, role: Role, workspace: str | None) -> NewApiKey: ...
 
-    async def list_keys(self) -> list[ApiKey]: ...
+    async def list_keys(self, every_workspace: bool) -> list[ApiKey]: ...
 
     async def revoke(self, ref: str) -> ApiKey: ...
 
 
 @dataclass
 class LocalApiKeys:
-    db: Database
+    system: Database
+    workspace: Workspace
 
-    async def create(self, name: str) -> NewApiKey:
-        return await service.create(self.db, name)
+    async def create(self, name: str, role: Role, workspace: str | None) -> NewApiKey:
+        """In `workspace` (id or name), else the one the command works in."""
+        where = await workspaces.require(self.system, workspace) if workspace else self.workspace
+        return await service.create(self.system, name, role, where)
 
-    async def list_keys(self) -> list[ApiKey]:
-        return await service.list_keys(self.db)
+    async def list_keys(self, every_workspace: bool) -> list[ApiKey]:
+        return await service.list_keys(self.system, None if every_workspace else self.workspace)
 
     async def revoke(self, ref: str) -> ApiKey:
-        return await service.revoke(self.db, ref)
+        return await service.revoke(self.system, ref)
 
 
 @dataclass
 class RemoteApiKeys:
     api: Api
 
-    async def create(self, name: str) -> NewApiKey:
+    async def create(self, name: str, role: Role, workspace: str | None) -> NewApiKey:
         raise self.api.cannot()
 
-    async def list_keys(self) -> list[ApiKey]:
+    async def list_keys(self, every_workspace: bool) -> list[ApiKey]:
         raise self.api.cannot()
 
     async def revoke(self, ref: str) -> ApiKey:

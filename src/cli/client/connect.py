@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from accounts.system import open_system
+from accounts.workspaces import service as workspaces
 from campaigns import wiring
 from cli.client.http import Api, Target
 from crm.db import connect
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from cli.client.pages import Pages
     from cli.client.schedules import Schedules
     from cli.client.segments import Segments
+    from cli.client.workspaces import Workspaces
 
 # Resource -> the class name its module (cli.client.<resource>) gives both implementations,
 # after "Local" or "Remote".
@@ -41,6 +44,7 @@ RESOURCES = {
     "pages": "Pages",
     "schedules": "Schedules",
     "segments": "Segments",
+    "workspaces": "Workspaces",
 }
 
 
@@ -59,9 +63,11 @@ class Client:
     pages: Pages
     schedules: Schedules
     segments: Segments
+    workspaces: Workspaces
 
     def __init__(self, side: str, **parts: Any) -> None:
-        """`side`: Local (with `db` and `settings`) or Remote (with `api`)."""
+        """`side`: Local (with `db`, `settings`, `system` and `workspace`) or Remote (with
+        `api`)."""
         self._side = side
         self._parts = parts
 
@@ -88,4 +94,15 @@ async def connected(
     wiring.register()
     async with connect(settings) as db:
         await migrate(db, upgrading=upgrading)
-        yield Client("Local", db=db, settings=settings)
+        system = await open_system(db, settings)
+        workspace = await workspaces.require(system, settings.workspace)
+        data = workspaces.data(db, workspace)
+        if not workspace.is_default:
+            await migrate(data, upgrading=upgrading)
+        yield Client(
+            "Local",
+            db=data,
+            settings=workspaces.settings_for(settings, workspace),
+            system=system,
+            workspace=workspace,
+        )

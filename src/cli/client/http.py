@@ -20,6 +20,7 @@ from crm.db import embedded_file
 from kernel.settings import Settings
 
 API_PREFIX = "/api/v1"
+WORKSPACE_HEADER = "X-CRM-Workspace"
 # Job polling: quick at first (most jobs are short), then at most once a second.
 POLL_FIRST, POLL_MAX = 0.1, 1.0
 UPLOAD_CHUNK = 64 * 1024
@@ -33,6 +34,7 @@ class Target:
     url: str
     key: str
     local_pid: int | None = None
+    workspace: str = ""  # the local `crm serve` works in this one for us (its token is an owner)
 
     def cannot(self) -> str:
         """What to do when a command has no REST route to go through."""
@@ -58,7 +60,9 @@ def find_target(settings: Settings, api_url: str | None) -> Target | None:
     info = server_info.read(path) if path is not None else None
     if info is None:
         return None
-    return Target(url=info.url.rstrip("/"), key=info.token, local_pid=info.pid)
+    return Target(
+        url=info.url.rstrip("/"), key=info.token, local_pid=info.pid, workspace=settings.workspace
+    )
 
 
 def seg(ref: str) -> str:
@@ -72,6 +76,8 @@ class Api:
     def __init__(self, target: Target) -> None:
         self.target = target
         headers = {"Authorization": f"Bearer {target.key}"} if target.key else {}
+        if target.workspace:
+            headers[WORKSPACE_HEADER] = target.workspace
         self._client = httpx.AsyncClient(
             base_url=target.url, headers=headers, timeout=httpx.Timeout(60.0, connect=5.0)
         )

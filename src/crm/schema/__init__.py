@@ -21,9 +21,11 @@ class Migration:
     sql: str
 
 
-def available() -> list[Migration]:
+def available(package: str = __package__) -> list[Migration]:
+    """The migrations of a package of `.surql` files (this one, the data of a workspace, by
+    default)."""
     found = []
-    for entry in resources.files(__package__).iterdir():
+    for entry in resources.files(package).iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
@@ -36,7 +38,10 @@ async def current_version(db: Database) -> int:
 
 
 async def migrate(
-    db: Database, *, upgrading: Callable[[Migration], None] | None = None
+    db: Database,
+    *,
+    upgrading: Callable[[Migration], None] | None = None,
+    package: str = __package__,
 ) -> list[Migration]:
     """Apply the migrations this database has not recorded yet; returns those applied.
 
@@ -45,7 +50,7 @@ async def migrate(
     await db.query("DEFINE TABLE IF NOT EXISTS migration SCHEMALESS;")
     done = set(await db.one("SELECT VALUE version FROM migration") or [])
     applied = []
-    for migration in available():
+    for migration in available(package):
         if migration.version in done:
             continue
         if done and upgrading is not None:

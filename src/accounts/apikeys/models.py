@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from accounts.roles import Role
+
 PREFIX_LENGTH = 10
 
 
@@ -19,6 +21,8 @@ class ApiKey(BaseModel):
     id: str
     name: str
     prefix: str = Field(description="The key's first characters, to tell keys apart.")
+    workspace: str = Field(description="The workspace the key works in (its id).")
+    role: Role
     created_at: datetime
     revoked_at: datetime | None = None
 

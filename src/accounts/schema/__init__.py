@@ -1,0 +1,1 @@
+"""Migrations of the system database (workspaces, users, keys, sessions, audit)."""

@@ -1,0 +1,1 @@
+"""Workspaces: a name and the database that holds its data."""
