@@ -28,6 +28,7 @@ def _forget_global_options() -> Iterator[None]:
     yield
     runtime.options.api_url = None
     runtime.options.verbose = False
+    runtime.options.workspace = None
 
 
 @pytest.fixture
