@@ -3,8 +3,9 @@ the per-process token `crm serve` leaves for `crm` commands on the same machine)
 signed-in user's session cookie.
 
 No key and no session: 401. A revoked key: 403. Each caller has its own rate limit (429 with
-Retry-After). A key works in its own workspace with its own role; `CRM_API_KEYS` are admins of the default
-workspace; the local token is an owner and may pick the workspace (header `X-CRM-Workspace`).
+Retry-After). A key works in its own workspace with its own role; `CRM_API_KEYS` are admins of
+the default workspace; the local token is an owner and may pick the workspace (header
+`X-CRM-Workspace`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from accounts.principals import Principal
 from accounts.roles import Role
 from accounts.sessions import service as sessions
 from accounts.users import service as users
-from accounts.workspaces import service as workspaces
 from accounts.workspaces.models import DEFAULT_WORKSPACE
 from api.deps import AppState, State, System
 from api.limits import retry_after_header
@@ -55,14 +55,16 @@ def _is_local(token: str, given: str) -> bool:
 
 async def _from_key(state: AppState, system: Database, given: str, chosen: str) -> Principal:
     if _is_local(state.local_token, given):
-        found = await workspaces.get(system, chosen or DEFAULT_WORKSPACE)
+        found = await state.workspace(system, chosen or DEFAULT_WORKSPACE)
         if found is None:
             raise NotFound(f"no workspace {chosen!r}")
         return Principal(id="local", name="crm on this machine", role=Role.OWNER, workspace=found)
     configured = _configured(state.settings.api_keys, given)
     if configured is not None:
         ident, name = configured
-        main = await workspaces.require(system, DEFAULT_WORKSPACE)
+        main = await state.workspace(system, DEFAULT_WORKSPACE)
+        if main is None:
+            raise NotFound("no default workspace")
         return Principal(id=ident, name=name, role=Role.ADMIN, workspace=main)
     stored = await apikeys.lookup(system, given)
     if stored is None:
@@ -73,13 +75,13 @@ async def _from_key(state: AppState, system: Database, given: str, chosen: str) 
     return Principal(id=f"key:{key.id}", name=key.name, role=key.role, workspace=workspace)
 
 
-async def _from_session(system: Database, token: str) -> Principal:
+async def _from_session(state: AppState, system: Database, token: str) -> Principal:
     session = await sessions.find(system, token)
     if session is None:
         raise Unauthorized("your session expired or you signed out: sign in again")
     user = await users.get(system, session.user)
     role = await users.role_in(system, session.user, session.workspace)
-    workspace = await workspaces.get(system, session.workspace)
+    workspace = await state.workspace(system, session.workspace)
     if user is None or role is None or workspace is None:
         raise Unauthorized("your session expired or you signed out: sign in again")
     return Principal(
@@ -104,7 +106,7 @@ async def require_principal(
 ) -> Principal:
     cookie = request.cookies.get(SESSION_COOKIE, "")
     if (credentials is None or not credentials.credentials) and cookie:
-        principal = await _from_session(system, cookie)
+        principal = await _from_session(state, system, cookie)
     elif credentials is None or not credentials.credentials:
         raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
     else:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from accounts.system import open_system
+from accounts.workspaces import service as workspaces
+from accounts.workspaces.models import Workspace
 from api import server_info
 from api.limits import RateLimiter
 from crm.db import embedded_file, lock_owner
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
     from api.jobs import Jobs
     from crm.db import Database
     from llm_tools.gateway import Gateway
+
+
+WORKSPACE_MEMORY_SECONDS = 5.0
+WORKSPACES_REMEMBERED = 1000
 
 
 @dataclass
@@ -49,6 +55,20 @@ class AppState:
     # Accepted as an API key from `crm` commands on this machine (see api.server_info).
     local_token: str = ""
     _secret: str = ""
+    _workspaces: dict[str, tuple[float, Workspace]] = field(default_factory=dict)
+
+    async def workspace(self, system: Database, ref: str) -> Workspace | None:
+        """A workspace by id or name, remembered for a few seconds (every request asks)."""
+        now = time.monotonic()
+        known = self._workspaces.get(ref)
+        if known is not None and now - known[0] < WORKSPACE_MEMORY_SECONDS:
+            return known[1]
+        found = await workspaces.get(system, ref)
+        if found is not None:
+            if len(self._workspaces) > WORKSPACES_REMEMBERED:
+                self._workspaces.clear()
+            self._workspaces[ref] = (now, found)
+        return found
 
     @property
     def secret(self) -> str:

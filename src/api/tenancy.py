@@ -65,7 +65,7 @@ def get_db(here: Annotated[Tenant, Depends(get_tenant)]) -> Database:
 
 async def get_site(request: Request, state: State, system: System) -> Tenant:
     ref = request.path_params.get("workspace", DEFAULT_WORKSPACE)
-    found = await workspaces.get(system, ref) if ref == DEFAULT_WORKSPACE or ref else None
+    found = await state.workspace(system, ref)
     if found is None or found.id != ref:
         raise NotFound("no such page")
     return tenant(state, system, found)
