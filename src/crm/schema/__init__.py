@@ -21,9 +21,13 @@ class Migration:
     sql: str
 
 
-def available(package: str = __package__) -> list[Migration]:
-    """The migrations of a package of `.surql` files (this one, the data of a workspace, by
-    default)."""
+def available() -> list[Migration]:
+    """The migrations of a workspace's data."""
+    return migrations_in(__package__)
+
+
+def migrations_in(package: str) -> list[Migration]:
+    """The migrations of a package of `.surql` files."""
     found = []
     for entry in resources.files(package).iterdir():
         match = _NAME.match(entry.name)
@@ -41,16 +45,17 @@ async def migrate(
     db: Database,
     *,
     upgrading: Callable[[Migration], None] | None = None,
-    package: str = __package__,
+    migrations: list[Migration] | None = None,
 ) -> list[Migration]:
     """Apply the migrations this database has not recorded yet; returns those applied.
 
     `upgrading` hears of each one before it runs on a database that had migrations already:
-    an upgrade may rewrite every record, which takes a while on a large database."""
+    an upgrade may rewrite every record, which takes a while on a large database. Without
+    `migrations`: those of a workspace's data."""
     await db.query("DEFINE TABLE IF NOT EXISTS migration SCHEMALESS;")
     done = set(await db.one("SELECT VALUE version FROM migration") or [])
     applied = []
-    for migration in available(package):
+    for migration in available() if migrations is None else migrations:
         if migration.version in done:
             continue
         if done and upgrading is not None:
