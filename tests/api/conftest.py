@@ -10,9 +10,9 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from api.app import create_app
 from accounts.workspaces import service as workspaces
 from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
+from api.app import create_app
 from api.deps import AppState, open_system_of
 from crm.db import Database
 from kernel.settings import Settings

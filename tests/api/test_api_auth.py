@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from api.deps import AppState
-from api.limits import RateLimiter
 from accounts.apikeys import service as apikeys
 from accounts.roles import Role
 from accounts.workspaces.models import Workspace
+from api.deps import AppState
+from api.limits import RateLimiter
 from crm.db import Database
 
 
