@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import structlog
 
-from campaigns import asset_parts, repository, service
+from campaigns import asset_jobs, asset_parts, repository, service
+from campaigns.asset_jobs import Job
 from campaigns.models import (
-    CONTACT_VARIANT_PREFIX,
     EMAIL,
     SEGMENT_VARIANT,
     WEBHOOK,
@@ -28,10 +28,8 @@ from campaigns.models import (
     State,
     is_social,
 )
-from crm.contacts import service as contacts
 from crm.contacts.models import Contact
 from crm.contacts.profile import llm_profile
-from crm.contacts.repository import ContactFilter
 from crm.db import Database
 from kernel.errors import Conflict, LLMError, ValidationFailed
 from kernel.settings import Settings
@@ -44,7 +42,6 @@ log = structlog.get_logger(__name__)
 
 Progress = Callable[[int], None]
 EDITABLE_STATES = (State.DRAFT, State.GENERATING, State.REVIEW, State.FAILED)
-PAGE = 500
 SOCIAL_VARIANTS = 2
 
 
@@ -91,13 +88,6 @@ class GenerateReport:
         return {**asdict(self), "state": self.state.value, "cost": cost}
 
 
-@dataclass(frozen=True)
-class _Job:
-    channel: str
-    variant: str
-    contact: Contact | None = None
-
-
 def _brand(campaign: Campaign, settings: Settings) -> Brand:
     name = campaign.sender_name or settings.sender_name
     return (
@@ -120,21 +110,6 @@ def _profile(contact: Contact | None) -> ContactProfile:
     return llm_profile(contact, company=contact.company_name, custom=False)
 
 
-async def segment_members(db: Database, segment: str) -> AsyncIterator[list[Contact]]:
-    """The segment's current members, a page at a time (id order)."""
-    from crm.segments.service import rule_for
-
-    flt = ContactFilter(rule=await rule_for(db, segment))
-    cursor: str | None = None
-    while True:
-        page = await contacts.list_page(db, flt, cursor=cursor, limit=PAGE)
-        if page.items:
-            yield page.items
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
-
-
 class _Generator:
     def __init__(
         self,
@@ -151,7 +126,7 @@ class _Generator:
         self.input = _campaign_input(campaign, settings)
         self.run = service.llm_run(campaign.id)
 
-    async def content(self, job: _Job) -> dict[str, Any]:
+    async def content(self, job: Job) -> dict[str, Any]:
         if is_social(job.channel):
             from llm_tools.social_post import SocialPostIn, write_social_posts
 
@@ -176,7 +151,7 @@ class _Generator:
         )
         return email.model_dump()
 
-    async def one(self, job: _Job, latest: dict[str, Any] | None) -> None:
+    async def one(self, job: Job, latest: dict[str, Any] | None) -> None:
         usage = Usage()
         _usage.set(usage)  # this task's own context: concurrent jobs do not mix usage
         try:
@@ -219,20 +194,6 @@ class _Generator:
             self.report.cost = None if usage.cost is None else self.report.cost + usage.cost
 
 
-def _jobs_for(campaign: Campaign) -> list[_Job]:
-    return [_Job(channel, SEGMENT_VARIANT) for channel in campaign.channels]
-
-
-async def count_jobs(db: Database, campaign: Campaign, *, personalize: bool) -> int:
-    """How many assets a generation considers (for a progress bar's total)."""
-    total = len(_jobs_for(campaign))
-    if personalize and EMAIL in campaign.channels:
-        from crm.segments.service import count
-
-        total += await count(db, campaign.segment)
-    return total
-
-
 async def generate(
     db: Database,
     key: str,
@@ -258,13 +219,12 @@ async def generate(
     gateway.store = _Metered(gateway.store)
     report = GenerateReport(campaign.id, campaign.state)
     worker = _Generator(db, campaign, settings, gateway, report, progress)
-    batches = _batches(db, campaign)
-    async for jobs in batches:
-        latest = await _latest(db, campaign, jobs)
+    async for jobs in asset_jobs.batches(db, campaign):
+        latest = await asset_jobs.latest(db, campaign, jobs)
         todo = []
         for job in jobs:
             current = latest.get((job.channel, job.variant))
-            if current and (current["edited"] or not regenerate):
+            if current is not None and not asset_jobs.needs_writing(current, regenerate=regenerate):
                 report.kept += 1
                 report.kept_edited += bool(current["edited"])
                 if progress is not None:
@@ -290,36 +250,6 @@ async def generate(
         cost=report.cost,
     )
     return report
-
-
-async def _latest(
-    db: Database, campaign: Campaign, jobs: list[_Job]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """The latest version of each job's asset that exists, by (channel, variant)."""
-    variants: dict[str, list[str]] = {}
-    for job in jobs:
-        variants.setdefault(job.channel, []).append(job.variant)
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for channel, names in variants.items():
-        found = await repository.latest_assets(db, campaign.id, channel, names)
-        latest.update({(channel, v): a for v, a in found.items()})
-    return latest
-
-
-async def _complete(db: Database, campaign: Campaign) -> bool:
-    """Whether every asset a generation should write exists."""
-    async for jobs in _batches(db, campaign):
-        latest = await _latest(db, campaign, jobs)
-        if any((job.channel, job.variant) not in latest for job in jobs):
-            return False
-    return True
-
-
-async def _batches(db: Database, campaign: Campaign) -> AsyncIterator[list[_Job]]:
-    yield _jobs_for(campaign)
-    if campaign.personalize and EMAIL in campaign.channels:
-        async for members in segment_members(db, campaign.segment):
-            yield [_Job(EMAIL, CONTACT_VARIANT_PREFIX + c.id, c) for c in members]
 
 
 async def list_assets(db: Database, key: str, *, history: bool = False) -> list[Asset]:
@@ -370,6 +300,6 @@ async def edit_asset(
     log.info("campaigns.asset_edited", campaign=campaign.id, channel=channel, variant=variant)
     # A generation that failed (never approved) is done once its failed assets are written.
     failed_generation = campaign.state is State.FAILED and campaign.approved_at is None
-    if failed_generation and await _complete(db, campaign):
+    if failed_generation and await asset_jobs.complete(db, campaign):
         await service.move(db, campaign, State.REVIEW, reason="failed assets written by hand")
     return asset

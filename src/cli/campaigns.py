@@ -16,9 +16,11 @@ from cli.run_report import report_run
 from cli.runtime import run
 from cli.schedules import create_schedule, print_runs
 from cli.test_send import test_send as _test_send
+from cli.volume import YES_OPTION, confirm_calls
 
 if TYPE_CHECKING:
     from campaigns.models import Campaign, Status
+    from cli.client.connect import Client
 
 app = typer.Typer(
     help="Create campaigns, generate and review their assets, approve and send them.",
@@ -146,9 +148,13 @@ def generate(
         False, "--regenerate", help="New versions of generated assets (hand edits are kept)."
     ),
     max_cost: float | None = typer.Option(None, "--max-cost", help="Stop at this many USD."),
+    yes: bool = YES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Write the campaign's assets with the LLM tools (resumable: existing ones are kept)."""
+    """Write the campaign's assets with the LLM tools (resumable: existing ones are kept).
+
+    Personalised emails take one LLM call per member: above a hundred calls it asks first
+    (--yes: does not ask)."""
 
     def render(r: dict[str, Any]) -> None:
         cost = "unknown cost" if r["cost"] is None else f"${r['cost']:.4f}"
@@ -166,15 +172,20 @@ def generate(
                 highlight=False,
             )
 
-    report = run(
-        lambda client: client.campaigns.generate(
+    async def work(client: Client) -> dict[str, Any]:
+        calls = await client.campaigns.planned_calls(
+            key, personalize=personalize, regenerate=regenerate
+        )
+        confirm_calls(calls, f"Generating the assets of campaign {key}", yes=yes)
+        return await client.campaigns.generate(
             key,
             personalize=personalize,
             regenerate=regenerate,
             max_cost=max_cost,
             progress=_progress,
         )
-    )
+
+    report = run(work)
     emit(report, as_json, render)
     if report["state"] == "failed":
         raise typer.Exit(EXIT_UNFINISHED)

@@ -1,5 +1,5 @@
-"""`/api/v1/campaigns`: create, list, show, generate assets (202), edit an asset, approve,
-execute (202), pause, resume (202), cancel, status, test-send."""
+"""`/api/v1/campaigns`: create, list, show, plan and generate assets (202), edit an asset,
+approve, execute (202), pause, resume (202), cancel, status, test-send."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from api.deps import gateway
 from api.permissions import requires
 from api.schemas import Job, error_responses
 from api.tenancy import Db, Here
-from campaigns import approval, assets, executor, service, test_send
+from campaigns import approval, asset_jobs, assets, executor, service, test_send
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
 from campaigns.test_send import TestSend
 from kernel.errors import ValidationFailed
@@ -53,6 +53,10 @@ class AssetEdit(BaseModel):
     body: str | None = Field(default=None, description="Email: the plain-text body.")
     body_html: str | None = None
     text: str | None = Field(default=None, description="Social post: the text.")
+
+
+class GenerationPlan(BaseModel):
+    calls: int = Field(description="LLM calls a generation with these options would make.")
 
 
 class ApprovalIn(BaseModel):
@@ -129,6 +133,24 @@ async def generate_assets(
         return report.as_dict()
 
     return here.state.jobs.submit(here.workspace.id, "campaign.assets", work)
+
+
+@router.get(
+    "/{ref}/assets/plan",
+    response_model=GenerationPlan,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
+async def plan_assets(
+    ref: str,
+    db: Db,
+    regenerate: bool = Query(default=False),
+    personalize: bool | None = Query(default=None),
+) -> GenerationPlan:
+    """What generating the assets with these options would cost, before any call: the
+    assets still missing (with `regenerate`, those not edited by hand) are one call each."""
+    calls = await asset_jobs.planned_calls(db, ref, personalize=personalize, regenerate=regenerate)
+    return GenerationPlan(calls=calls)
 
 
 @router.get(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from campaigns import approval, assets, bounces, executor, service, test_send
+from campaigns import approval, asset_jobs, assets, bounces, executor, service, test_send
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
 from campaigns.test_send import TestSend
 from cli.client.http import Api, seg
@@ -26,6 +26,9 @@ class Campaigns(Protocol):
     async def list_all(self) -> list[Campaign]: ...
 
     async def show(self, key: str, history: bool) -> tuple[Campaign, list[Asset]]: ...
+
+    async def planned_calls(self, key: str, *, personalize: bool | None, regenerate: bool) -> int:
+        """The LLM calls `generate` with these options would make."""
 
     async def generate(
         self,
@@ -98,6 +101,11 @@ class LocalCampaigns:
         campaign = await service.require(self.db, key)
         return campaign, await assets.list_assets(self.db, key, history=history)
 
+    async def planned_calls(self, key: str, *, personalize: bool | None, regenerate: bool) -> int:
+        return await asset_jobs.planned_calls(
+            self.db, key, personalize=personalize, regenerate=regenerate
+        )
+
     async def generate(
         self,
         key: str,
@@ -109,7 +117,7 @@ class LocalCampaigns:
     ) -> dict[str, Any]:
         campaign = await service.require(self.db, key)
         wants = campaign.personalize if personalize is None else personalize
-        total = await assets.count_jobs(self.db, campaign, personalize=wants)
+        total = await asset_jobs.count_jobs(self.db, campaign, personalize=wants)
         with progress("Generating assets", total) as advance:
             report = await assets.generate(
                 self.db,
@@ -193,6 +201,11 @@ class RemoteCampaigns:
         found = (await self.api.get(f"campaigns/{seg(key)}/assets", history=history))["items"]
         campaign = Campaign.model_validate(await self.api.get(f"campaigns/{seg(key)}"))
         return campaign, [Asset.model_validate(a) for a in found]
+
+    async def planned_calls(self, key: str, *, personalize: bool | None, regenerate: bool) -> int:
+        path = f"campaigns/{seg(key)}/assets/plan"
+        plan = await self.api.get(path, personalize=personalize, regenerate=regenerate)
+        return int(plan["calls"])
 
     async def generate(
         self,
