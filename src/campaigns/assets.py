@@ -149,7 +149,7 @@ class _Generator:
             gateway=self.gateway,
             run=self.run,
         )
-        return email.model_dump()
+        return asset_parts.complete(job.channel, email.model_dump(), self.campaign.brief)
 
     async def one(self, job: Job, latest: dict[str, Any] | None) -> None:
         usage = Usage()
@@ -261,7 +261,13 @@ async def list_assets(db: Database, key: str, *, history: bool = False) -> list[
         for row in rows:
             current[(row["channel"], row["variant"])] = row  # rows come oldest first
         rows = list(current.values())
-    return [Asset.model_validate(r) for r in rows]
+    # Parts that became parts later (an email's call to action and links) are shown as such.
+    return [
+        Asset.model_validate(
+            {**r, "content": asset_parts.complete(r["channel"], r["content"], campaign.brief)}
+        )
+        for r in rows
+    ]
 
 
 _REQUIRED = {EMAIL: ("subject", "body"), WEBHOOK: ("subject", "body")}
@@ -281,7 +287,9 @@ async def edit_asset(
     found = await repository.latest_assets(db, campaign.id, channel, [variant])
     latest = found.get(variant)
     # With nothing generated yet (or generation failing), the edit is a hand-written asset.
-    content = asset_parts.derive(channel, latest["content"] if latest else {}, changes)
+    content = asset_parts.derive(
+        channel, latest["content"] if latest else {}, changes, campaign.brief
+    )
     missing = [f for f in _REQUIRED.get(channel, ("text",)) if not str(content.get(f, "")).strip()]
     if missing:
         raise ValidationFailed(f"{channel} asset needs {', '.join(missing)}")

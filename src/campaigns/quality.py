@@ -11,13 +11,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from campaigns.channels.social import post_length
-from campaigns.models import Asset, Campaign, is_social
+from campaigns.email_parts import cta_of, links_of, urls
+from campaigns.models import Asset, Brief, Campaign, is_social
 from llm_tools.social_post import LIMITS
 
 SUBJECT_MAX = 70
 HASHTAGS_MAX = {"instagram": 30, "x": 3, "linkedin": 5, "facebook": 5}
 
-_URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _PLACEHOLDER = re.compile(r"\[(?:your|insert|company|first|name|link|date)[^\]\n]{0,40}\]", re.I)
 _AI_LEFTOVERS = re.compile(
     r"as an ai\b|as a language model|i cannot fulfil|here is (?:the|your) (?:email|post)", re.I
@@ -57,13 +57,23 @@ def _repeated(text: str) -> list[tuple[str, str]]:
     return []
 
 
-def _links(text: str, link: str | None) -> list[tuple[str, str]]:
-    urls = _URL.findall(text)
+def _links(links: list[str], link: str | None) -> list[tuple[str, str]]:
     if not link:
         return []
-    found = [] if any(u.startswith(link) for u in urls) else [("link", f"no link to {link}")]
-    found += [("link", f"{u} is not the brief's link {link}") for u in urls if link not in u]
+    found = [] if any(u.startswith(link) for u in links) else [("link", f"no link to {link}")]
+    found += [("link", f"{u} is not the brief's link {link}") for u in links if link not in u]
     return found
+
+
+def _cta(content: dict[str, Any], brief: Brief) -> list[tuple[str, str]]:
+    cta = cta_of(content, brief)
+    if not brief.link:
+        return []
+    if cta is None:
+        return [("link", "no call to action")]
+    if brief.link not in cta["url"]:
+        return [("link", f"the call to action goes to {cta['url']}, not the brief's {brief.link}")]
+    return []
 
 
 def _spam(subject: str, body: str) -> list[tuple[str, str]]:
@@ -77,12 +87,13 @@ def _spam(subject: str, body: str) -> list[tuple[str, str]]:
     return found
 
 
-def _email(content: dict[str, Any], link: str | None) -> list[tuple[str, str]]:
+def _email(content: dict[str, Any], brief: Brief) -> list[tuple[str, str]]:
     subject, body = str(content.get("subject", "")), str(content.get("body", ""))
     found = [("empty", f"the {p} is empty") for p in ("subject", "body") if not content.get(p)]
     if len(subject) > SUBJECT_MAX:
         found.append(("length", f"the subject has {len(subject)} characters (max {SUBJECT_MAX})"))
-    return found + _repeated(body) + _links(body, link) + _spam(subject, body)
+    links = _links(links_of(content), brief.link)
+    return found + _repeated(body) + links + _cta(content, brief) + _spam(subject, body)
 
 
 def _post(platform: str, content: dict[str, Any], link: str | None) -> list[tuple[str, str]]:
@@ -93,15 +104,14 @@ def _post(platform: str, content: dict[str, Any], link: str | None) -> list[tupl
     tags = content.get("hashtags") or []
     if len(tags) > HASHTAGS_MAX[platform]:
         found.append(("hashtags", f"{len(tags)} hashtags (at most {HASHTAGS_MAX[platform]})"))
-    return found + _repeated(text) + _links(text, link) + _spam("", text)
+    return found + _repeated(text) + _links(urls(text), link) + _spam("", text)
 
 
 def check_asset(campaign: Campaign, asset: Asset) -> list[Finding]:
-    link = campaign.brief.link
     if is_social(asset.channel):
-        found = _post(asset.channel, asset.content, link)
+        found = _post(asset.channel, asset.content, campaign.brief.link)
     else:
-        found = _email(asset.content, link)
+        found = _email(asset.content, campaign.brief)
     return [
         Finding(channel=asset.channel, variant=asset.variant, check=check, message=message)
         for check, message in found + _leftovers(asset.content)

@@ -37,11 +37,12 @@ def _asset_panel(asset: Asset) -> None:
 
     content = asset.content
     if "subject" in content:
-        text = "\n\n".join(
-            f"[bold]{part}:[/bold]\n{escape(str(content[part]))}"
-            for part in _EMAIL_PARTS
-            if content.get(part)
-        )
+        parts = [(part, str(content[part])) for part in _EMAIL_PARTS if content.get(part)]
+        if cta := content.get("cta"):
+            parts.append(("call to action", f"{cta['label']} → {cta['url']}"))
+        if links := content.get("links"):
+            parts.append(("links", "\n".join(links)))
+        text = "\n\n".join(f"[bold]{part}:[/bold]\n{escape(value)}" for part, value in parts)
     else:
         text = escape(str(content.get("full_text") or content.get("text", "")))
     cost = f"${asset.cost:.4f}" if asset.cost is not None else "unknown cost"
@@ -117,9 +118,16 @@ def edit_asset(
     body_file: Path | None = typer.Option(
         None, "--body-file", help="New body (email) or text (social) from a file."
     ),
+    cta_label: str | None = typer.Option(None, "--cta-label", help="The button's text."),
+    cta_url: str | None = typer.Option(
+        None, "--cta-url", help="Where the button and the body's link go."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Change an asset by hand; later generations keep the edit."""
+    """Change an asset by hand; later generations keep the edit.
+
+    What depends on a changed part is derived again: the HTML and preheader from the body, the
+    links from the body, the body's link from --cta-url."""
     changes: dict[str, Any] = {}
     if subject is not None:
         changes["subject"] = subject
@@ -128,8 +136,11 @@ def edit_asset(
     if body_file is not None:
         text = body_file.read_text(encoding="utf-8")
         changes["body" if channel in ("email", "webhook") else "text"] = text
+    cta = {"label": cta_label, "url": cta_url}
+    if any(cta.values()):
+        changes["cta"] = {k: v for k, v in cta.items() if v is not None}
     if not changes:
-        raise fail("give --subject, --preheader and/or --body-file")
+        raise fail("give --subject, --preheader, --body-file, --cta-label and/or --cta-url")
 
     async def work(client: Client) -> Asset:
         own = await _variant(client, contact, variant)

@@ -75,3 +75,20 @@ async def test_a_patch_with_nothing_to_change_is_422(
 
     assert response.status_code == 422, response.text
     assert response.json()["error"]["message"] == "give at least one part to change"
+
+
+async def test_the_call_to_action_is_edited_by_patch(
+    client: httpx.AsyncClient, auth: dict[str, str], campaign: Campaign
+) -> None:
+    url = f"/api/v1/campaigns/{campaign.id}/assets/email/segment"
+
+    response = await client.patch(url, json={"cta": {"label": "Book a seat"}}, headers=auth)
+
+    assert response.status_code == 200, response.text
+    content = response.json()["content"]
+    assert content["cta"] == {"label": "Book a seat", "url": WEBINAR}
+    # The body did not link to the call to action: now it does.
+    assert sorted(content["links"]) == ["https://example.com/spring?x=1&y=2", WEBINAR]
+    assert f'<a href="{WEBINAR}">' in content["body_html"]
+    wrong = await client.patch(url, json={"cta": {"href": WEBINAR}}, headers=auth)
+    assert wrong.status_code == 422, wrong.text

@@ -193,6 +193,24 @@ async def test_the_html_part_is_a_readable_layout_with_a_button_and_the_sender_i
     assert "Shop, 1 Main Street, Springfield" in footer and ">Unsubscribe</a>" in footer
 
 
+async def test_the_button_is_the_assets_call_to_action(
+    db: Database, send_settings: Settings
+) -> None:
+    campaign = await make_ready_campaign(db, settings=send_settings, contacts_count=1)
+    contact = await contacts.require(db, "person0@example.com")
+    channel = build_email(
+        Context(send_settings, Tokens("test-secret"), campaign, Path("outbox")), dry_run=True
+    )
+    cta = {"label": "Book a seat", "url": LINK}
+    item = Outgoing("d1", "email", campaign, contact, {"subject": "Hi", "body": "", "cta": cta})
+
+    html = _parts(message_from_bytes(channel.render(item).body, policy=policy.default))[1]
+
+    [button] = re.findall(r'<a class="button" href="([^"]+)"[^>]*>Book a seat</a>', html)
+    url = await tracking.record_click(db, Tokens("test-secret"), button.rsplit("/", 1)[1])
+    assert url == LINK
+
+
 async def test_markup_edited_into_the_html_body_is_cleaned(
     db: Database, send_settings: Settings, smtp_sink: Sink
 ) -> None:

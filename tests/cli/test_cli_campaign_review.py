@@ -147,3 +147,48 @@ def test_personalised_emails_are_paged_through_and_one_is_edited(
     assert ada[0]["content"]["subject"] != "Bob, a seat for you"
     unknown = crm.fails("campaigns", "show", key, "--contact", "eve@example.com")
     assert "no contact 'eve@example.com'" in unknown
+
+
+def test_the_call_to_action_and_links_are_parts_and_the_body_follows_an_edited_one(
+    crm: Crm, provider: respx.Route
+) -> None:
+    key = _in_review(crm)
+    [generated] = crm.json("campaigns", "show", key)["assets"]
+    assert generated["content"]["cta"] == {"label": "Learn more", "url": LINK}
+    assert generated["content"]["links"] == [LINK]
+    shown = crm("campaigns", "show", key).stdout
+    assert "call to action:" in shown and f"Learn more → {LINK}" in shown and "links:" in shown
+
+    moved = "https://events.example.org/friday"
+    edited = crm.json("campaigns", "edit-asset", key, "--channel", "email",
+                      "--cta-label", "Save my seat", "--cta-url", moved)["content"]  # fmt: skip
+
+    assert edited["cta"] == {"label": "Save my seat", "url": moved}
+    assert edited["links"] == [moved]
+    assert f"\n\n{moved}\n\n" in edited["body"] and LINK not in edited["body"].replace(moved, "")
+    assert f'<a href="{moved}">{moved}</a>' in edited["body_html"]
+    assert edited["preheader"] == generated["content"]["preheader"]
+    # The gate reads the parts: both now go elsewhere than the brief says.
+    findings = {f["message"] for f in crm.json("campaigns", "show", key)["findings"]}
+    assert findings == {
+        f"no link to {LINK}",
+        f"{moved} is not the brief's link {LINK}",
+        f"the call to action goes to {moved}, not the brief's {LINK}",
+    }
+
+
+def test_a_call_to_action_edit_adds_the_link_to_a_body_without_one(
+    crm: Crm, provider: respx.Route, tmp_path: Path
+) -> None:
+    key = _in_review(crm)
+    body = tmp_path / "body.txt"
+    body.write_text("Hi Ada,\n\nThe webinar is next week.\n\nBest regards,\nSam", encoding="utf-8")
+    crm.json("campaigns", "edit-asset", key, "--channel", "email", "--body-file", body)
+
+    edited = crm.json("campaigns", "edit-asset", key, "--channel", "email",
+                      "--cta-url", LINK)["content"]  # fmt: skip
+
+    assert edited["body"] == f"Hi Ada,\n\nThe webinar is next week.\n\n{LINK}\n\nBest regards,\nSam"
+    assert edited["links"] == [LINK] and crm.json("campaigns", "show", key)["findings"] == []
+    bad = crm.fails("campaigns", "edit-asset", key, "--channel", "email", "--cta-url", "example")
+    assert "the call to action needs an http(s) URL, got 'example'" in bad

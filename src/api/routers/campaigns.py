@@ -43,6 +43,14 @@ class AssetList(BaseModel):
     items: list[Asset]
 
 
+class CtaEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    label: str | None = Field(default=None, description="The button's text.")
+    url: str | None = Field(
+        default=None, description="Where it goes; the body's link to the old URL follows."
+    )
+
+
 class AssetEdit(BaseModel):
     """The parts to change; what depends on them is derived again (see `crm campaigns
     edit-asset`)."""
@@ -53,6 +61,7 @@ class AssetEdit(BaseModel):
     body: str | None = Field(default=None, description="Email: the plain-text body.")
     body_html: str | None = None
     text: str | None = Field(default=None, description="Social post: the text.")
+    cta: CtaEdit | None = Field(default=None, description="Email: the call to action.")
 
 
 class GenerationPlan(BaseModel):

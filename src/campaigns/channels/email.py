@@ -1,7 +1,7 @@
 """The email channel: a MIME message per contact, sent by SMTP or written to the outbox.
 
 Each message has a plain-text and an HTML part (the asset's HTML body in a responsive layout,
-`email.html.jinja`, with a button to the brief's link), a footer with the sender's name and
+`email.html.jinja`, with a button for its call to action), a footer with the sender's name and
 postal address and an unsubscribe link, RFC 8058 one-click unsubscribe headers, tracked links
 (in both parts) and an open pixel (signed tokens, see `campaigns.tracking`), a Message-ID
 derived from the delivery (unique, and the same if the message is rendered again), and a DKIM
@@ -29,6 +29,7 @@ from markupsafe import Markup
 from campaigns.channels import message_id
 from campaigns.channels.outbox import OutboxWriter
 from campaigns.channels.protocol import Context, Outgoing, Rendered, Result
+from campaigns.email_parts import cta_of
 from campaigns.merge_fields import fill_parts
 from campaigns.tracking import click_payload, open_payload, unsubscribe_payload
 from kernel.errors import ValidationFailed
@@ -157,13 +158,13 @@ class EmailChannel:
         # Hand-edited HTML is cleaned as generated HTML is (no scripts, styles or handlers).
         body = _HREF.sub(track, nh3.clean(str(item.content.get("body_html", ""))))
         pixel = tokens.url(self.base_url, "open", open_payload(item.delivery, campaign.id, person))
-        link = campaign.brief.link
+        cta = cta_of(item.content, campaign.brief)
         return _layout().render(
             subject=str(item.content.get("subject", campaign.name)),
             preheader=str(item.content.get("preheader", "")),
             body=Markup(body),  # noqa: S704 - cleaned by nh3 above
-            button_url=self._click_url(item, link) if link else None,
-            button_text=campaign.brief.call_to_action or "Learn more",
+            button_url=self._click_url(item, cta["url"]) if cta else None,
+            button_text=cta["label"] if cta else None,
             footer=self._footer_lines(),
             unsubscribe_url=unsubscribe_url,
             pixel_url=pixel,
