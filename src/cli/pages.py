@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -11,6 +12,11 @@ from cli.runtime import run
 from landing_pages.preview import PREVIEW_SECONDS
 
 app = typer.Typer(help="Hosted landing pages.", no_args_is_help=True)
+
+
+class TextFormat(StrEnum):
+    YAML = "yaml"
+    MARKDOWN = "markdown"
 
 
 def _say(data: dict[str, Any]) -> None:
@@ -103,13 +109,22 @@ def show(ref: str = typer.Argument(..., help="Slug or id."), as_json: bool = JSO
 
 
 @app.command()
-def edit(ref: str = typer.Argument(..., help="Slug or id."), as_json: bool = JSON_OPTION) -> None:
-    """Edit a page's text in $EDITOR (YAML); a mistake re-opens it with the error."""
+def edit(
+    ref: str = typer.Argument(..., help="Slug or id."),
+    fmt: TextFormat = typer.Option(
+        TextFormat.YAML,
+        "--format",
+        help="yaml: every field; markdown: the sections as headings, paragraphs and lists, "
+        "the other fields as YAML front matter.",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Edit a page's text in $EDITOR (YAML or Markdown); a mistake re-opens it with the error."""
     from cli.page_editor import edit_spec
     from llm_tools.landing_page import LandingPageSpec
 
     page = run(lambda client: client.pages.show(ref))
-    spec = edit_spec(LandingPageSpec.model_validate(page["spec"]))
+    spec = edit_spec(LandingPageSpec.model_validate(page["spec"]), fmt.value)
     if spec is None:
         stderr.print("No change.")
         emit(page, as_json, lambda _: None)

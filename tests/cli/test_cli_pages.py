@@ -132,3 +132,86 @@ class TestEdit:
         assert result.exit_code == 0, result.output
         assert "No change." in result.stderr
         assert crm.json("pages", "show", "spring-webinar")["spec"]["headline"] == PAGE["headline"]
+
+
+def _rewriting_editor(tmp_path: Path, *runs: list[tuple[str, str]]) -> str:
+    """An $EDITOR that, on its Nth run, makes the Nth list of (old, new) replacements in the
+    file (and records what it was shown)."""
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        f"log = pathlib.Path({str(tmp_path / 'seen')!r})\n"
+        "done = len(sorted(log.parent.glob('seen-*')))\n"
+        f"runs = {list(runs)!r}\n"
+        "path = pathlib.Path(sys.argv[1])\n"
+        "text = path.read_text()\n"
+        "pathlib.Path(f'{log}-{done}').write_text(text)\n"
+        "for old, new in runs[done]:\n"
+        "    assert old in text, old\n"
+        "    text = text.replace(old, new)\n"
+        "path.write_text(text)\n"
+    )
+    return f"{sys.executable} {script}"
+
+
+class TestEditMarkdown:
+    def test_the_sections_are_markdown_a_mistake_reopens_and_the_fix_is_saved(
+        self, crm: Crm, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        key = _campaign(crm, monkeypatch)
+        _generate(crm, "--campaign", key)
+        section = PAGE["sections"][0]
+        old_body = section["body"]
+        fixed = (
+            "Reports that load in a second,\nfor every team.\n\n"
+            "Ask us anything live.\n\n- A live demo\n- Your questions answered\n\n"
+            "## Who it is for\n\nTeams that report every week."
+        )
+        editor = _rewriting_editor(
+            tmp_path,
+            [(old_body, "Short.")],
+            [("Short.", fixed), ("## What is new", "## New this spring")],
+        )
+        monkeypatch.setenv("EDITOR", editor)
+
+        result = crm("pages", "edit", "spring-webinar", "--format", "markdown")
+
+        assert result.exit_code == 0, result.output
+        first = (tmp_path / "seen-0").read_text()
+        assert first.startswith("---\n# The page's text.")
+        assert f"\nheadline: {PAGE['headline']}\n" in first
+        assert f"\n---\n\n## {section['heading']}\n\n{old_body}\n" in first
+        second = (tmp_path / "seen-1").read_text()
+        assert second.startswith(
+            "# ERROR sections.0.body: String should have at least 10 characters\n---\n"
+        )
+        spec = crm.json("pages", "show", "spring-webinar")["spec"]
+        assert spec["headline"] == PAGE["headline"]
+        assert spec["sections"] == [
+            {
+                "heading": "New this spring",
+                "body": "Reports that load in a second,\nfor every team.\n\nAsk us anything live.",
+                "bullets": ["A live demo", "Your questions answered"],
+            },
+            {"heading": "Who it is for", "body": "Teams that report every week.", "bullets": []},
+        ]
+
+    def test_text_before_the_first_heading_is_an_error_and_saving_it_unchanged_changes_nothing(
+        self, crm: Crm, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        key = _campaign(crm, monkeypatch)
+        _generate(crm, "--campaign", key)
+        heading = f"## {PAGE['sections'][0]['heading']}"
+        editor = _rewriting_editor(
+            tmp_path, [(heading, f"Stray words\n\n{heading}")], [("Stray words\n", "")]
+        )
+        monkeypatch.setenv("EDITOR", editor)
+
+        result = crm("pages", "edit", "spring-webinar", "--format", "markdown")
+
+        assert result.exit_code == 0, result.output
+        second = (tmp_path / "seen-1").read_text()
+        assert second.startswith(
+            "# ERROR text before the first section's heading (## Heading): 'Stray words'\n"
+        )
+        assert "No change." in result.stderr
