@@ -74,6 +74,7 @@ def fill_parts(content: dict[str, Any], contact: Contact) -> dict[str, Any]:
     """The content with its merge fields filled in for the contact (HTML-escaped in HTML)."""
     filled = dict(content)
     for part in PARTS:
-        if isinstance(content.get(part), str):
-            filled[part] = fill(content[part], contact, html.escape if part == "body_html" else str)
+        text = content.get(part)
+        if isinstance(text, str) and "{{" in text:  # most parts of most emails have none
+            filled[part] = fill(text, contact, html.escape if part == "body_html" else str)
     return filled

@@ -16,11 +16,10 @@ import uuid
 from dataclasses import replace
 from email.header import Header
 from email.utils import formataddr, formatdate
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib.resources import files
 from quopri import encodestring
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 import nh3
 from jinja2 import Environment, Template
@@ -31,7 +30,7 @@ from campaigns.channels.outbox import OutboxWriter
 from campaigns.channels.protocol import Context, Outgoing, Rendered, Result
 from campaigns.email_parts import cta_of
 from campaigns.merge_fields import fill_parts
-from campaigns.tracking import click_payload, open_payload, unsubscribe_payload
+from campaigns.tracking import Tokens, click_payload, open_payload, unsubscribe_payload
 from kernel.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -107,7 +106,8 @@ class EmailChannel:
             (
                 "List-Unsubscribe",
                 f"<{unsubscribe_url}>, "
-                f"<mailto:{self.mailto}?subject={quote('unsubscribe ' + unsubscribe_token)}>",
+                # A token is URL-safe (base64url and "~"): only the space needs quoting.
+                f"<mailto:{self.mailto}?subject=unsubscribe%20{unsubscribe_token}>",
             ),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("X-CRM-Campaign", campaign.id),
@@ -115,10 +115,11 @@ class EmailChannel:
         ]
         if item.test_to:
             headers.append((TEST_HEADER, f"rendered for {contact.email}"))
+        click = _Clicks(self.ctx.tokens, self.base_url, item)
         body = mime_alternative(
             headers,
-            self._text(item, unsubscribe_url),
-            self._html(item, unsubscribe_url),
+            self._text(item, click, unsubscribe_url),
+            self._html(item, click, unsubscribe_url),
         )
         if self._dkim is not None:
             body = self._sign(body)
@@ -135,35 +136,23 @@ class EmailChannel:
         address = self.ctx.settings.postal_address
         return [f"{self.from_name}" + (f", {address}" if address else "")]
 
-    def _click_url(self, item: Outgoing, target: str) -> str:
-        """A tracked link to `target`: counts the click, then redirects there."""
-        payload = click_payload(item.delivery, item.campaign.id, _person(item), target)
-        return self.ctx.tokens.url(self.base_url, "click", payload)
-
-    def _text(self, item: Outgoing, unsubscribe_url: str) -> str:
-        def track(match: re.Match[str]) -> str:
-            target = match[0].rstrip(_TRAILING)
-            return self._click_url(item, target) + match[0][len(target) :]
-
-        body = _TEXT_URL.sub(track, str(item.content.get("body", "")).rstrip())
+    def _text(self, item: Outgoing, click: _Clicks, unsubscribe_url: str) -> str:
+        pieces, targets = _text_links(str(item.content.get("body", "")).rstrip())
+        body = _joined(pieces, [click(target) for target in targets])
         footer = "\n".join([*self._footer_lines(), f"Unsubscribe: {unsubscribe_url}"])
         return f"{body}\n\n-- \n{footer}\n"
 
-    def _html(self, item: Outgoing, unsubscribe_url: str) -> str:
+    def _html(self, item: Outgoing, click: _Clicks, unsubscribe_url: str) -> str:
         tokens, campaign, person = self.ctx.tokens, item.campaign, _person(item)
-
-        def track(match: re.Match[str]) -> str:
-            return f'href="{html.escape(self._click_url(item, html.unescape(match[1])))}"'
-
-        # Hand-edited HTML is cleaned as generated HTML is (no scripts, styles or handlers).
-        body = _HREF.sub(track, nh3.clean(str(item.content.get("body_html", ""))))
+        pieces, targets = _html_links(str(item.content.get("body_html", "")))
+        body = _joined(pieces, [f'href="{html.escape(click(target))}"' for target in targets])
         pixel = tokens.url(self.base_url, "open", open_payload(item.delivery, campaign.id, person))
         cta = cta_of(item.content, campaign.brief)
         return _layout().render(
             subject=str(item.content.get("subject", campaign.name)),
             preheader=str(item.content.get("preheader", "")),
-            body=Markup(body),  # noqa: S704 - cleaned by nh3 above
-            button_url=self._click_url(item, cta["url"]) if cta else None,
+            body=Markup(body),  # noqa: S704 - cleaned by nh3 in _html_links
+            button_url=click(cta["url"]) if cta else None,
             button_text=cta["label"] if cta else None,
             footer=self._footer_lines(),
             unsubscribe_url=unsubscribe_url,
@@ -194,6 +183,59 @@ def build_email(ctx: Context, *, dry_run: bool) -> EmailChannel:
     from campaigns.channels.smtp import SmtpSender
 
     return EmailChannel(ctx, SmtpSender.from_url(settings.smtp_url, timeout=settings.smtp_timeout))
+
+
+class _Clicks:
+    """Tracked links of one message: a link to `target` counts the click, then redirects
+    there. A target linked several times (in both parts, and by the button) is signed once."""
+
+    def __init__(self, tokens: Tokens, base_url: str, item: Outgoing) -> None:
+        self.tokens, self.base_url, self.item = tokens, base_url, item
+        self.urls: dict[str, str] = {}
+
+    def __call__(self, target: str) -> str:
+        if target not in self.urls:
+            item = self.item
+            payload = click_payload(item.delivery, item.campaign.id, _person(item), target)
+            self.urls[target] = self.tokens.url(self.base_url, "click", payload)
+        return self.urls[target]
+
+
+# The bodies of a campaign's emails are mostly the same text (filled-in merge fields aside),
+# so each is cut around its links once, not once per message.
+@lru_cache(maxsize=256)
+def _text_links(body: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The plain body around its links: (pieces, targets), a target between each two pieces."""
+    pieces: list[str] = []
+    targets: list[str] = []
+    start = 0
+    for match in _TEXT_URL.finditer(body):
+        target = match[0].rstrip(_TRAILING)
+        pieces.append(body[start : match.start()])
+        targets.append(target)
+        start = match.start() + len(target)
+    pieces.append(body[start:])
+    return tuple(pieces), tuple(targets)
+
+
+@lru_cache(maxsize=256)
+def _html_links(body_html: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The HTML body, cleaned (hand-edited HTML as generated HTML: no scripts, styles or
+    handlers), around its `href="…"` attributes: (pieces, targets)."""
+    cleaned = nh3.clean(body_html)
+    pieces: list[str] = []
+    targets: list[str] = []
+    start = 0
+    for match in _HREF.finditer(cleaned):
+        pieces.append(cleaned[start : match.start()])
+        targets.append(html.unescape(match[1]))
+        start = match.end()
+    pieces.append(cleaned[start:])
+    return tuple(pieces), tuple(targets)
+
+
+def _joined(pieces: tuple[str, ...], links: list[str]) -> str:
+    return "".join(piece + link for piece, link in zip(pieces, [*links, ""], strict=True))
 
 
 @cache
