@@ -5,6 +5,8 @@ is https); the API's answers never contain it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +46,10 @@ class Me(BaseModel):
     permissions: list[Permission]
 
 
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
     response.set_cookie(
         SESSION_COOKIE,
@@ -62,16 +68,24 @@ def _me(caller_id: str, name: str, user: str | None, role: Role, ws: WorkspaceRe
 
 
 @router.post(
-    "/login", response_model=Me, responses=error_responses(401), **requires(Permission.PUBLIC)
+    "/login",
+    response_model=Me,
+    responses=error_responses(401, 429),
+    **requires(Permission.PUBLIC),
 )
-async def login(body: Login, response: Response, state: State, system: System) -> Me:
-    """Sign in with email and password; sets the session cookie."""
+async def login(
+    body: Login, request: Request, response: Response, state: State, system: System
+) -> Me:
+    """Sign in with email and password; sets the session cookie. Too many failures lock the
+    account (or the address) for a while: 429 with Retry-After, even for the right password."""
     done = await signin.sign_in(
         system,
         body.email,
         body.password,
+        state.settings,
         workspace=body.workspace,
-        hours=state.settings.session_hours,
+        ip=client_ip(request),
+        now=datetime.fromtimestamp(state.clock(), UTC),
     )
     set_session_cookie(response, done.token, state.settings)
     ws = WorkspaceRef(id=done.workspace.id, name=done.workspace.name)
