@@ -94,16 +94,16 @@ async def test_a_newer_link_replaces_the_older_and_links_expire(
     forged = _token(second.sent_via)[:-2] + "xx"
     with pytest.raises(ValidationFailed, match="not valid"):
         await links.use(system, outbox_settings, forged, PASSWORD)
-    assert await links.request_reset(system, outbox_settings, "nobody@x.org", main, actor="x") is None
+    assert (
+        await links.request_reset(system, outbox_settings, "nobody@x.org", main, actor="x") is None
+    )
 
 
 async def test_the_last_owner_can_be_neither_removed_nor_demoted(
     system: Database, main: Workspace, outbox_settings: Settings
 ) -> None:
     for email, role in [("owner@example.com", Role.OWNER), ("ed@example.com", Role.EDITOR)]:
-        await team.add(
-            system, outbox_settings, email, role, main, password=None, actor="cli"
-        )
+        await team.add(system, outbox_settings, email, role, main, password=None, actor="cli")
 
     with pytest.raises(Conflict, match="last owner of workspace 'main'"):
         await team.remove(system, "owner@example.com", main, actor="cli")

@@ -64,9 +64,7 @@ async def check(system: Database, email: str, ip: str, settings: Settings, now: 
 
 
 async def failed(system: Database, email: str, ip: str, settings: Settings, now: datetime) -> None:
-    forget = now - timedelta(
-        minutes=settings.login_window_minutes + settings.login_lockout_minutes
-    )
+    forget = now - timedelta(minutes=settings.login_window_minutes + settings.login_lockout_minutes)
     await repository.add(system, [c.key for c in _counters(email, ip, settings)], now, forget)
 
 

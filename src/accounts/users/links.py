@@ -17,7 +17,7 @@ from crm.db import Database
 from kernel.errors import ValidationFailed
 from kernel.settings import Settings
 
-SET_PASSWORD_PATH = "/auth/set-password"
+SET_PASSWORD_PATH = "/auth/set-password"  # noqa: S105 - a URL path
 _USED = "this link was used already, or a newer one was sent: ask for a new one"
 
 

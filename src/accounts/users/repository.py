@@ -9,9 +9,7 @@ from crm.db import Database, plain, record
 from crm.paging import is_safe_key
 
 _USER = "id, email, created_at"
-_MEMBERSHIP = (
-    "user, user.email AS email, workspace, role, (user.password_hash = NONE) AS pending"
-)
+_MEMBERSHIP = "user, user.email AS email, workspace, role, (user.password_hash = NONE) AS pending"
 
 
 async def create_user(db: Database, email: str, password_hash: str | None) -> dict[str, Any]:

@@ -31,7 +31,9 @@ async def add(
     before = await users.lookup(system, email)
     user = await users.add(system, email, role, workspace, password)
     invite = password is None and (before is None or not before[1])
-    invitation = await links.send(system, settings, user, "invitation", workspace) if invite else None
+    invitation = (
+        await links.send(system, settings, user, "invitation", workspace) if invite else None
+    )
     await audit.record(
         system,
         "user.invite" if invite else "user.add",
