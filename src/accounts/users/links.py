@@ -12,7 +12,8 @@ from accounts.users import service as users
 from accounts.users.models import PasswordMail, User
 from accounts.users.passwords import hash_password
 from accounts.users.tokens import Link, Purpose
-from accounts.workspaces.models import Workspace
+from accounts.workspaces import service as workspaces
+from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
 from crm.db import Database
 from kernel.errors import ValidationFailed
 from kernel.settings import Settings
@@ -72,19 +73,22 @@ async def request_reset(
     system: Database,
     settings: Settings,
     email: str,
-    workspace: Workspace,
+    workspace: Workspace | None,
     *,
     actor: str,
     ip: str = "",
+    now: datetime | None = None,
 ) -> PasswordMail | None:
-    """A reset link to the user with this email; None when there is none."""
+    """A reset link to the user with this email; None when there is none. Audited in
+    `workspace` (default: the default workspace)."""
     try:
         found = await users.lookup(system, email)
     except ValidationFailed:  # not an email address: nobody has it
         return None
     if found is None:
         return None
-    sent = await send(system, settings, found[0], "reset", workspace)
+    workspace = workspace or await workspaces.require(system, DEFAULT_WORKSPACE)
+    sent = await send(system, settings, found[0], "reset", workspace, now=now)
     await audit.record(
         system,
         "user.password_reset",

@@ -1,4 +1,5 @@
-"""`POST /auth/login`, `POST /auth/logout`, `GET /auth/me`: browser sessions for people.
+"""`POST /auth/login`, `POST /auth/logout`, `GET /auth/me`: browser sessions for people (and
+`api.routers.passwords`: reset and set-password links).
 
 The session token travels only in an HttpOnly, SameSite=Lax cookie (Secure when the base URL
 is https); the API's answers never contain it."""
@@ -16,10 +17,13 @@ from accounts.sessions import service as sessions
 from api.auth import SESSION_COOKIE, Caller
 from api.deps import State, System
 from api.permissions import requires
+from api.routers import passwords
+from api.routers.passwords import client_ip
 from api.schemas import error_responses
 from kernel.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+router.include_router(passwords.router)
 
 
 class Login(BaseModel):
@@ -44,10 +48,6 @@ class Me(BaseModel):
     role: Role
     workspace: WorkspaceRef
     permissions: list[Permission]
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
