@@ -118,7 +118,7 @@ def _refused(reason: str) -> Response:
     "/reset",
     status_code=202,
     response_model=Accepted,
-    responses=error_responses(422),
+    responses=error_responses(400, 422),
     **requires(Permission.PUBLIC),
 )
 async def reset(
