@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from accounts.principals import CLI_ACTOR
 from accounts.roles import Role
 from accounts.users import links, team
 from accounts.users.models import Added, Membership, PasswordMail
@@ -14,8 +15,6 @@ from cli.client.http import Api
 from crm.db import Database
 from kernel.errors import NotFound
 from kernel.settings import Settings
-
-ACTOR = "cli"
 
 
 class Users(Protocol):
@@ -47,22 +46,22 @@ class LocalUsers:
     ) -> Added:
         where = await self._where(workspace)
         return await team.add(
-            self.system, self.deployment, email, role, where, password=password, actor=ACTOR
+            self.system, self.deployment, email, role, where, password=password, actor=CLI_ACTOR
         )
 
     async def list_members(self, workspace: str | None) -> list[Membership]:
         return await team.members(self.system, await self._where(workspace))
 
     async def remove(self, email: str, workspace: str | None) -> Membership:
-        return await team.remove(self.system, email, await self._where(workspace), actor=ACTOR)
+        return await team.remove(self.system, email, await self._where(workspace), actor=CLI_ACTOR)
 
     async def set_role(self, email: str, role: Role, workspace: str | None) -> Membership:
         where = await self._where(workspace)
-        return await team.set_role(self.system, email, role, where, actor=ACTOR)
+        return await team.set_role(self.system, email, role, where, actor=CLI_ACTOR)
 
     async def reset(self, email: str) -> PasswordMail:
         sent = await links.request_reset(
-            self.system, self.deployment, email, self.workspace, actor=ACTOR
+            self.system, self.deployment, email, self.workspace, actor=CLI_ACTOR
         )
         if sent is None:
             raise NotFound(f"no user {email}")
