@@ -117,3 +117,21 @@ async def test_the_last_owner_can_be_neither_removed_nor_demoted(
     ]
     recorded = [e.action for e in await audit.entries(system, main.id)]
     assert recorded[:2] == ["user.remove", "user.role"]
+
+
+async def test_a_user_with_a_password_joins_another_workspace_without_an_email(
+    system: Database, main: Workspace, outbox_settings: Settings
+) -> None:
+    acme = await workspaces.create(system, "Acme")
+    await users.add(system, "ana@example.com", Role.EDITOR, main, PASSWORD)
+
+    added = await team.add(
+        system, outbox_settings, "ana@example.com", Role.ADMIN, acme, password=None, actor="cli"
+    )
+
+    assert (added.role, added.pending, added.invitation) == (Role.ADMIN, False, None)
+    assert not (outbox_settings.outbox_path / "accounts").exists()
+    assert [(e.action, e.details) for e in await audit.entries(system, acme.id)] == [
+        ("user.add", {"role": "admin"})
+    ]
+    assert await users.role_in(system, added.user, main.id) is Role.EDITOR

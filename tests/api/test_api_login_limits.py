@@ -47,7 +47,13 @@ async def test_an_account_is_locked_after_too_many_failures_even_for_the_right_p
     assert (
         await client.post("/auth/login", json=_login("ana@example.com", PASSWORD))
     ).status_code == 200
-    failed = [e for e in await audit.entries(system, main.id) if e.action == "auth.login_failed"]
+    entries = await audit.entries(system, main.id)
+    assert (entries[0].action, entries[0].actor_name, entries[0].ip) == (
+        "auth.login",
+        "ana@example.com",
+        "203.0.113.7",
+    )
+    failed = [e for e in entries if e.action == "auth.login_failed"]
     assert [e.details["reason"] for e in failed] == ["locked", "wrong", "wrong", "wrong"]
     assert all(e.target == "ana@example.com" and e.ip == "203.0.113.7" for e in failed)
     assert all(PASSWORD not in str(e.model_dump()) for e in failed)
