@@ -12,6 +12,7 @@ from accounts.roles import Role
 from accounts.users import service as users
 from accounts.workspaces.models import Workspace
 from api.deps import AppState
+from api.limits import RateLimiter
 from crm.db import Database
 from smtp_sink import Sink
 
@@ -81,3 +82,17 @@ async def test_set_password_with_json_refuses_bad_tokens_and_short_passwords(
     assert "password" in short.json()["error"]["message"]
     page = await client.get("/auth/set-password", params={"token": "abc"})
     assert page.status_code == 400 and "This link does not work" in page.text
+
+
+async def test_reset_requests_are_limited_per_address(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    state.form_limiter = RateLimiter(3, clock=lambda: 0.0)  # time stands still
+    for _ in range(3):
+        answer = await client.post("/auth/reset", json={"email": "nobody@example.com"})
+        assert answer.status_code == 202
+
+    limited = await client.post("/auth/reset", json={"email": "nobody@example.com"})
+
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) >= 1

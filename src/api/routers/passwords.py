@@ -1,7 +1,7 @@
 """Password reset and set-password links (`/auth/reset`, `/auth/set-password`).
 
-`POST /auth/reset` always answers 202 and sends the link after answering, so neither the
-answer nor its timing tells whether the email has an account. The link opens a small page
+`POST /auth/reset` answers 202 and sends the link after answering, so neither the answer nor
+its timing tells whether the email has an account; it is limited per client IP. The link opens a small page
 (no script, the hosted pages' stylesheet allowed by its hash); setting the password there, or
 with JSON, spends the link and does not sign in."""
 
@@ -21,10 +21,11 @@ from accounts.roles import Permission
 from accounts.users import links
 from accounts.users.passwords import MAX_LENGTH, MIN_LENGTH
 from api.deps import AppState, State, System
+from api.limits import retry_after_header
 from api.permissions import requires
 from api.schemas import ErrorBody, error_responses
 from crm.db import Database
-from kernel.errors import CRMError, ValidationFailed
+from kernel.errors import CRMError, RateLimited, ValidationFailed
 from landing_pages.render import css, page_headers, render_message
 
 log = structlog.get_logger(__name__)
@@ -118,7 +119,7 @@ def _refused(reason: str) -> Response:
     "/reset",
     status_code=202,
     response_model=Accepted,
-    responses=error_responses(400, 422),
+    responses=error_responses(400, 422, 429),
     **requires(Permission.PUBLIC),
 )
 async def reset(
@@ -128,7 +129,14 @@ async def reset(
     state: State,
     system: System,
 ) -> Accepted:
-    """Email a link to set a new password, if the address has an account. Always 202."""
+    """Email a link to set a new password, if the address has an account: 202 either way.
+    Limited per client IP like landing page forms (429 with Retry-After)."""
+    wait = state.form_limiter.hit(f"reset:{client_ip(request)}")
+    if wait:
+        raise RateLimited(
+            "too many reset requests from your address; try again soon",
+            details={"retry_after": retry_after_header(wait)},
+        )
     background.add_task(_send_reset, system, state, body.email, client_ip(request), _now(state))
     return Accepted(message="if this email has an account, a link to reset it is on its way")
 
