@@ -1,9 +1,9 @@
 """Password reset and set-password links (`/auth/reset`, `/auth/set-password`).
 
 `POST /auth/reset` answers 202 and sends the link after answering, so neither the answer nor
-its timing tells whether the email has an account; it is limited per client IP. The link opens a small page
-(no script, the hosted pages' stylesheet allowed by its hash); setting the password there, or
-with JSON, spends the link and does not sign in."""
+its timing tells whether the email has an account; it is limited per client IP. The link opens
+a small page (no script, the hosted pages' stylesheet allowed by its hash); setting the
+password there, or with JSON, spends the link and does not sign in."""
 
 from __future__ import annotations
 
