@@ -96,3 +96,15 @@ async def test_reset_requests_are_limited_per_address(
 
     assert limited.status_code == 429
     assert int(limited.headers["retry-after"]) >= 1
+
+
+async def test_a_form_that_cannot_be_read_gets_the_page_saying_the_link_does_not_work(
+    client: httpx.AsyncClient,
+) -> None:
+    fields = {f"field{n}": "x" for n in range(20)}  # more fields than the page has
+
+    answer = await client.post("/auth/set-password", data=fields)
+
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "This link does not work" in answer.text

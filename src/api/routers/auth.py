@@ -70,7 +70,7 @@ def _me(caller_id: str, name: str, user: str | None, role: Role, ws: WorkspaceRe
 @router.post(
     "/login",
     response_model=Me,
-    responses=error_responses(401, 429),
+    responses=error_responses(400, 401, 429),
     **requires(Permission.PUBLIC),
 )
 async def login(

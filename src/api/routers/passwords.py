@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accounts.roles import Permission
 from accounts.users import links
@@ -198,7 +200,10 @@ async def set_password(request: Request, state: State, system: System) -> Respon
     Signing in is a separate step."""
     if request.headers.get("content-type", "").startswith("application/json"):
         return await _set_from_json(request, state, system)
-    form = await request.form(max_files=0, max_fields=10)
+    try:
+        form = await request.form(max_files=0, max_fields=10)
+    except StarletteHTTPException:  # not a form this page sent: no token in it
+        form = FormData()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     token, password = fields.get("token", ""), fields.get("password", "")
     try:
