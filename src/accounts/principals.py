@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from accounts.roles import Permission, Role, allows
 from accounts.workspaces.models import Workspace
 
+# Who local `crm` commands act as, in the audit log and the four-eyes rule.
+CLI_ACTOR = "cli"
+
 
 @dataclass(frozen=True)
 class Principal:

@@ -1,9 +1,13 @@
-"""Signing in: check the password, pick the workspace, start a session."""
+"""Signing in: check the locks, the password, pick the workspace, start a session; each
+attempt is audited (the email as target, never the password)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from accounts.audit import service as audit
+from accounts.logins import service as logins
 from accounts.roles import Role
 from accounts.sessions import service as sessions
 from accounts.sessions.models import Session
@@ -12,9 +16,11 @@ from accounts.users.models import User
 from accounts.workspaces import service as workspaces
 from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
 from crm.db import Database
-from kernel.errors import Unauthorized
+from kernel.errors import RateLimited, Unauthorized
+from kernel.settings import Settings
 
 WRONG = "wrong email or password"
+ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -26,13 +32,9 @@ class SignedIn:
     role: Role
 
 
-async def sign_in(
-    system: Database, email: str, password: str, *, workspace: str = "", hours: float
-) -> SignedIn:
+async def _chosen(system: Database, user: User | None, workspace: str) -> tuple[Workspace, Role]:
     """In `workspace` (id or name), else the default one if the user belongs to it, else the
-    first they belong to. Unknown users, wrong passwords and workspaces the user is not in
-    all answer the same."""
-    user = await users.authenticate(system, email, password)
+    first they belong to."""
     if user is None:
         raise Unauthorized(WRONG)
     member_of = await users.memberships(system, user.id)
@@ -46,5 +48,50 @@ async def sign_in(
     found = await workspaces.get(system, wanted) if membership and wanted else None
     if membership is None or found is None:
         raise Unauthorized(WRONG)
-    token, session = await sessions.start(system, user.id, found.id, hours=hours)
-    return SignedIn(token, session, user, found, membership.role)
+    return found, membership.role
+
+
+async def sign_in(
+    system: Database,
+    email: str,
+    password: str,
+    settings: Settings,
+    *,
+    workspace: str = "",
+    ip: str = "",
+    now: datetime | None = None,
+) -> SignedIn:
+    """Unknown users, wrong passwords and workspaces the user is not in all answer the same.
+    A locked account or address is refused before the password is looked at."""
+    now = now or datetime.now(UTC)
+    target = email.strip()[:320]
+    try:
+        await logins.check(system, email, ip, settings, now)
+        user = await users.authenticate(system, email, password)
+        found, role = await _chosen(system, user, workspace)
+    except (Unauthorized, RateLimited) as exc:
+        if isinstance(exc, Unauthorized):
+            await logins.failed(system, email, ip, settings, now)
+        await audit.record(
+            system,
+            "auth.login_failed",
+            actor=ANONYMOUS,
+            workspace=DEFAULT_WORKSPACE,
+            target=target,
+            ip=ip,
+            details={"reason": "locked" if isinstance(exc, RateLimited) else "wrong"},
+        )
+        raise
+    assert user is not None
+    await logins.succeeded(system, email, settings)
+    token, session = await sessions.start(system, user.id, found.id, hours=settings.session_hours)
+    await audit.record(
+        system,
+        "auth.login",
+        actor=f"user:{user.id}",
+        actor_name=user.email,
+        workspace=found.id,
+        target=user.email,
+        ip=ip,
+    )
+    return SignedIn(token, session, user, found, role)

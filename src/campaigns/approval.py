@@ -12,7 +12,7 @@ from campaigns import assets, delivery_repository, merge_check, quality, reposit
 from campaigns.models import EMAIL, SEGMENT_VARIANT, Campaign, State, is_social
 from crm.db import Database
 from crm.segments.models import Snapshot
-from kernel.errors import ValidationFailed
+from kernel.errors import Conflict, ValidationFailed
 from kernel.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -67,14 +67,31 @@ async def _check_quality(db: Database, campaign: Campaign, override: str | None)
         )
 
 
+async def _check_four_eyes(db: Database, campaign: Campaign, approver: str) -> None:
+    edits = [a for a in await assets.list_assets(db, campaign.id) if a.edited]
+    last = max(edits, key=lambda a: a.created_at, default=None)
+    if last is not None and last.edited_by == approver:
+        raise Conflict(
+            f"four-eyes rule: {approver} edited the assets last ({last.channel} {last.variant}); "
+            "someone else must approve",
+            details={"edited_by": approver},
+        )
+
+
 async def approve(
-    db: Database, key: str, settings: Settings, *, override: str | None = None
+    db: Database,
+    key: str,
+    settings: Settings,
+    *,
+    override: str | None = None,
+    approver: str | None = None,
 ) -> Campaign:
     """review -> approved: assets can no longer be edited and the audience is fixed. A sender
     left at its default is allowed, with a warning as the state's reason.
 
     Quality findings block approval unless `override` gives the reason to send anyway, which is
-    recorded with the campaign.
+    recorded with the campaign. With an `approver` (the four-eyes rule), the one who last
+    edited the assets cannot approve.
 
     Deliveries are written before the state changes, so an interrupted approval leaves the
     campaign in review and approving again starts over cleanly.
@@ -86,6 +103,8 @@ async def approve(
             details={"state": campaign.state},
         )
     await _check_assets(db, campaign)
+    if approver is not None:
+        await _check_four_eyes(db, campaign, approver)
     _check_sender(campaign, settings)
     await _check_quality(db, campaign, override)
     snapshot = await queue_members(db, campaign)

@@ -274,10 +274,16 @@ _REQUIRED = {EMAIL: ("subject", "body"), WEBHOOK: ("subject", "body")}
 
 
 async def edit_asset(
-    db: Database, key: str, channel: str, changes: dict[str, Any], *, variant: str = SEGMENT_VARIANT
+    db: Database,
+    key: str,
+    channel: str,
+    changes: dict[str, Any],
+    *,
+    variant: str = SEGMENT_VARIANT,
+    edited_by: str | None = None,
 ) -> Asset:
-    """A hand edit (or a hand-written asset): a new version marked `edited`, which later
-    generations never replace; what depends on an edited part is derived again."""
+    """A hand edit (or a hand-written asset): a new version marked `edited` (and by whom),
+    which later generations never replace; what depends on an edited part is derived again."""
     campaign = await service.require(db, key)
     if campaign.state not in EDITABLE_STATES:
         raise ValidationFailed(
@@ -303,6 +309,7 @@ async def edit_asset(
         "content": content,
         "model": latest.get("model") if latest else None,
         "edited": True,
+        "edited_by": edited_by,
     }
     asset = Asset.model_validate(await repository.insert_asset(db, row))
     log.info("campaigns.asset_edited", campaign=campaign.id, channel=channel, variant=variant)

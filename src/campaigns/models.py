@@ -200,6 +200,7 @@ class Asset(BaseModel):
     tokens_out: int = 0
     cost: float | None = None
     edited: bool = False
+    edited_by: str | None = Field(default=None, description="Who made the hand edit.")
     created_at: datetime
 
 

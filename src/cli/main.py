@@ -16,6 +16,7 @@ from cli import (
     schedules,
     segments,
     serve,
+    users,
     workspaces,
 )
 from cli.output import JSON_OPTION, emit, stdout
@@ -68,6 +69,7 @@ app.command("enrich")(enrich.enrich)
 app.add_typer(pages.app, name="pages")
 app.add_typer(apikeys.app, name="apikeys")
 app.add_typer(workspaces.app, name="workspaces")
+app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
 app.add_typer(schedules.app, name="schedules")
 app.command("worker")(schedules.worker)

@@ -3,6 +3,7 @@ database of its own."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
@@ -75,4 +76,32 @@ def delete(
         {"id": gone.id, "name": gone.name, "deleted": True},
         as_json,
         lambda _: stdout.print(f"Deleted workspace {gone.name} ({gone.id})"),
+    )
+
+
+class Switch(StrEnum):
+    ON = "on"
+    OFF = "off"
+
+
+@app.command("set")
+def set_(
+    ref: str = typer.Argument(..., help="Workspace id or name."),
+    four_eyes: Switch = typer.Option(
+        ...,
+        "--four-eyes",
+        help="on: a campaign's approver must differ from whoever last edited its assets.",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Change a workspace's settings."""
+
+    changed = run(lambda client: client.workspaces.set_four_eyes(ref, four_eyes is Switch.ON))
+    emit(
+        changed,
+        as_json,
+        lambda w: stdout.print(
+            f"Workspace {w.name}: four-eyes rule {'on' if w.four_eyes else 'off'}",
+            highlight=False,
+        ),
     )

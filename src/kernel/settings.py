@@ -122,6 +122,24 @@ class Settings(BaseSettings):
     session_hours: float = Field(
         default=12.0, gt=0, description="How long a browser sign-in lasts."
     )
+    invitation_hours: float = Field(
+        default=72.0, gt=0, description="How long an invitation's set-password link works."
+    )
+    reset_hours: float = Field(
+        default=1.0, gt=0, description="How long a password reset link works."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one account that lock it."
+    )
+    login_max_failures_per_ip: int = Field(
+        default=20, ge=1, description="Failed sign-ins from one IP address that lock it out."
+    )
+    login_window_minutes: float = Field(
+        default=15.0, gt=0, description="The period failed sign-ins are counted over."
+    )
+    login_lockout_minutes: float = Field(
+        default=15.0, gt=0, description="How long a locked account or IP address waits."
+    )
     api_url: str = Field(default="", description="A crm server the CLI talks to (its base URL).")
     api_key: str = Field(default="", description="The key the CLI sends to `api_url`.")
     api_rate_limit: int = Field(default=600, description="Requests per minute per API key.")

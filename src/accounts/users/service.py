@@ -55,3 +55,19 @@ async def role_in(system: Database, user: str, workspace: str) -> Role | None:
 
 async def memberships(system: Database, user: str) -> list[Membership]:
     return [Membership.model_validate(r) for r in await repository.memberships_of(system, user)]
+
+
+async def lookup(system: Database, email: str) -> tuple[User, bool] | None:
+    """The user with this email, and whether they have set a password."""
+    row = await repository.by_email(system, _email(email))
+    return (User.model_validate(row), row.get("password_hash") is not None) if row else None
+
+
+async def membership(system: Database, email: str, workspace: str) -> Membership | None:
+    found = await lookup(system, email)
+    row = await repository.membership(system, found[0].id, workspace) if found else None
+    return Membership.model_validate(row) if row else None
+
+
+async def members(system: Database, workspace: str) -> list[Membership]:
+    return [Membership.model_validate(r) for r in await repository.members(system, workspace)]

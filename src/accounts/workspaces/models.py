@@ -14,6 +14,10 @@ class Workspace(BaseModel):
     name: str = Field(examples=["main"])
     database: str = Field(description="The SurrealDB database holding its data.")
     created_at: datetime
+    four_eyes: bool = Field(
+        default=False,
+        description="A campaign's approver must differ from whoever last edited its assets.",
+    )
 
     @property
     def is_default(self) -> bool:

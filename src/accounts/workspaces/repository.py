@@ -9,7 +9,7 @@ from typing import Any
 from crm.db import Database, plain, record
 from crm.paging import is_safe_key
 
-_FIELDS = "id, name, database, created_at"
+_FIELDS = "id, name, database, created_at, four_eyes ?? false AS four_eyes"
 
 
 async def create(db: Database, key: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -62,3 +62,11 @@ async def delete(db: Database, key: str, database: str) -> None:
         "COMMIT;",
         {"ws": workspace},
     )
+
+
+async def set_four_eyes(db: Database, key: str, on: bool) -> dict[str, Any]:
+    rows = await db.one(
+        f"UPDATE $id SET four_eyes = $on RETURN {_FIELDS}",  # noqa: S608 - constant field names; values bound
+        {"id": record("workspace", key), "on": on},
+    )
+    return dict(plain(rows[0]))

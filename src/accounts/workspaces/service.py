@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from accounts.audit import service as audit
 from accounts.workspaces import repository
 from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
 from campaigns import service as campaigns
@@ -93,6 +94,22 @@ async def rename(system: Database, ref: str, name: str) -> Workspace:
     if other is not None and other["id"] != workspace.id:
         raise Conflict(f"a workspace named {shown!r} exists already")
     return Workspace.model_validate(await repository.rename(system, workspace.id, shown, key))
+
+
+async def set_four_eyes(system: Database, ref: str, on: bool, *, actor: str) -> Workspace:
+    """Turn the four-eyes rule on or off: with it, a campaign's approver must differ from
+    whoever last edited its assets."""
+    workspace = await require(system, ref)
+    changed = Workspace.model_validate(await repository.set_four_eyes(system, workspace.id, on))
+    await audit.record(
+        system,
+        "workspace.set",
+        actor=actor,
+        workspace=workspace.id,
+        target=workspace.id,
+        details={"four_eyes": on},
+    )
+    return changed
 
 
 async def delete(system: Database, ref: str) -> Workspace:

@@ -1,9 +1,12 @@
-"""`POST /auth/login`, `POST /auth/logout`, `GET /auth/me`: browser sessions for people.
+"""`POST /auth/login`, `POST /auth/logout`, `GET /auth/me`: browser sessions for people (and
+`api.routers.passwords`: reset and set-password links).
 
 The session token travels only in an HttpOnly, SameSite=Lax cookie (Secure when the base URL
 is https); the API's answers never contain it."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,10 +17,13 @@ from accounts.sessions import service as sessions
 from api.auth import SESSION_COOKIE, Caller
 from api.deps import State, System
 from api.permissions import requires
+from api.routers import passwords
+from api.routers.passwords import client_ip
 from api.schemas import error_responses
 from kernel.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+router.include_router(passwords.router)
 
 
 class Login(BaseModel):
@@ -62,16 +68,24 @@ def _me(caller_id: str, name: str, user: str | None, role: Role, ws: WorkspaceRe
 
 
 @router.post(
-    "/login", response_model=Me, responses=error_responses(401), **requires(Permission.PUBLIC)
+    "/login",
+    response_model=Me,
+    responses=error_responses(400, 401, 429),
+    **requires(Permission.PUBLIC),
 )
-async def login(body: Login, response: Response, state: State, system: System) -> Me:
-    """Sign in with email and password; sets the session cookie."""
+async def login(
+    body: Login, request: Request, response: Response, state: State, system: System
+) -> Me:
+    """Sign in with email and password; sets the session cookie. Too many failures lock the
+    account (or the address) for a while: 429 with Retry-After, even for the right password."""
     done = await signin.sign_in(
         system,
         body.email,
         body.password,
+        state.settings,
         workspace=body.workspace,
-        hours=state.settings.session_hours,
+        ip=client_ip(request),
+        now=datetime.fromtimestamp(state.clock(), UTC),
     )
     set_session_cookie(response, done.token, state.settings)
     ws = WorkspaceRef(id=done.workspace.id, name=done.workspace.name)

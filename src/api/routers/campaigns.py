@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts.roles import Permission
+from api.auth import Caller
 from api.deps import gateway
 from api.permissions import requires
 from api.schemas import Job, error_responses
@@ -182,12 +183,15 @@ async def list_assets(
     responses=error_responses(404, 422),
     **requires(Permission.WRITE),
 )
-async def edit_asset(ref: str, channel: str, variant: str, db: Db, edit: AssetEdit) -> Asset:
-    """A hand edit: a new version marked `edited`, which later generations keep."""
+async def edit_asset(
+    ref: str, channel: str, variant: str, db: Db, caller: Caller, edit: AssetEdit
+) -> Asset:
+    """A hand edit: a new version marked `edited` (by the caller), which later generations
+    keep."""
     changes = edit.model_dump(exclude_none=True)
     if not changes:
         raise ValidationFailed("give at least one part to change")
-    return await assets.edit_asset(db, ref, channel, changes, variant=variant)
+    return await assets.edit_asset(db, ref, channel, changes, variant=variant, edited_by=caller.id)
 
 
 @router.post(
@@ -197,11 +201,13 @@ async def edit_asset(ref: str, channel: str, variant: str, db: Db, edit: AssetEd
     **requires(Permission.APPROVE),
 )
 async def approve_campaign(
-    ref: str, db: Db, here: Here, body: ApprovalIn | None = None
+    ref: str, db: Db, here: Here, caller: Caller, body: ApprovalIn | None = None
 ) -> Campaign:
-    """Quality findings answer 422 with the findings, unless `override` gives a reason."""
+    """Quality findings answer 422 with the findings, unless `override` gives a reason. With
+    the workspace's four-eyes rule, whoever edited the assets last cannot approve (409)."""
     override = body.override if body else None
-    return await approval.approve(db, ref, here.settings, override=override)
+    approver = caller.id if here.workspace.four_eyes else None
+    return await approval.approve(db, ref, here.settings, override=override, approver=approver)
 
 
 class TestSendIn(BaseModel):

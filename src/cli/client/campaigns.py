@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from accounts.principals import CLI_ACTOR
+from accounts.workspaces.models import Workspace
 from campaigns import approval, asset_jobs, assets, bounces, executor, service, test_send
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
 from campaigns.test_send import TestSend
@@ -89,6 +91,7 @@ def _stop_on_signals() -> asyncio.Event:
 class LocalCampaigns:
     db: Database
     settings: Settings
+    workspace: Workspace
 
     async def create(self, data: CampaignCreate) -> Campaign:
         await segments.require(self.db, data.segment)
@@ -133,10 +136,15 @@ class LocalCampaigns:
     async def edit_asset(
         self, key: str, channel: str, changes: dict[str, Any], variant: str
     ) -> Asset:
-        return await assets.edit_asset(self.db, key, channel, changes, variant=variant)
+        return await assets.edit_asset(
+            self.db, key, channel, changes, variant=variant, edited_by=CLI_ACTOR
+        )
 
     async def approve(self, key: str, override: str | None) -> Campaign:
-        return await approval.approve(self.db, key, self.settings, override=override)
+        approver = CLI_ACTOR if self.workspace.four_eyes else None
+        return await approval.approve(
+            self.db, key, self.settings, override=override, approver=approver
+        )
 
     async def test_send(self, key: str, to: str, contact: str | None) -> TestSend:
         return await test_send.test_send(self.db, key, self.settings, to=to, contact=contact)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cli.client.pages import Pages
     from cli.client.schedules import Schedules
     from cli.client.segments import Segments
+    from cli.client.users import Users
     from cli.client.workspaces import Workspaces
 
 # Resource -> the class name its module (cli.client.<resource>) gives both implementations,
@@ -44,6 +45,7 @@ RESOURCES = {
     "pages": "Pages",
     "schedules": "Schedules",
     "segments": "Segments",
+    "users": "Users",
     "workspaces": "Workspaces",
 }
 
@@ -63,11 +65,12 @@ class Client:
     pages: Pages
     schedules: Schedules
     segments: Segments
+    users: Users
     workspaces: Workspaces
 
     def __init__(self, side: str, **parts: Any) -> None:
-        """`side`: Local (with `db`, `settings`, `system` and `workspace`) or Remote (with
-        `api`)."""
+        """`side`: Local (with `db`, `settings`, `system`, `workspace` and `deployment`: the
+        settings before the workspace's) or Remote (with `api`)."""
         self._side = side
         self._parts = parts
 
@@ -105,4 +108,5 @@ async def connected(
             settings=workspaces.settings_for(settings, workspace),
             system=system,
             workspace=workspace,
+            deployment=settings,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from accounts.principals import CLI_ACTOR
 from accounts.workspaces import service
 from accounts.workspaces.models import Workspace
 from cli.client.http import Api
@@ -21,6 +22,8 @@ class Workspaces(Protocol):
     async def rename(self, ref: str, name: str) -> Workspace: ...
 
     async def delete(self, ref: str) -> Workspace: ...
+
+    async def set_four_eyes(self, ref: str, on: bool) -> Workspace: ...
 
 
 @dataclass
@@ -42,6 +45,9 @@ class LocalWorkspaces:
     async def delete(self, ref: str) -> Workspace:
         return await service.delete(self.system, ref)
 
+    async def set_four_eyes(self, ref: str, on: bool) -> Workspace:
+        return await service.set_four_eyes(self.system, ref, on, actor=CLI_ACTOR)
+
 
 @dataclass
 class RemoteWorkspaces:
@@ -60,4 +66,7 @@ class RemoteWorkspaces:
         raise self.api.cannot()
 
     async def delete(self, ref: str) -> Workspace:
+        raise self.api.cannot()
+
+    async def set_four_eyes(self, ref: str, on: bool) -> Workspace:
         raise self.api.cannot()
