@@ -8,13 +8,14 @@ without one."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from accounts.audit import service as audit_log
 from accounts.audit.actions import Action
@@ -96,11 +97,20 @@ def requires(permission: Permission, *, audit: Action | None = None) -> dict[str
     return {"dependencies": dependencies}
 
 
+def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        # An included router stays a router of its own (FastAPI includes them lazily).
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _api_routes(included.routes)
+
+
 def declare(app: FastAPI) -> None:
-    """Show each route's permission (and audit action) in the OpenAPI document."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    """Show each route's permission (and audit action) in the OpenAPI document. Called once
+    the routers are included, before the first request."""
+    for route in _api_routes(app.routes):
         for dependency in route.dependant.dependencies:
             for attribute, key in (("permission", PERMISSION_KEY), ("action", AUDIT_KEY)):
                 value = getattr(dependency.call, attribute, None)
