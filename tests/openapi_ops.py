@@ -72,7 +72,7 @@ def _resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def sample(doc: dict[str, Any], schema: dict[str, Any]) -> Any:  # noqa: PLR0911 - one per type
+def sample(doc: dict[str, Any], schema: dict[str, Any]) -> Any:
     schema = _resolve(doc, schema)
     if schema.get("examples"):
         return schema["examples"][0]
