@@ -93,3 +93,9 @@ async def test_since_and_limit(
     assert (
         len((await client.get("/api/v1/audit", params=earlier, headers=auth)).json()["items"]) == 3
     )
+
+
+async def test_since_must_be_an_iso_time(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    for bad in ("0.5", "2020-13-45T00:00:00"):
+        answer = await client.get("/api/v1/audit", params={"since": bad}, headers=auth)
+        assert answer.status_code == 422, (bad, answer.text)
