@@ -52,6 +52,7 @@ bench: install
 	$(PY) bench/enrich.py
 	$(PY) bench/executor.py
 	$(PY) bench/scheduler.py
+	$(PY) bench/api_roles.py
 	$(PY) bench/local_model_quality.py
 
 clean:

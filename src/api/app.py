@@ -24,6 +24,8 @@ from api.limits import RateLimiter
 from api.middleware import BodyLimit, SecurityHeaders
 from api.routers import (
     analytics,
+    apikeys,
+    audit,
     auth,
     campaigns,
     companies,
@@ -127,7 +129,8 @@ def create_app(
         prefix=API_PREFIX, responses=API_ERRORS, dependencies=[Depends(reject_unstorable)]
     )
     for module in (
-        contacts, companies, segments, campaigns, schedules, landing_pages, analytics, jobs
+        contacts, companies, segments, campaigns, schedules, landing_pages, analytics, jobs,
+        apikeys, audit,
     ):  # fmt: skip
         v1.include_router(module.router)
     app.include_router(v1)

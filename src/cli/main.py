@@ -6,6 +6,7 @@ import typer
 
 from cli import (
     apikeys,
+    audit,
     campaigns,
     companies,
     contacts,
@@ -68,6 +69,7 @@ app.command("summarize")(llm.summarize)
 app.command("enrich")(enrich.enrich)
 app.add_typer(pages.app, name="pages")
 app.add_typer(apikeys.app, name="apikeys")
+app.command("audit")(audit.audit)
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)

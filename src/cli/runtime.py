@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import typer
 
@@ -52,6 +52,7 @@ def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) 
     Logs go to the log file, and to stderr too with `crm --verbose` or `log_to_stderr` (a
     long-running command whose log is its output)."""
     # The one lazy import of the client: it loads the services, SurrealDB and httpx.
+    from cli.client.audit import Watched
     from cli.client.connect import connected
     from cli.client.http import find_target
     from kernel.logs import configure
@@ -59,7 +60,8 @@ def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) 
 
     async def session() -> T:
         async with connected(settings, target, _upgrading) as client:
-            return await call(client)
+            # What the command changes that the audit log keeps is recorded once it succeeded.
+            return await call(cast("Client", Watched(client)))
 
     settings = load_settings()
     if options.workspace:

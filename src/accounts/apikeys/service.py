@@ -7,10 +7,10 @@ import secrets
 
 from accounts.apikeys import repository
 from accounts.apikeys.models import PREFIX_LENGTH, ApiKey, NewApiKey, digest
-from accounts.roles import Role
+from accounts.roles import PERMISSIONS, Role
 from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
 from crm.db import Database
-from kernel.errors import NotFound, ValidationFailed
+from kernel.errors import Forbidden, NotFound, ValidationFailed
 
 KEY_PREFIX = "crm_"
 
@@ -19,7 +19,15 @@ def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-async def create(system: Database, name: str, role: Role, workspace: Workspace) -> NewApiKey:
+async def create(
+    system: Database, name: str, role: Role, workspace: Workspace, *, by: Role | None = None
+) -> NewApiKey:
+    """`by`: the role of the caller making it, who cannot hand out more than they may do."""
+    if by is not None and not PERMISSIONS[role] <= PERMISSIONS[by]:
+        raise Forbidden(
+            f"your role ({by.value}) cannot create a key with the role {role.value}",
+            details={"role": by.value, "wanted": role.value},
+        )
     name = " ".join(name.split())
     if not 1 <= len(name) <= 100:
         raise ValidationFailed("an API key needs a name of 1 to 100 characters")

@@ -38,6 +38,8 @@ async def record(
 async def entries(
     system: Database, workspace: str, *, since: datetime | None = None, limit: int = 100
 ) -> list[AuditEntry]:
-    """Newest first."""
+    """Newest first; a `since` without a time zone is UTC."""
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
     rows = await repository.since(system, workspace, since, limit)
     return [AuditEntry.model_validate(r) for r in rows]

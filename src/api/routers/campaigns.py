@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api.auth import Caller
 from api.deps import gateway
@@ -198,7 +199,7 @@ async def edit_asset(
     "/{ref}/approve",
     response_model=Campaign,
     responses=error_responses(404, 409, 422),
-    **requires(Permission.APPROVE),
+    **requires(Permission.APPROVE, audit=Action.CAMPAIGN_APPROVE),
 )
 async def approve_campaign(
     ref: str, db: Db, here: Here, caller: Caller, body: ApprovalIn | None = None
@@ -238,7 +239,7 @@ async def test_send_campaign(ref: str, body: TestSendIn, db: Db, here: Here) -> 
     response_model=Job,
     status_code=202,
     responses=error_responses(404, 409),
-    **requires(Permission.SEND),
+    **requires(Permission.SEND, audit=Action.CAMPAIGN_EXECUTE),
 )
 async def execute_campaign(
     ref: str,
@@ -261,7 +262,7 @@ async def execute_campaign(
     "/{ref}/pause",
     response_model=Campaign,
     responses=error_responses(404, 409),
-    **requires(Permission.SEND),
+    **requires(Permission.SEND, audit=Action.CAMPAIGN_PAUSE),
 )
 async def pause_campaign(ref: str, db: Db) -> Campaign:
     return await service.pause(db, ref)
@@ -272,7 +273,7 @@ async def pause_campaign(ref: str, db: Db) -> Campaign:
     response_model=Job,
     status_code=202,
     responses=error_responses(404, 409),
-    **requires(Permission.SEND),
+    **requires(Permission.SEND, audit=Action.CAMPAIGN_RESUME),
 )
 async def resume_campaign(
     ref: str,
@@ -296,7 +297,7 @@ async def resume_campaign(
     "/{ref}/cancel",
     response_model=Campaign,
     responses=error_responses(404, 409),
-    **requires(Permission.SEND),
+    **requires(Permission.SEND, audit=Action.CAMPAIGN_CANCEL),
 )
 async def cancel_campaign(ref: str, db: Db) -> Campaign:
     return await service.cancel(db, ref)

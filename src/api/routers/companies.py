@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api.permissions import requires
 from api.schemas import error_responses
@@ -82,7 +83,7 @@ async def update_company(ref: str, data: CompanyUpdate, db: Db) -> Company:
     status_code=204,
     response_class=Response,
     responses=error_responses(404),
-    **requires(Permission.DELETE),
+    **requires(Permission.DELETE, audit=Action.COMPANY_DELETE),
 )
 async def delete_company(ref: str, db: Db) -> Response:
     await service.delete(db, ref)

@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api.deps import gateway
 from api.permissions import requires
@@ -165,7 +166,7 @@ async def import_contacts(
         200: {"content": {"text/csv": {}}, "description": "The contacts as CSV"},
         **error_responses(404),
     },
-    **requires(Permission.EXPORT),
+    **requires(Permission.EXPORT, audit=Action.CONTACTS_EXPORT),
 )
 async def export_contacts(
     db: Db,
@@ -229,7 +230,7 @@ async def update_contact(
     status_code=204,
     response_class=Response,
     responses=error_responses(404),
-    **requires(Permission.DELETE),
+    **requires(Permission.DELETE, audit=Action.CONTACT_DELETE),
 )
 async def delete_contact(ref: str, db: Db) -> Response:
     await service.delete(db, ref)

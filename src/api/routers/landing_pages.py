@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import Field
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api.deps import gateway
 from api.permissions import requires
@@ -163,7 +164,7 @@ async def update_page(ref: str, data: LandingPageUpdate, db: Db, here: Here) -> 
     status_code=204,
     response_class=Response,
     responses=error_responses(404),
-    **requires(Permission.DELETE),
+    **requires(Permission.DELETE, audit=Action.PAGE_DELETE),
 )
 async def delete_page(ref: str, db: Db, here: Here) -> Response:
     page = await service.delete(db, ref)
@@ -175,7 +176,7 @@ async def delete_page(ref: str, db: Db, here: Here) -> Response:
     "/{ref}/publish",
     response_model=PageOut,
     responses=error_responses(404),
-    **requires(Permission.APPROVE),
+    **requires(Permission.APPROVE, audit=Action.PAGE_PUBLISH),
 )
 async def publish_page(ref: str, db: Db, here: Here) -> PageOut:
     page = await service.set_status(db, ref, PageStatus.PUBLISHED)

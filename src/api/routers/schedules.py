@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api.permissions import requires
 from api.schemas import error_responses
@@ -114,7 +115,7 @@ async def resume_schedule(ref: str, db: Db) -> Schedule:
     status_code=204,
     response_class=Response,
     responses=error_responses(404),
-    **requires(Permission.SCHEDULE),
+    **requires(Permission.SCHEDULE, audit=Action.SCHEDULE_DELETE),
 )
 async def delete_schedule(ref: str, db: Db) -> Response:
     """Deletes the schedule; its run history stays (see the campaign's status)."""

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api.permissions import requires
 from api.schemas import error_responses
@@ -107,7 +108,7 @@ async def update_segment(ref: str, data: SegmentUpdate, db: Db) -> Segment:
     status_code=204,
     response_class=Response,
     responses=error_responses(404),
-    **requires(Permission.DELETE),
+    **requires(Permission.DELETE, audit=Action.SEGMENT_DELETE),
 )
 async def delete_segment(ref: str, db: Db) -> Response:
     await service.delete(db, ref)

@@ -1,4 +1,4 @@
-"""API keys: on the database only (no REST route)."""
+"""API keys: on the database, or through `/api/v1/apikeys` (the caller's workspace only)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from accounts.apikeys.models import ApiKey, NewApiKey
 from accounts.roles import Role
 from accounts.workspaces import service as workspaces
 from accounts.workspaces.models import Workspace
-from cli.client.http import Api
+from cli.client.http import WORKSPACE_HEADER, Api, seg
 from crm.db import Database
 
 
@@ -44,10 +44,17 @@ class RemoteApiKeys:
     api: Api
 
     async def create(self, name: str, role: Role, workspace: str | None) -> NewApiKey:
-        raise self.api.cannot()
+        """A server's key makes keys of its own workspace only (the server refuses another);
+        the local `crm serve` works in the one named."""
+        body = {"name": name, "role": role.value, "workspace": workspace}
+        headers = {WORKSPACE_HEADER: workspace} if workspace else {}
+        made = await self.api.request("POST", "apikeys", json=body, headers=headers)
+        return NewApiKey.model_validate(made)
 
     async def list_keys(self, every_workspace: bool) -> list[ApiKey]:
-        raise self.api.cannot()
+        if every_workspace:
+            raise self.api.cannot()
+        return [ApiKey.model_validate(k) for k in (await self.api.get("apikeys"))["items"]]
 
     async def revoke(self, ref: str) -> ApiKey:
-        raise self.api.cannot()
+        return ApiKey.model_validate(await self.api.post(f"apikeys/{seg(ref)}/revoke"))

@@ -18,6 +18,7 @@ from kernel.settings import Settings
 
 if TYPE_CHECKING:
     from cli.client.apikeys import ApiKeys
+    from cli.client.audit import Audit
     from cli.client.campaigns import Campaigns
     from cli.client.companies import Companies
     from cli.client.contacts import Contacts
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 # after "Local" or "Remote".
 RESOURCES = {
     "apikeys": "ApiKeys",
+    "audit": "Audit",
     "campaigns": "Campaigns",
     "companies": "Companies",
     "contacts": "Contacts",
@@ -55,6 +57,7 @@ class Client:
     uses it, so a command loads only the services it calls."""
 
     apikeys: ApiKeys
+    audit: Audit
     campaigns: Campaigns
     companies: Companies
     contacts: Contacts

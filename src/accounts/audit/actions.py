@@ -1,0 +1,33 @@
+"""The actions the audit log records, named the same whether the API or the CLI did them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    APIKEY_CREATE = "apikey.create"
+    APIKEY_REVOKE = "apikey.revoke"
+    CONTACTS_EXPORT = "contacts.export"
+    CAMPAIGN_APPROVE = "campaign.approve"
+    CAMPAIGN_EXECUTE = "campaign.execute"
+    CAMPAIGN_RESUME = "campaign.resume"
+    CAMPAIGN_PAUSE = "campaign.pause"
+    CAMPAIGN_CANCEL = "campaign.cancel"
+    CONTACT_DELETE = "contact.delete"
+    COMPANY_DELETE = "company.delete"
+    SEGMENT_DELETE = "segment.delete"
+    PAGE_DELETE = "page.delete"
+    PAGE_PUBLISH = "page.publish"
+    SCHEDULE_DELETE = "schedule.delete"
+    WORKSPACE_CREATE = "workspace.create"
+    WORKSPACE_RENAME = "workspace.rename"
+    WORKSPACE_DELETE = "workspace.delete"
+
+    @property
+    def kind(self) -> str:
+        """What the action's target is: `campaign` for `campaign.approve`."""
+        return self.value.split(".", 1)[0]
+
+    def target(self, ref: str) -> str:
+        return f"{self.kind}:{ref}" if ref else ""
