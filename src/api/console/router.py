@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from accounts.roles import Permission
 from api.console import campaign_pages, contact_pages, dashboard, settings_pages, signin_pages
 from api.console import landing_pages, segment_pages
-from api.console.deps import console_router
+from api.console.deps import Person, console_router
 from api.console.render import HERE, error_page
 from api.permissions import requires
 
@@ -34,8 +34,6 @@ async def static(request: Request, name: str) -> Response:
     )
 
 
-@router.api_route(
-    "/app/{rest:path}", methods=["GET", "POST"], **requires(Permission.PUBLIC)
-)
-async def not_found(request: Request, rest: str) -> Response:
+@router.api_route("/app/{rest:path}", methods=["GET", "POST"], **requires(Permission.READ))
+async def not_found(request: Request, caller: Person, rest: str) -> Response:
     return error_page(request, 404, "Not found", "There is no such page.")
