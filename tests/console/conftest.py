@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+from console_browser import PASSWORD, Browser
 from fastapi import FastAPI
 
 from accounts.roles import Role
@@ -16,8 +17,8 @@ from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
 from api.app import create_app
 from api.deps import AppState, open_system_of
 from crm.db import Database
-from console_browser import PASSWORD, Browser
 from kernel.settings import Settings
+
 
 @pytest.fixture
 def console_settings() -> Settings:

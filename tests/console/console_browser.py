@@ -39,9 +39,7 @@ class Browser:
         )
 
     async def sign_in(self, email: str, password: str = PASSWORD) -> httpx.Response:
-        return await self.submit(
-            "/app/login", "/app/login", {"email": email, "password": password}
-        )
+        return await self.submit("/app/login", "/app/login", {"email": email, "password": password})
 
 
 class _Forms(HTMLParser):

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from console_browser import Browser, form_token
+
 from accounts.apikeys import service as apikeys
 from accounts.roles import Role
 from accounts.workspaces.models import Workspace
-from console_browser import Browser, form_token
 from crm.contacts import service as contacts
 from crm.db import Database
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from console_browser import PASSWORD, Browser, forms
+
 from accounts.roles import Role
 from accounts.users import service as users
 from accounts.workspaces.models import Workspace
 from crm.db import Database
-from console_browser import PASSWORD, Browser, forms
 
 Person = Callable[[Role], Awaitable[Browser]]
 

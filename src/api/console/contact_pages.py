@@ -42,13 +42,15 @@ async def contacts_page(
     cursor: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     flt = await segments.contact_filter(
-        db, segment or None, tag=tag or None, status=status.value if status else None, text=q or None
+        db,
+        segment or None,
+        tag=tag or None,
+        status=status.value if status else None,
+        text=q or None,
     )
     found = await service.list_page(db, flt, cursor=cursor or None, limit=PAGE_SIZE)
     query = {"q": q, "tag": tag, "status": status.value if status else "", "segment": segment}
-    more = (
-        f"?{urlencode({**query, 'cursor': found.next_cursor})}" if found.next_cursor else ""
-    )
+    more = f"?{urlencode({**query, 'cursor': found.next_cursor})}" if found.next_cursor else ""
     return page(
         request,
         "contacts.jinja",
@@ -58,7 +60,8 @@ async def contacts_page(
         query=query,
         statuses=list(Status),
         next_page=more,
-        export=f"/api/v1/contacts/export?{urlencode({'segment': segment})}" if segment
+        export=f"/api/v1/contacts/export?{urlencode({'segment': segment})}"
+        if segment
         else "/api/v1/contacts/export",
     )
 
@@ -78,9 +81,7 @@ def _form(values: dict[str, Any], *, new: bool) -> dict[str, Any]:
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-    )
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
 
 
 def _edit_page(

@@ -68,7 +68,9 @@ def page(
 
 def to_login(request: Request) -> RedirectResponse:
     target = request.url.path
-    query = f"?next={quote(target, safe='/')}" if request.method == "GET" and target != "/app" else ""
+    query = (
+        f"?next={quote(target, safe='/')}" if request.method == "GET" and target != "/app" else ""
+    )
     return RedirectResponse(LOGIN + query, status_code=303)
 
 

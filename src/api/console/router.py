@@ -7,8 +7,16 @@ from fastapi import Request, Response
 from fastapi.responses import FileResponse
 
 from accounts.roles import Permission
-from api.console import campaign_pages, contact_pages, dashboard, settings_pages, signin_pages
-from api.console import landing_pages, segment_pages
+from api.console import (
+    campaign_actions,
+    campaign_pages,
+    contact_pages,
+    dashboard,
+    landing_pages,
+    segment_pages,
+    settings_pages,
+    signin_pages,
+)
 from api.console.deps import Person, console_router
 from api.console.render import HERE, error_page
 from api.permissions import requires
@@ -17,7 +25,8 @@ STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
 
 router = console_router()
 for module in (
-    signin_pages, dashboard, contact_pages, segment_pages, campaign_pages, landing_pages,
+    signin_pages, dashboard, contact_pages, segment_pages, campaign_pages, campaign_actions,
+    landing_pages,
     settings_pages,
 ):  # fmt: skip
     router.include_router(module.router)

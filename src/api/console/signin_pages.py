@@ -30,7 +30,7 @@ def _inside(target: str) -> str:
 
 
 @router.get("/login", **requires(Permission.PUBLIC))
-async def login_form(request: Request, next: str = "/app") -> Response:  # noqa: A002
+async def login_form(request: Request, next: str = "/app") -> Response:
     return page(request, "login.jinja", next=_inside(next), email="", message="")
 
 
@@ -41,12 +41,10 @@ async def login(
     system: System,
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/app",  # noqa: A002
+    next: Annotated[str, Form(max_length=500)] = "/app",
 ) -> Response:
     try:
-        done = await signin.sign_in(
-            system, email, password, hours=state.settings.session_hours
-        )
+        done = await signin.sign_in(system, email, password, hours=state.settings.session_hours)
     except CRMError as exc:
         return page(
             request,
