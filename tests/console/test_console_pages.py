@@ -4,6 +4,8 @@ permission of the one table."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -97,3 +99,25 @@ def test_every_console_route_declares_a_permission() -> None:
         if not any(getattr(d.call, "permission", None) for d in r.dependant.dependencies)
     ]
     assert undeclared == []
+
+
+async def test_the_email_frame_has_its_own_csp_and_a_signed_address(
+    person: Person, db: Database, console_settings: Settings
+) -> None:
+    campaign = await make_ready_campaign(
+        db, settings=console_settings, contacts_count=1, approve=False
+    )
+    browser = await person(Role.VIEWER)
+    shown = (await browser.get(f"/app/campaigns/{campaign.id}")).text
+    src = re.search(r'<iframe class="preview" sandbox="" [^>]*src="([^"]+)"', shown)
+    assert src is not None
+    browser.client.cookies.clear()  # a sandboxed frame sends no cookie
+
+    frame = await browser.get(html.unescape(src.group(1)))
+    forged = await browser.get(html.unescape(src.group(1))[:-4] + "abcd")
+
+    assert frame.status_code == 200
+    assert "sandbox" in frame.headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in frame.headers["content-security-policy"]
+    assert frame.headers["x-frame-options"] == "SAMEORIGIN"
+    assert forged.status_code == 404

@@ -1,5 +1,5 @@
 """What a campaign's page can do: generate (a job), edit an asset (a new version), approve,
-run, pause, resume, resolve the review queue; and the email's HTML for its sandboxed frame."""
+run, pause, resume, resolve the review queue."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Form, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from accounts.roles import Permission
 from api.console.deps import Person, console_router
@@ -16,15 +16,8 @@ from api.permissions import requires
 from api.tenancy import Db, Here
 from campaigns import approval, assets, executor, service
 from campaigns.models import EMAIL
-from kernel.errors import NotFound
 
 router = console_router(prefix="/app/campaigns/{ref}")
-# The email as its recipient sees it, inside a sandboxed frame of the console: its own styles,
-# no script, nothing loaded but images.
-FRAME_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
-    "frame-ancestors 'self'; sandbox"
-)
 
 
 def _back(campaign_id: str, anchor: str = "") -> RedirectResponse:
@@ -53,24 +46,6 @@ async def edit_asset(
     changes = {p: str(form[p]) for p in parts if str(form.get(p) or "").strip()}
     edited = await assets.edit_asset(db, ref, channel, changes, variant=variant)
     return _back(edited.campaign, "#assets")
-
-
-@router.get("/assets/{channel}/{variant}/html", **requires(Permission.READ))
-async def email_html(caller: Person, db: Db, ref: str, channel: str, variant: str) -> Response:
-    found = next(
-        (
-            a
-            for a in await assets.list_assets(db, ref)
-            if (a.channel, a.variant) == (channel, variant)
-        ),
-        None,
-    )
-    if found is None or "body_html" not in found.content:
-        raise NotFound("no such email")
-    return HTMLResponse(
-        str(found.content["body_html"]),
-        headers={"content-security-policy": FRAME_CSP, "x-frame-options": "SAMEORIGIN"},
-    )
 
 
 @router.post("/approve", **requires(Permission.APPROVE))

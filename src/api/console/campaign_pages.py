@@ -13,9 +13,10 @@ from pydantic import ValidationError
 from accounts.roles import Permission
 from api.console import charts
 from api.console.deps import Person, console_router
+from api.console.email_frame import frame_url
 from api.console.render import page
 from api.permissions import requires
-from api.tenancy import Db
+from api.tenancy import Db, Here
 from campaigns import assets, quality, service
 from campaigns.models import CHANNELS, EMAIL, CampaignCreate, State, is_social
 from crm.segments import service as segments
@@ -84,7 +85,7 @@ async def create_campaign(
 
 
 @router.get("/{ref}", **requires(Permission.READ))
-async def campaign_page(request: Request, caller: Person, db: Db, ref: str) -> Response:
+async def campaign_page(request: Request, caller: Person, db: Db, here: Here, ref: str) -> Response:
     campaign = await service.require(db, ref)
     current = await assets.list_assets(db, campaign.id)
     shown = [a for a in current if not a.variant.startswith("contact:")]
@@ -104,6 +105,10 @@ async def campaign_page(request: Request, caller: Person, db: Db, ref: str) -> R
         review=await service.needing_review(db, campaign.id, limit=100),
         busy=campaign.state in BUSY,
         EMAIL=EMAIL,
+        frames={
+            (a.channel, a.variant): frame_url(here, campaign.id, a.channel, a.variant)
+            for a in shown
+        },
         is_social=is_social,
         limits=LIMITS,
     )

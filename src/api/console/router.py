@@ -12,6 +12,7 @@ from api.console import (
     campaign_pages,
     contact_pages,
     dashboard,
+    email_frame,
     landing_pages,
     segment_pages,
     settings_pages,
@@ -26,7 +27,7 @@ STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
 router = console_router()
 for module in (
     signin_pages, dashboard, contact_pages, segment_pages, campaign_pages, campaign_actions,
-    landing_pages,
+    email_frame, landing_pages,
     settings_pages,
 ):  # fmt: skip
     router.include_router(module.router)
