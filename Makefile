@@ -47,6 +47,7 @@ bench: install
 	$(PY) bench/import_contacts.py
 	$(PY) bench/list_contacts.py
 	$(PY) bench/serve.py
+	$(PY) bench/console.py
 	$(PY) bench/llm_gateway.py
 	$(PY) bench/segments.py
 	$(PY) bench/enrich.py

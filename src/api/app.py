@@ -18,6 +18,8 @@ from fastapi_offline import FastAPIOffline
 from accounts.system import open_system
 from accounts.workspaces import service as workspaces
 from api import errors, permissions, server_info
+from api.console import csrf
+from api.console.router import router as console_router
 from api.deps import AppState, announce_server
 from api.jobs import Jobs
 from api.limits import RateLimiter
@@ -118,10 +120,14 @@ def create_app(
     )
     app.state.crm = state
     errors.install(app)
+    app.add_middleware(csrf.CsrfCookie, secure=settings.base_url.startswith("https://"))
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.api_max_body,
-        uploads={f"{API_PREFIX}/contacts/import": settings.api_max_upload},
+        uploads={
+            f"{API_PREFIX}/contacts/import": settings.api_max_upload,
+            "/app/contacts/import": settings.api_max_upload,
+        },
     )
     app.add_middleware(SecurityHeaders)
 
@@ -142,5 +148,6 @@ def create_app(
         app.include_router(
             public, prefix=f"{workspaces.PUBLIC_PREFIX}/{{workspace}}", include_in_schema=False
         )
+    app.include_router(console_router)
     permissions.declare(app)
     return app

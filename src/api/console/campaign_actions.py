@@ -1,0 +1,102 @@
+"""What a campaign's page can do: generate (a job), edit an asset (a new version), approve,
+run, pause, resume, resolve the review queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from accounts.roles import Permission
+from api.console.deps import Person, console_router
+from api.deps import gateway
+from api.permissions import requires
+from api.tenancy import Db, Here
+from campaigns import approval, assets, executor, service
+from campaigns.models import EMAIL
+
+router = console_router(prefix="/app/campaigns/{ref}")
+
+
+def _back(campaign_id: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/app/campaigns/{quote(campaign_id)}{anchor}", status_code=303)
+
+
+@router.post("/generate", **requires(Permission.WRITE))
+async def generate(caller: Person, db: Db, here: Here, ref: str) -> Response:
+    campaign = await service.require(db, ref)
+    llm = gateway(here.state, db)
+
+    async def work() -> dict[str, Any]:
+        report = await assets.generate(db, campaign.id, here.settings, gateway=llm)
+        return report.as_dict()
+
+    here.state.jobs.submit(here.workspace.id, "campaign.assets", work)
+    return _back(campaign.id)
+
+
+@router.post("/assets/{channel}/{variant}", **requires(Permission.WRITE))
+async def edit_asset(
+    request: Request, caller: Person, db: Db, ref: str, channel: str, variant: str
+) -> Response:
+    form = await request.form()
+    parts = ("subject", "preheader", "body") if channel == EMAIL else ("text",)
+    changes = {p: str(form[p]) for p in parts if str(form.get(p) or "").strip()}
+    edited = await assets.edit_asset(db, ref, channel, changes, variant=variant)
+    return _back(edited.campaign, "#assets")
+
+
+@router.post("/approve", **requires(Permission.APPROVE))
+async def approve(
+    caller: Person,
+    db: Db,
+    here: Here,
+    ref: str,
+    override: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    approved = await approval.approve(db, ref, here.settings, override=override or None)
+    return _back(approved.id)
+
+
+@router.post("/run", **requires(Permission.SEND))
+async def run(caller: Person, db: Db, here: Here, ref: str) -> Response:
+    campaign = await service.require(db, ref)
+
+    async def work() -> dict[str, Any]:
+        report = await executor.run(db, campaign.id, here.settings, executor.Options())
+        return report.as_dict()
+
+    here.state.jobs.submit(here.workspace.id, "campaign.execute", work)
+    return _back(campaign.id)
+
+
+@router.post("/pause", **requires(Permission.SEND))
+async def pause(caller: Person, db: Db, ref: str) -> Response:
+    paused = await service.pause(db, ref)
+    return _back(paused.id)
+
+
+@router.post("/resume", **requires(Permission.SEND))
+async def resume(caller: Person, db: Db, here: Here, ref: str) -> Response:
+    campaign = await service.require(db, ref)
+
+    async def work() -> dict[str, Any]:
+        report = await executor.resume(db, campaign.id, here.settings, executor.Options())
+        return report.as_dict()
+
+    here.state.jobs.submit(here.workspace.id, "campaign.resume", work)
+    return _back(campaign.id)
+
+
+@router.post("/review", **requires(Permission.SEND))
+async def resolve_review(
+    caller: Person,
+    db: Db,
+    ref: str,
+    delivery: Annotated[str, Form(max_length=200)],
+    outcome: Annotated[str, Form(pattern="^(sent|not_sent)$")],
+) -> Response:
+    await service.resolve_review(db, ref, [delivery], sent=outcome == "sent")
+    return _back(ref, "#review")

@@ -1,0 +1,64 @@
+"""`/app/settings`: API keys of the workspace (a new key shown once) and the LLM call ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Form, Request, Response
+
+from accounts.apikeys import service as apikeys
+from accounts.apikeys.models import NewApiKey
+from accounts.principals import Principal
+from accounts.roles import Permission, Role
+from api.console.deps import Person, console_router
+from api.console.render import page
+from api.deps import System
+from api.permissions import requires
+from api.tenancy import Db
+from crm.db import Database
+from crm.llm_calls.service import recent_calls
+
+router = console_router(prefix="/app/settings")
+LEDGER_ROWS = 100
+
+
+async def _page(
+    request: Request,
+    caller: Principal,
+    db: Database,
+    system: Database,
+    created: NewApiKey | None = None,
+) -> Response:
+    keys: list[Any] = []
+    if caller.can(Permission.API_KEYS):
+        keys = await apikeys.list_keys(system, caller.workspace)
+    calls = await recent_calls(db, limit=LEDGER_ROWS)
+    return page(
+        request,
+        "settings.jinja",
+        caller=caller,
+        title="Settings",
+        keys=keys,
+        created=created,
+        roles=list(Role),
+        calls=calls,
+        total=sum(c.cost or 0.0 for c in calls),
+    )
+
+
+@router.get("", **requires(Permission.READ))
+async def settings_page(request: Request, caller: Person, db: Db, system: System) -> Response:
+    return await _page(request, caller, db, system)
+
+
+@router.post("/keys", **requires(Permission.API_KEYS))
+async def create_key(
+    request: Request,
+    caller: Person,
+    db: Db,
+    system: System,
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    role: Annotated[Role, Form()],
+) -> Response:
+    created = await apikeys.create(system, name, role, caller.workspace)
+    return await _page(request, caller, db, system, created)

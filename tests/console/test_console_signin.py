@@ -1,0 +1,92 @@
+"""The login contract (`/app` → `/app/login`, one form with `email` and `password`, the
+session cookie and a redirect into `/app`), logout, expired sessions and error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from console_browser import PASSWORD, Browser, forms
+
+from accounts.roles import Role
+from accounts.users import service as users
+from accounts.workspaces.models import Workspace
+from crm.db import Database
+
+Person = Callable[[Role], Awaitable[Browser]]
+
+
+async def test_the_console_without_a_session_redirects_to_the_login_form(
+    browser: Browser,
+) -> None:
+    answer = await browser.get("/app")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/app/login"
+
+    login = await browser.get("/app/login")
+    assert login.status_code == 200
+    fields = forms(login.text)
+    assert len(fields) == 1
+    assert {"email", "password", "csrf_token"} <= set(fields[0])
+
+
+async def test_signing_in_sets_the_session_and_opens_the_console(
+    browser: Browser, system: Database, main: Workspace
+) -> None:
+    await users.add(system, "ana@example.com", Role.EDITOR, main, PASSWORD)
+
+    signed = await browser.sign_in("Ana@Example.com")
+
+    assert signed.status_code == 303
+    assert signed.headers["location"] == "/app"
+    assert "crm_session=" in signed.headers["set-cookie"]
+    home = await browser.get("/app")
+    assert home.status_code == 200
+    assert "ana@example.com" in home.text and "editor" in home.text
+    assert main.name in home.text
+
+
+async def test_wrong_credentials_show_the_form_again_with_a_message(
+    browser: Browser, system: Database, main: Workspace
+) -> None:
+    await users.add(system, "ana@example.com", Role.EDITOR, main, PASSWORD)
+
+    wrong = await browser.sign_in("ana@example.com", "not the password")
+
+    assert wrong.status_code == 401
+    assert "wrong email or password" in wrong.text
+    assert 'value="ana@example.com"' in wrong.text
+    assert "Traceback" not in wrong.text
+    assert (await browser.get("/app")).status_code == 303
+
+
+async def test_signing_out_ends_the_session(person: Person) -> None:
+    browser = await person(Role.VIEWER)
+
+    out = await browser.submit("/app", "/app/logout")
+
+    assert out.status_code == 303
+    assert out.headers["location"] == "/app/login"
+    assert (await browser.get("/app")).status_code == 303
+
+
+async def test_an_expired_session_goes_back_to_the_login_page(person: Person) -> None:
+    browser = await person(Role.VIEWER)
+    browser.client.cookies.set("crm_session", "expired-or-unknown")
+
+    answer = await browser.get("/app/contacts")
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/app/login?next=/app/contacts"
+
+
+async def test_errors_are_pages_in_the_console_layout(person: Person) -> None:
+    browser = await person(Role.VIEWER)
+
+    missing = await browser.get("/app/no-such-page")
+    contact = await browser.get("/app/contacts/nobody@example.com")
+
+    for answer in (missing, contact):
+        assert answer.status_code == 404
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "Sign out" in answer.text  # the layout, with its navigation
+        assert "Traceback" not in answer.text
