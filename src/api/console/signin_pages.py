@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Form, Request, Response
@@ -19,6 +20,7 @@ from api.console.render import LOGIN, page
 from api.deps import State, System
 from api.permissions import requires
 from api.routers.auth import set_session_cookie
+from api.routers.passwords import client_ip
 from kernel.errors import CRMError
 
 router = console_router(prefix="/app")
@@ -44,7 +46,14 @@ async def login(
     next: Annotated[str, Form(max_length=500)] = "/app",
 ) -> Response:
     try:
-        done = await signin.sign_in(system, email, password, hours=state.settings.session_hours)
+        done = await signin.sign_in(
+            system,
+            email,
+            password,
+            state.settings,
+            ip=client_ip(request),
+            now=datetime.fromtimestamp(state.clock(), UTC),
+        )
     except CRMError as exc:
         return page(
             request,
