@@ -73,3 +73,27 @@ async def test_sign_in_sets_a_session_that_the_api_accepts(
     csrf = {"X-CSRF-Token": client.cookies["crm_csrf"]}
     assert (await client.post("/auth/logout", headers=csrf)).status_code == 204
     assert (await client.get("/auth/me")).status_code == 401
+
+
+async def test_signing_in_again_gives_a_new_session_and_the_old_one_stops_working(
+    client: httpx.AsyncClient, system: Database, main: Workspace
+) -> None:
+    await users.add(system, "ana@example.com", Role.VIEWER, main, "correct horse battery")
+    login = {"email": "ana@example.com", "password": "correct horse battery"}
+
+    def signed_in_as(token: str) -> dict[str, str]:
+        return {"Cookie": f"crm_session={token}"}
+
+    first = (await client.post("/auth/login", json=login)).cookies["crm_session"]
+    client.cookies.clear()
+    planted = await client.post("/auth/login", json=login, headers=signed_in_as("planted"))
+    second = planted.cookies["crm_session"]
+    client.cookies.clear()
+
+    assert first != second != "planted"
+    assert (await client.get("/auth/me", headers=signed_in_as(second))).status_code == 200
+    assert (await client.get("/auth/me", headers=signed_in_as("planted"))).status_code == 401
+    csrf = {"X-CSRF-Token": "t", "Cookie": f"crm_session={first}; crm_csrf=t"}
+    assert (await client.post("/auth/logout", headers=csrf)).status_code == 204
+    assert (await client.get("/auth/me", headers=signed_in_as(first))).status_code == 401
+    assert (await client.get("/auth/me", headers=signed_in_as(second))).status_code == 200

@@ -10,7 +10,6 @@ model calls); the browser is Debian's `chromium` (`make system-deps`), never a d
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,23 +23,13 @@ from accounts.workspaces import service as workspaces
 from accounts.workspaces.models import DEFAULT_WORKSPACE
 from api.app import create_app
 from api.deps import AppState, open_system_of
+from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from crm.db import Database
 from factories import csv_text
 from fake_llm import LLM_SETTINGS, fake_provider
 from kernel.settings import Settings
 from smtp_sink import free_port
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery"
 SUBJECT = "Your seat at the spring webinar"
 

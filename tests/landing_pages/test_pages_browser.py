@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,23 +19,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 from crm.contacts import service as contacts
 from crm.db import connect
 from crm.schema import migrate
 from factories import make_page
 from kernel.settings import Settings
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOSTILE_SECTIONS = [
     {
         "heading": "Why <script>window.__pwned = 'heading'</script>teams switch",

@@ -129,10 +129,6 @@ class TestEngagement:
         assert await members(db, "submitted within 2d and not clicked") == ["reader@x.com"]
         assert await members(db, "not (opened or clicked or submitted)") == ["never@x.com"]
 
-    async def test_recent_engagement_walks_an_index(self, db: Database) -> None:
-        sql, params = compile_rule("opened within 14d")
-        plan = await db.one(f"SELECT VALUE id FROM contact WHERE {sql} EXPLAIN", params)
-        assert plan[0]["detail"]["plan"]["index"] == "contact_last_opened_at"
 
 
 async def clicked_through_the_api(db: Database, campaign: str, email: str) -> None:
@@ -221,12 +217,11 @@ class TestCampaignFacts:
         with pytest.raises(ValidationFailed, match="unknown campaign 'Spring launch' at column 18"):
             await service.count(db, "s")
 
-    async def test_the_count_walks_an_index(self, db: Database) -> None:
+    async def test_the_campaign_is_a_bound_parameter(self, db: Database) -> None:
         spring = await make_campaign(db, name="Spring launch")
         sql, params = await service.compiled(db, 'clicked campaign "Spring launch"')
         assert params == {"r0": spring.id}
-        plan = await db.one(f"SELECT VALUE id FROM contact WHERE {sql} EXPLAIN", params)
-        assert plan[0]["detail"]["plan"]["index"] == "contact_clicked_campaigns"
+        assert "Spring" not in sql
 
     @pytest.mark.parametrize(
         "name", ['x"; DELETE contact; --', "x') OR true OR ('", "$limit", "`campaign`", "a:b"]
