@@ -16,7 +16,6 @@ from crm.db import Database, plain, record
 from crm.events import service as engagement
 from crm.segments import service
 from crm.segments.models import SegmentCreate, SegmentUpdate
-from crm.segments.rules import compile_rule
 from factories import make_campaign, make_contact, make_page
 from kernel.errors import Conflict, NotFound, ValidationFailed
 from kernel.settings import Settings
@@ -128,7 +127,6 @@ class TestEngagement:
         assert await members(db, {"event": "clicked", "within": "7d"}) == ["clicker@x.com"]
         assert await members(db, "submitted within 2d and not clicked") == ["reader@x.com"]
         assert await members(db, "not (opened or clicked or submitted)") == ["never@x.com"]
-
 
 
 async def clicked_through_the_api(db: Database, campaign: str, email: str) -> None:
