@@ -17,9 +17,7 @@ from openapi_ops import operations
 
 # Public: hosted pages, tracking, unsubscribe, health, signing in and out (and resetting a
 # password, when there is a route for it).
-PUBLIC = re.compile(
-    r"/health|/auth/(login|logout|reset|set-password)|/lp/.+|/t/.+|/unsubscribe/.+"
-)
+PUBLIC = re.compile(r"/health|/auth/(login|logout|reset|set-password)|/lp/.+|/t/.+|/unsubscribe/.+")
 
 
 def _bearer(key: str) -> dict[str, str]:
