@@ -3,15 +3,15 @@ run, pause, resume, resolve the review queue."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from accounts.roles import Permission
+from api import campaign_jobs
 from api.console.deps import Person, console_router
-from api.deps import gateway
 from api.permissions import requires
 from api.tenancy import Db, Here
 from campaigns import approval, assets, executor, service
@@ -27,13 +27,7 @@ def _back(campaign_id: str, anchor: str = "") -> RedirectResponse:
 @router.post("/generate", **requires(Permission.WRITE))
 async def generate(caller: Person, db: Db, here: Here, ref: str) -> Response:
     campaign = await service.require(db, ref)
-    llm = gateway(here.state, db)
-
-    async def work() -> dict[str, Any]:
-        report = await assets.generate(db, campaign.id, here.settings, gateway=llm)
-        return report.as_dict()
-
-    here.state.jobs.submit(here.workspace.id, "campaign.assets", work)
+    campaign_jobs.generate(here, campaign.id)
     return _back(campaign.id)
 
 
@@ -63,12 +57,7 @@ async def approve(
 @router.post("/run", **requires(Permission.SEND))
 async def run(caller: Person, db: Db, here: Here, ref: str) -> Response:
     campaign = await service.require(db, ref)
-
-    async def work() -> dict[str, Any]:
-        report = await executor.run(db, campaign.id, here.settings, executor.Options())
-        return report.as_dict()
-
-    here.state.jobs.submit(here.workspace.id, "campaign.execute", work)
+    campaign_jobs.run(here, campaign.id, executor.Options())
     return _back(campaign.id)
 
 
@@ -81,12 +70,7 @@ async def pause(caller: Person, db: Db, ref: str) -> Response:
 @router.post("/resume", **requires(Permission.SEND))
 async def resume(caller: Person, db: Db, here: Here, ref: str) -> Response:
     campaign = await service.require(db, ref)
-
-    async def work() -> dict[str, Any]:
-        report = await executor.resume(db, campaign.id, here.settings, executor.Options())
-        return report.as_dict()
-
-    here.state.jobs.submit(here.workspace.id, "campaign.resume", work)
+    campaign_jobs.resume(here, campaign.id, executor.Options())
     return _back(campaign.id)
 
 

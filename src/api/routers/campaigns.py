@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accounts.audit.actions import Action
 from accounts.roles import Permission
+from api import campaign_jobs
 from api.auth import Caller
-from api.deps import gateway
 from api.permissions import requires
 from api.schemas import Job, error_responses
 from api.tenancy import Db, Here
@@ -130,20 +130,7 @@ async def generate_assets(
 ) -> Job:
     """Write the campaign's assets with the LLM; answers 202 with the job to poll."""
     campaign = await service.require(db, ref)
-    llm = gateway(here.state, db)
-
-    async def work() -> dict[str, Any]:
-        report = await assets.generate(
-            db,
-            campaign.id,
-            here.settings,
-            gateway=llm,
-            personalize=personalize,
-            regenerate=regenerate,
-        )
-        return report.as_dict()
-
-    return here.state.jobs.submit(here.workspace.id, "campaign.assets", work)
+    return campaign_jobs.generate(here, campaign.id, personalize=personalize, regenerate=regenerate)
 
 
 @router.get(
@@ -249,13 +236,7 @@ async def execute_campaign(
 ) -> Job:
     """Start sending an approved campaign; answers 202 with the job to poll."""
     campaign = await service.require(db, ref)
-
-    async def work() -> dict[str, Any]:
-        options = executor.Options(dry_run=dry_run)
-        report = await executor.run(db, campaign.id, here.settings, options)
-        return await service.with_cost(db, report.as_dict())
-
-    return here.state.jobs.submit(here.workspace.id, "campaign.execute", work)
+    return campaign_jobs.run(here, campaign.id, executor.Options(dry_run=dry_run))
 
 
 @router.post(
@@ -284,13 +265,7 @@ async def resume_campaign(
     ),
 ) -> Job:
     campaign = await service.require(db, ref)
-
-    async def work() -> dict[str, Any]:
-        options = executor.Options(force=force)
-        report = await executor.resume(db, campaign.id, here.settings, options)
-        return await service.with_cost(db, report.as_dict())
-
-    return here.state.jobs.submit(here.workspace.id, "campaign.resume", work)
+    return campaign_jobs.resume(here, campaign.id, executor.Options(force=force))
 
 
 @router.post(
