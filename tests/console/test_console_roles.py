@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from console_browser import Browser
 
 from accounts.roles import Role
+from accounts.workspaces import service as workspaces
+from accounts.workspaces.models import Workspace
 from campaigns import service as campaigns
 from campaigns.models import State
 from crm.db import Database
@@ -54,3 +56,24 @@ async def test_an_admin_sees_export_and_approve(
     assert 'data-action="approve"' in (await admin.get(f"/app/campaigns/{campaign.id}")).text
     export = await admin.get("/api/v1/contacts/export")
     assert export.status_code == 200 and "person0@example.com" in export.text
+
+
+async def test_the_four_eyes_rule_holds_in_the_console(
+    person: Person, db: Database, system: Database, main: Workspace, console_settings: Settings
+) -> None:
+    await workspaces.set_four_eyes(system, main.id, True, actor="cli")
+    campaign = await make_ready_campaign(
+        db, settings=console_settings, contacts_count=2, approve=False
+    )
+    page = f"/app/campaigns/{campaign.id}"
+    admin = await person(Role.ADMIN)
+
+    edited = await admin.submit(
+        page, f"{page}/assets/email/segment", {"body": "Hi,\n\nSee https://example.com/x\n\nBye"}
+    )
+    assert edited.status_code == 303
+    refused = await admin.submit(page, f"{page}/approve")
+
+    assert refused.status_code == 409
+    assert "four-eyes rule" in refused.text
+    assert (await campaigns.require(db, campaign.id)).state is State.REVIEW

@@ -38,7 +38,9 @@ async def edit_asset(
     form = await request.form()
     parts = ("subject", "preheader", "body") if channel == EMAIL else ("text",)
     changes = {p: str(form[p]) for p in parts if str(form.get(p) or "").strip()}
-    edited = await assets.edit_asset(db, ref, channel, changes, variant=variant)
+    edited = await assets.edit_asset(
+        db, ref, channel, changes, variant=variant, edited_by=caller.id
+    )
     return _back(edited.campaign, "#assets")
 
 
@@ -50,7 +52,10 @@ async def approve(
     ref: str,
     override: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    approved = await approval.approve(db, ref, here.settings, override=override or None)
+    approver = caller.id if here.workspace.four_eyes else None
+    approved = await approval.approve(
+        db, ref, here.settings, override=override or None, approver=approver
+    )
     return _back(approved.id)
 
 
