@@ -28,6 +28,8 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data_dir = tmp_path / "data"
     monkeypatch.setenv("CRM_DATA_DIR", str(data_dir))
     monkeypatch.delenv("CRM_DB_URL", raising=False)
+    # No background server keeps a test's database open, unless the test asks for one.
+    monkeypatch.setenv("CRM_KEEP_OPEN", "0")
     monkeypatch.chdir(tmp_path)
     return data_dir
 

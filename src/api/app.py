@@ -49,6 +49,8 @@ from kernel.settings import Settings, load_settings
 from scheduling.worker import in_background
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from crm.db import Database
 
 API_PREFIX = "/api/v1"
@@ -70,7 +72,10 @@ def create_app(
     database: Database | None = None,
     server_url: str | None = None,
     worker: bool = False,
+    kept_open: bool = False,
 ) -> FastAPI:
+    """`server_url`: where `crm serve` listens, announced to the other `crm` commands on this
+    machine when it holds an embedded file (`kept_open`: started by the CLI to keep it open)."""
     settings = settings or load_settings()
     wiring.register()  # campaign schedules and segment rules naming campaigns
     state = AppState(
@@ -90,24 +95,33 @@ def create_app(
                 await state.jobs.shutdown()
             return
 
-        async with connect(settings) as db:
-            await migrate(db)
-            state.db = db
-            state.system = await open_system(db, settings)
-            scopes = await workspaces.open_all(state.system, settings)
-            announced = announce_server(state, server_url) if server_url else None
-            try:
-                async with AsyncExitStack() as stack:
-                    # `crm serve --worker`: a scheduler worker per workspace, for as long as
-                    # the server runs.
-                    for scope in scopes if worker else []:
-                        await stack.enter_async_context(in_background(scope.db, scope.settings))
-                    yield
-            finally:
-                if announced is not None:
-                    server_info.remove(announced, os.getpid())
-                await state.jobs.shutdown()
-                state.db = None
+        def announce(ready: bool) -> Path | None:
+            if server_url is None:
+                return None
+            return announce_server(state, server_url, kept_open=kept_open, ready=ready)
+
+        # Commands started while the file opens wait for this server instead of failing.
+        announced = announce(ready=False)
+        try:
+            async with connect(settings) as db:
+                await migrate(db)
+                state.db = db
+                state.system = await open_system(db, settings)
+                scopes = await workspaces.open_all(state.system, settings)
+                announce(ready=True)
+                try:
+                    async with AsyncExitStack() as stack:
+                        # `crm serve --worker`: a scheduler worker per workspace, for as long
+                        # as the server runs.
+                        for scope in scopes if worker else []:
+                            await stack.enter_async_context(in_background(scope.db, scope.settings))
+                        yield
+                finally:
+                    await state.jobs.shutdown()
+                    state.db = None
+        finally:
+            if announced is not None:
+                server_info.remove(announced, os.getpid())
 
     # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package,
     # not from a CDN, so they work without internet.

@@ -109,21 +109,25 @@ State = Annotated[AppState, Depends(get_state)]
 System = Annotated["Database", Depends(get_system)]
 
 
-def announce_server(state: AppState, url: str) -> Path | None:
+def announce_server(state: AppState, url: str, *, kept_open: bool, ready: bool) -> Path | None:
     """Tell other `crm` commands on this machine where the API is: the server-info file (URL,
-    pid, a per-process token they call the API with) and the URL in the owner record that the
-    lock error shows. Returns the database file, to withdraw the announcement at shutdown."""
+    pid, a per-process token they call the API with; `ready` once the database is open) and,
+    when ready, the URL in the owner record that the lock error shows. Returns the database
+    file, to withdraw the announcement at shutdown."""
     path = embedded_file(state.settings.database_url)
     if path is None:
         return None
-    state.local_token = server_info.new_token()
-    server_info.write(
-        path, server_info.ServerInfo(url=url, pid=os.getpid(), token=state.local_token)
+    state.local_token = state.local_token or server_info.new_token()
+    info = server_info.ServerInfo(
+        url=url, pid=os.getpid(), token=state.local_token, kept_open=kept_open, ready=ready
     )
-    owner = lock_owner(path) or {}
-    owner |= {
-        "url": url,
-        "command": f"crm serve, serving {url}; use its REST API at {url}/api/v1 or stop it first",
-    }
-    path.with_name(path.name + ".owner").write_text(json.dumps(owner))
+    server_info.write(path, info)
+    if ready:
+        owner = lock_owner(path) or {}
+        owner |= {
+            "url": url,
+            "command": f"crm serve, serving {url}; use its REST API at {url}/api/v1 or stop it "
+            "first",
+        }
+        path.with_name(path.name + ".owner").write_text(json.dumps(owner))
     return path

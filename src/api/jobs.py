@@ -46,6 +46,9 @@ class Jobs:
         self._tasks[job_id] = asyncio.create_task(self._run(job, work))
         return job
 
+    def running(self) -> int:
+        return sum(not task.done() for task in self._tasks.values())
+
     def get(self, job_id: str, workspace: str) -> Job | None:
         if self._workspaces.get(job_id) != workspace:
             return None

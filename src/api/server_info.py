@@ -1,9 +1,12 @@
 """The server-info file `crm serve` keeps next to an embedded database it holds.
 
 `<db>.server` holds the server's URL, pid and a random per-process token (mode 0600: only the
-database's owner can read it). Other `crm` commands on the machine find the server there and
-call its REST API with the token instead of failing on the file lock. Standard library only:
-the CLI reads it without importing the web stack.
+database's owner can read it), and whether the CLI started it to keep the database open
+(`kept_open`: it then steps aside for a command that needs the file itself). A server writes it
+when it starts opening the database (`ready` false: commands wait for it instead of failing on
+the lock) and again when it serves. Other `crm` commands on the machine find the server there
+and call its REST API with the token. Standard library only: the CLI reads it without importing
+the web stack.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ class ServerInfo:
     url: str
     pid: int
     token: str
+    kept_open: bool = False
+    ready: bool = True
 
 
 def info_file(db_file: Path) -> Path:
@@ -37,7 +42,16 @@ def write(db_file: Path, info: ServerInfo) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        json.dump({"url": info.url, "pid": info.pid, "token": info.token}, out)
+        json.dump(
+            {
+                "url": info.url,
+                "pid": info.pid,
+                "token": info.token,
+                "kept_open": info.kept_open,
+                "ready": info.ready,
+            },
+            out,
+        )
     tmp.replace(path)
 
 
@@ -52,7 +66,13 @@ def read(db_file: Path, *, alive_only: bool = True) -> ServerInfo | None:
     """The running server, or None; a file left by a server that died is ignored."""
     try:
         data = json.loads(info_file(db_file).read_text())
-        info = ServerInfo(url=str(data["url"]), pid=int(data["pid"]), token=str(data["token"]))
+        info = ServerInfo(
+            url=str(data["url"]),
+            pid=int(data["pid"]),
+            token=str(data["token"]),
+            kept_open=data.get("kept_open") is True,
+            ready=data.get("ready") is not False,
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if alive_only and not alive(info.pid):

@@ -52,16 +52,22 @@ def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) 
     Logs go to the log file, and to stderr too with `crm --verbose` or `log_to_stderr` (a
     long-running command whose log is its output)."""
     # The one lazy import of the client: it loads the services, SurrealDB and httpx.
+    from cli.client import keep_open
     from cli.client.audit import Watched
     from cli.client.connect import connected
-    from cli.client.http import find_target
+    from cli.client.http import StepAside, Target, find_target
     from kernel.logs import configure
     from kernel.settings import load_settings
 
-    async def session() -> T:
+    async def session(target: Target | None) -> T:
         async with connected(settings, target, _upgrading) as client:
             # What the command changes that the audit log keeps is recorded once it succeeded.
             return await call(cast("Client", Watched(client)))
+
+    def on_the_file() -> T:
+        result = asyncio.run(session(None))
+        keep_open.start(settings)
+        return result
 
     settings = load_settings()
     if options.workspace:
@@ -71,7 +77,13 @@ def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) 
     )
     target = find_target(settings, options.api_url)
     try:
-        return asyncio.run(session())
+        if target is None:
+            return on_the_file()
+        try:
+            return asyncio.run(session(target))
+        except StepAside:
+            keep_open.release(target)
+            return on_the_file()
     except CRMError as exc:
         raise fail(exc.message) from None
     except (KeyboardInterrupt, asyncio.CancelledError):

@@ -226,6 +226,7 @@ def worker(
     many as you like against a SurrealDB server; each occurrence runs once.
     """
     from cli.client.http import find_target
+    from cli.client.keep_open import release_held
     from cli.runtime import options
     from cli.serve import run_server
     from crm.db import embedded_file
@@ -233,6 +234,8 @@ def worker(
 
     settings = load_settings()
     holds_a_file = embedded_file(settings.database_url) is not None
+    if holds_a_file:
+        release_held(settings)
     if holds_a_file and find_target(settings, options.api_url) is None:
         run_server("127.0.0.1", port, access_log=False, worker=True)
     else:  # a SurrealDB server; or a server already holds the file, which says what to do

@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     db_lock_timeout: float = Field(
         default=0.0, description="Seconds to wait for another process to release the database."
     )
+    keep_open: float = Field(
+        default=600.0,
+        ge=0,
+        description="Seconds a background process keeps a large embedded database open after "
+        "the last command that used it (0: never start one).",
+    )
+    keep_open_from_mb: float = Field(
+        default=16.0, ge=0, description="The embedded database size from which it is kept open."
+    )
 
     log_level: str = Field(default="info", description="debug, info, warning or error")
     log_file: Path | None = Field(default=None, description="Default: data_dir/crm.log.")

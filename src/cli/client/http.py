@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from api import server_info
-from cli.output import fail
+from cli.output import fail, stderr
 from crm.db import embedded_file
 from kernel.settings import Settings
 
@@ -23,6 +24,7 @@ API_PREFIX = "/api/v1"
 WORKSPACE_HEADER = "X-CRM-Workspace"
 # Job polling: quick at first (most jobs are short), then at most once a second.
 POLL_FIRST, POLL_MAX = 0.1, 1.0
+READY_POLL = 0.05
 UPLOAD_CHUNK = 64 * 1024
 
 
@@ -35,6 +37,7 @@ class Target:
     key: str
     local_pid: int | None = None
     workspace: str = ""  # the local `crm serve` works in this one for us (its token is an owner)
+    kept_open: bool = False  # that server was started by the CLI (cli.client.keep_open)
 
     def cannot(self) -> str:
         """What to do when a command has no REST route to go through."""
@@ -51,17 +54,31 @@ class Target:
         )
 
 
+class StepAside(Exception):
+    """A command needs the database file while the CLI's background server holds it."""
+
+
 def find_target(settings: Settings, api_url: str | None) -> Target | None:
-    """`--api-url`, else CRM_API_URL, else a live `crm serve` holding the embedded database."""
+    """`--api-url`, else CRM_API_URL, else a live `crm serve` holding the embedded database
+    (waited for while it opens the file)."""
     url = api_url or settings.api_url
     if url:
         return Target(url=url.rstrip("/"), key=settings.api_key)
     path = embedded_file(settings.database_url)
     info = server_info.read(path) if path is not None else None
+    if path is not None and info is not None and not info.ready:
+        stderr.print(f"Waiting for the crm server (pid {info.pid}) to open the database …")
+        while info is not None and not info.ready:
+            time.sleep(READY_POLL)
+            info = server_info.read(path)
     if info is None:
         return None
     return Target(
-        url=info.url.rstrip("/"), key=info.token, local_pid=info.pid, workspace=settings.workspace
+        url=info.url.rstrip("/"),
+        key=info.token,
+        local_pid=info.pid,
+        workspace=settings.workspace,
+        kept_open=info.kept_open,
     )
 
 
@@ -91,7 +108,10 @@ class Api:
         await self._client.aclose()
 
     def cannot(self) -> Exception:
-        """The error of a command that has no REST route."""
+        """The error of a command that has no REST route (for the CLI's own background
+        server: the request to step aside, see cli.client.keep_open)."""
+        if self.target.kept_open:
+            return StepAside()
         return fail(self.target.cannot())
 
     async def get(self, path: str, **params: Any) -> Any:
