@@ -46,6 +46,7 @@ bench: install
 	$(PY) bench/cli_startup.py
 	$(PY) bench/import_contacts.py
 	$(PY) bench/list_contacts.py
+	$(PY) bench/keep_open.py
 	$(PY) bench/serve.py
 	$(PY) bench/console.py
 	$(PY) bench/llm_gateway.py
