@@ -36,7 +36,10 @@ async def delivery_for(db: Database, contact_id: str) -> tuple[str, str]:
 
 async def engagement(db: Database, contact_id: str) -> dict[str, object]:
     rows = await db.one(
-        "SELECT engagement_score, opens, clicks FROM $id", {"id": record("contact", contact_id)}
+        # A contact without events stores no counts (migration 0019): they read as 0.
+        "SELECT engagement_score ?? 0.0 AS engagement_score, opens ?? 0 AS opens,"
+        " clicks ?? 0 AS clicks FROM $id",
+        {"id": record("contact", contact_id)},
     )
     return dict(rows[0])
 

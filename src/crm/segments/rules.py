@@ -369,6 +369,8 @@ class _Emitter:
         path = (field.key_path or field.path) if key else field.path
         if field.custom_key is not None:
             return path.replace("$key", self.param(field.custom_key))
+        if field.empty is not None:
+            return f"({path} ?? {field.empty})"
         return path
 
     def condition(self, cond: Condition, negate: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from crm.segments.fields import Field, Kind
@@ -33,6 +34,8 @@ def _read(contact: dict[str, Any], field: Field, *, key: bool) -> Any:
     value: Any = contact
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
+    if value is None and field.empty is not None:
+        return json.loads(field.empty)
     return value
 
 
