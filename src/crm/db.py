@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import re
@@ -48,6 +49,14 @@ def record_key(value: Any) -> str:
 
 def record(table: str, key: str) -> RecordID:
     return RecordID(table, record_key(key))
+
+
+def new_key() -> str:
+    """A random record key of 12 characters (60 bits) for companies created in bulk. The
+    engine's own keys have 20, and a key is stored again in its index entries and in every
+    contact's link (and that link's index entry). Contacts keep the engine's keys: with a key
+    given, `INSERT … ON DUPLICATE KEY` raises on a taken email instead of returning it."""
+    return base64.b32encode(os.urandom(8)).decode()[:12].lower()
 
 
 def plain(value: Any) -> Any:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from crm.db import Database, plain, record
+from crm.db import Database, new_key, plain, record
 from crm.paging import is_safe_key, range_source
+from kernel.errors import Conflict
 
 
 async def create(db: Database, row: dict[str, Any]) -> dict[str, Any]:
@@ -39,10 +40,19 @@ async def ids_by_name_keys(db: Database, keys: list[str]) -> dict[str, str]:
 
 
 async def insert_many(db: Database, rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Insert companies; returns name_key -> key."""
+    """Insert companies under new short keys (`new_key`); returns name_key -> key. Keys are
+    drawn again, for all of them, in the unlikely case one was taken."""
     if not rows:
         return {}
-    created = await db.one("INSERT INTO company $rows RETURN id, name_key", {"rows": rows})
+    for attempt in range(3):
+        keyed = [{**row, "id": record("company", new_key())} for row in rows]
+        try:
+            created = await db.one("INSERT INTO company $rows RETURN id, name_key", {"rows": keyed})
+        except Conflict:  # no unique index holds these rows' fields: only a key can be taken
+            if attempt == 2:
+                raise
+            continue
+        break
     return {row["name_key"]: plain(row["id"]) for row in created}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from crm.companies import service
+from crm.companies import repository, service
 from crm.companies.models import CompanyCreate, CompanyUpdate
 from crm.contacts import service as contacts
 from crm.contacts.repository import ContactFilter
@@ -160,3 +160,18 @@ class TestList:
                 break
 
         assert sorted(seen) == sorted(created)
+
+
+async def test_companies_named_in_bulk_get_new_keys_when_one_is_taken(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await service.resolve_names(db, ["Acme"])
+    taken = first["acme"]
+    # The random source is the edge: it draws the taken key once, then others.
+    keys = iter([taken, "fresh0000001"])
+    monkeypatch.setattr(repository, "new_key", lambda: next(keys))
+
+    found = await service.resolve_names(db, ["Globex"])
+
+    assert found == {"globex": "fresh0000001"}
+    assert (await service.require(db, taken)).name == "Acme"
