@@ -59,8 +59,8 @@ bench: install
 	$(PY) bench/local_model_quality.py
 
 # The growth 10k -> 100k -> 1M contacts (import, bytes on disk, a fresh command's open and
-# memory). At 100k's import rate the million alone takes over 10 minutes on 2 cores, and
-# opening it several GB of memory.
+# memory). The million alone takes about 13 minutes to import on 2 cores, and each command
+# opening it about 4 GB of memory.
 bench-large: install
 	$(PY) bench/scale.py --sizes 10000,100000,1000000
 
