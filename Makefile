@@ -44,6 +44,7 @@ test: system-deps lint typecheck unit
 
 bench: install
 	$(PY) bench/cli_startup.py
+	$(PY) bench/read_commands.py
 	$(PY) bench/import_contacts.py
 	$(PY) bench/list_contacts.py
 	$(PY) bench/keep_open.py
