@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import structlog
 from filelock import FileLock, Timeout
 from surrealdb import AsyncSurreal, RecordID
 from tenacity import (
@@ -24,9 +23,10 @@ from tenacity import (
 
 from crm import wire
 from kernel.errors import Conflict, DatabaseError, DatabaseLocked
+from kernel.logs import get_logger
 from kernel.settings import Settings
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 EMBEDDED_FILE_SCHEMES = ("surrealkv://", "rocksdb://", "file://")
 # The embedded engine finishes background work on its own threads after close(); leaving the
