@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -37,11 +37,24 @@ class Lazy:
         return typer.main.get_command(single)
 
 
+class _Unloaded(TyperCommand):
+    """A command known by its name and help line; its module is not imported yet."""
+
+    def __init__(self, name: str, lazy: Lazy) -> None:
+        super().__init__(name, help=lazy.help)
+        self.lazy = lazy
+
+
 def lazy_group(commands: dict[str, Lazy]) -> type[TyperGroup]:
     """A group class for `typer.Typer(cls=…)` that adds `commands`, each imported on first use."""
 
     class LazyGroup(TyperGroup):
         _listing = False
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            for name, lazy in commands.items():
+                self.commands[name] = _Unloaded(name, lazy)
 
         @contextmanager
         def _names_only(self) -> Iterator[None]:
@@ -51,18 +64,11 @@ def lazy_group(commands: dict[str, Lazy]) -> type[TyperGroup]:
             finally:
                 self._listing = False
 
-        def list_commands(self, ctx: Context) -> list[str]:
-            eager = [n for n in super().list_commands(ctx) if n not in commands]
-            return [*eager, *commands]
-
         def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
-            lazy = commands.get(cmd_name)
-            if lazy is None or cmd_name in self.commands:
-                return super().get_command(ctx, cmd_name)
-            if self._listing:
-                return TyperCommand(cmd_name, help=lazy.help)
-            self.commands[cmd_name] = loaded = lazy.load(cmd_name)
-            return loaded
+            command = super().get_command(ctx, cmd_name)
+            if isinstance(command, _Unloaded) and not self._listing:
+                self.commands[cmd_name] = command = command.lazy.load(cmd_name)
+            return command
 
         def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
             with self._names_only():

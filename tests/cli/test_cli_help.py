@@ -51,3 +51,10 @@ def test_the_help_line_crm_help_shows_is_the_commands_own(name: str) -> None:
     assert command is not None and command.help
     own = inspect.cleandoc(command.help).split("\n\n")[0]
     assert " ".join(own.split()) == LAZY[name].help
+
+
+def test_a_mistyped_command_gets_a_suggestion() -> None:
+    result = CliRunner().invoke(app, ["contcts", "list"])
+
+    assert result.exit_code == 2
+    assert "Did you mean 'contacts'?" in result.output
