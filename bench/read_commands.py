@@ -41,7 +41,8 @@ BARE = (
 
 def prepare(data_dir: Path, contacts: int) -> dict[str, str]:
     """A data dir with `contacts` contacts (a company each in 20), a segment and a campaign."""
-    env = process_env(CRM_DATA_DIR=str(data_dir))
+    # Every command opens the file: no background server keeps it open (cli.client.keep_open).
+    env = process_env(CRM_DATA_DIR=str(data_dir), CRM_KEEP_OPEN="0")
     rows = data_dir / "contacts.csv"
     data_dir.mkdir()
     with rows.open("w", newline="") as f:
