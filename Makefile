@@ -44,6 +44,7 @@ test: system-deps lint typecheck unit
 
 bench: install
 	$(PY) bench/cli_startup.py
+	$(PY) bench/read_commands.py
 	$(PY) bench/import_contacts.py
 	$(PY) bench/scale.py --sizes 10000,100000
 	$(PY) bench/list_contacts.py

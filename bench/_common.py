@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -31,6 +33,28 @@ async def median_ms(fn: Callable[[], Awaitable[Any]], repeat: int = 7) -> float:
         await fn()
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples)
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    """The environment for fresh `crm` processes: bytecode caching on, as for an installed
+    `crm` (a run with PYTHONDONTWRITEBYTECODE would time compiling our sources instead)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **extra}
+
+
+def process_ms(
+    commands: dict[str, list[str]], runs: int, env: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Median wall time of fresh processes of each command, in ms. The commands take turns
+    (one untimed warm-up round first), so a machine busy for a while slows them all alike."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for attempt in range(runs + 1):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True, env=env or process_env())
+            if attempt:
+                samples[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def report(name: str, figures: dict[str, Any]) -> None:

@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from fastapi.encoders import jsonable_encoder
 
 from api.schemas import ErrorDetail, Job
 from kernel.errors import CRMError
+from kernel.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 MAX_KEPT = 500
 
 

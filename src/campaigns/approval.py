@@ -6,16 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
-
 from campaigns import assets, delivery_repository, merge_check, quality, repository, service
 from campaigns.models import EMAIL, SEGMENT_VARIANT, Campaign, State, is_social
 from crm.db import Database
 from crm.segments.models import Snapshot
 from kernel.errors import Conflict, ValidationFailed
+from kernel.logs import get_logger
 from kernel.settings import Settings
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 PAGE = 500
 

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import structlog
-
 from campaigns import asset_jobs, asset_parts, repository, service
 from campaigns.asset_jobs import Job
 from campaigns.models import (
@@ -32,13 +30,14 @@ from crm.contacts.models import Contact
 from crm.contacts.profile import llm_profile
 from crm.db import Database
 from kernel.errors import Conflict, LLMError, ValidationFailed
+from kernel.logs import get_logger
 from kernel.settings import Settings
 from llm_tools.calls import CachedCompletion, CallRecord, CallStore, Usage
 from llm_tools.gateway import Gateway
 from llm_tools.inputs import Brand, ContactProfile
 from llm_tools.inputs import Campaign as CampaignInput
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 Progress = Callable[[int], None]
 EDITABLE_STATES = (State.DRAFT, State.GENERATING, State.REVIEW, State.FAILED)

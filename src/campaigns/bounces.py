@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import structlog
-
 from campaigns import bounce_report_repository, suppression
 from campaigns.suppression import BounceKind
 from crm.db import Database
 from kernel.errors import ValidationFailed
+from kernel.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 IMAP_PORTS = {"imaps": 993, "imap": 143}
 # Feedback types that are a person's complaint; "not-spam" is the opposite.

@@ -36,8 +36,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from campaigns import delivery_repository, eligibility, handoff, repository, service
 from campaigns.channels.protocol import Channel, Context, Outcome, Outgoing
 from campaigns.channels.registry import build, is_idempotent
@@ -48,10 +46,11 @@ from campaigns.sending import ChannelRun, Progress, Tally
 from campaigns.tracking import Tokens
 from crm.db import Database
 from kernel.errors import Conflict, ValidationFailed
+from kernel.logs import get_logger
 from kernel.processes import alive
 from kernel.settings import Settings
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import structlog
-
 from campaigns import executor, rounds, service
 from campaigns.models import State
 from crm.db import Database
 from kernel.errors import ValidationFailed
+from kernel.logs import get_logger
 from kernel.settings import Settings
 from scheduling.models import Run, RunOutcome
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 async def check_target(db: Database, target: str) -> None:

@@ -11,14 +11,13 @@ Queueing again (a retry after a crash) adds nothing, since the round's key stays
 
 from __future__ import annotations
 
-import structlog
-
 from campaigns import approval, service
 from campaigns.models import ROUND_TRANSITIONS, Campaign, State
 from crm.db import Database
 from kernel.errors import ValidationFailed
+from kernel.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 SHARED = ""  # the round of approval and of every occurrence that does not repeat
 

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import structlog
 from pydantic import ValidationError
 
 from campaigns import delivery_repository, eligibility, repository, suppression
@@ -25,9 +24,10 @@ from campaigns.pacing import Pacer, Sleep
 from campaigns.queued import Work, pages
 from crm.db import Database
 from kernel.errors import CRMError
+from kernel.logs import get_logger
 from kernel.settings import Settings
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 Progress = Callable[[str, int], None]
 # Retry backoff for transient failures: 1s, 2s, 4s … capped.

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import structlog
-
 from campaigns import delivery_repository, repository
 from campaigns.models import (
     Campaign,
@@ -20,9 +18,10 @@ from campaigns.models import (
 )
 from crm.db import Database
 from kernel.errors import Conflict, NotFound, ValidationFailed
+from kernel.logs import get_logger
 from scheduling import service as schedules
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _REVIEW_REASON = re.compile(r"^\d+ deliveries need review ")
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import structlog
-
 from campaigns import delivery_repository, suppression_repository
 from campaigns.channels import message_id as message_ids
 from campaigns.tracking import Tokens
@@ -17,8 +15,9 @@ from crm.db import Database
 from crm.events import service as timeline
 from crm.normalize import email_key
 from kernel.errors import NotFound, ValidationFailed
+from kernel.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 BounceKind = Literal["hard", "soft", "complaint"]
 

@@ -21,15 +21,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import structlog
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from campaigns import delivery_repository
 from crm.db import Database
 from crm.events import service as timeline
 from kernel.errors import ValidationFailed
+from kernel.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 Kind = Literal["open", "click", "unsubscribe"]
 PATHS: dict[Kind, str] = {"open": "/t/o/", "click": "/t/c/", "unsubscribe": "/unsubscribe/"}

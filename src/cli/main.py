@@ -4,30 +4,62 @@ from __future__ import annotations
 
 import typer
 
-from cli import (
-    apikeys,
-    audit,
-    campaigns,
-    companies,
-    contacts,
-    enrich,
-    llm,
-    pages,
-    runtime,
-    schedules,
-    segments,
-    serve,
-    users,
-    workspaces,
-)
+from cli import runtime
+from cli.lazy import Lazy, lazy_group
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
+
+# Every command but `init` and `demo`, imported when it runs (`crm --help` and completion show
+# these help lines; tests/cli/test_cli_help.py checks them against the commands' own).
+COMMANDS = {
+    "summarize": Lazy(
+        "cli.llm:summarize",
+        "An LLM-written summary of how a contact engaged (profile and timeline).",
+    ),
+    "enrich": Lazy(
+        "cli.enrich:enrich",
+        "Fill in what contacts are missing. Safe to interrupt and re-run: done work is skipped.",
+    ),
+    "audit": Lazy(
+        "cli.audit:audit",
+        "Show the audit log, newest first: key creation and revocation, exports, approvals, "
+        "runs, pauses, deletions and workspace changes.",
+    ),
+    "serve": Lazy(
+        "cli.serve:serve",
+        "Serve the REST API (/api/v1, docs at /docs), landing pages and tracking links.",
+    ),
+    "worker": Lazy(
+        "cli.schedules:worker",
+        "Run due schedules until SIGTERM or Ctrl-C (then finish or hand back the current "
+        "work), logging each run's start, progress and end on stderr.",
+    ),
+    "contacts": Lazy("cli.contacts:app", "Add, find, change, import and export contacts."),
+    "companies": Lazy("cli.companies:app", "Companies and the contacts who work there."),
+    "campaigns": Lazy(
+        "cli.campaigns:app",
+        "Create campaigns, generate and review their assets, approve and send them.",
+    ),
+    "segments": Lazy(
+        "cli.segments:app", "Saved rules that select contacts (language: docs/segments.md)."
+    ),
+    "llm": Lazy("cli.llm:app", "The LLM gateway: recorded calls, tokens and cost."),
+    "pages": Lazy("cli.pages:app", "Hosted landing pages."),
+    "apikeys": Lazy("cli.apikeys:app", "API keys for `crm serve`."),
+    "workspaces": Lazy("cli.workspaces:app", "Workspaces: one per team, client or brand."),
+    "users": Lazy("cli.users:app", "People, their roles, invitations and password resets."),
+    "schedules": Lazy(
+        "cli.schedules:app",
+        "Schedule campaign sends and enrichment runs; list, pause, resume and delete them.",
+    ),
+}
 
 app = typer.Typer(
     name="crm",
     help="AI-first campaign and enrichment toolkit: contacts, segments, campaigns.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=lazy_group(COMMANDS),
 )
 
 
@@ -58,23 +90,6 @@ def options(
     runtime.options.api_url = api_url
     runtime.options.verbose = verbose
     runtime.options.workspace = workspace
-
-
-app.add_typer(contacts.app, name="contacts")
-app.add_typer(companies.app, name="companies")
-app.add_typer(campaigns.app, name="campaigns")
-app.add_typer(segments.app, name="segments")
-app.add_typer(llm.app, name="llm")
-app.command("summarize")(llm.summarize)
-app.command("enrich")(enrich.enrich)
-app.add_typer(pages.app, name="pages")
-app.add_typer(apikeys.app, name="apikeys")
-app.command("audit")(audit.audit)
-app.add_typer(workspaces.app, name="workspaces")
-app.add_typer(users.app, name="users")
-app.command("serve")(serve.serve)
-app.add_typer(schedules.app, name="schedules")
-app.command("worker")(schedules.worker)
 
 
 @app.command()

@@ -8,13 +8,34 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console
 
-stdout = Console()
-stderr = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _OnFirstUse:
+    """A rich `Console` built when first used: `--json` output and `crm --help` never build
+    one (importing rich's console takes longer than most commands' work)."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+
+    @cached_property
+    def _console(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=self._stderr)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._console, name)
+
+
+stdout = cast("Console", _OnFirstUse())
+stderr = cast("Console", _OnFirstUse(stderr=True))
 EXIT_USER_ERROR = 1
 # The command ran and printed its report, but the work did not finish: a campaign that failed
 # to generate, a run that ended paused. Scripts and schedules should notice.

@@ -2,13 +2,12 @@
 REST API when one is configured or holds the embedded database here; expected errors as one
 red line.
 
-The client and the services are imported inside `run`, so `crm --help` and shell completion
-load neither SurrealDB, litellm nor httpx.
+The client, the services and asyncio are imported inside `run`, so `crm --help` and shell
+completion load neither SurrealDB, litellm nor httpx.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -51,7 +50,9 @@ def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) 
 
     Logs go to the log file, and to stderr too with `crm --verbose` or `log_to_stderr` (a
     long-running command whose log is its output)."""
-    # The one lazy import of the client: it loads the services, SurrealDB and httpx.
+    # The one lazy import of the client: it loads the services and SurrealDB.
+    import asyncio
+
     from cli.client import keep_open
     from cli.client.audit import Watched
     from cli.client.connect import connected

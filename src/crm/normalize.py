@@ -1,4 +1,7 @@
-"""Normalizers shared by contacts and companies: email, phone, tags, custom-field keys."""
+"""Normalizers shared by contacts and companies: email, phone, tags, custom-field keys.
+
+email-validator and phonenumbers are imported by the functions that use them: importing them
+costs more than a read command's query, and reads never call them."""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ import re
 from functools import lru_cache
 from typing import Annotated, Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 from kernel.errors import ValidationFailed
@@ -27,11 +28,15 @@ MAX_EMAIL = 254
 def _valid_domain(domain: str) -> str:
     """email-validator's verdict on a domain, remembered: lists repeat domains a lot, and the
     domain's IDNA checks are most of email-validator's cost."""
+    from email_validator import validate_email
+
     return str(validate_email(f"a@{domain}", check_deliverability=False).domain).lower()
 
 
 def normalize_email(raw: str) -> str:
     """Trimmed, domain lower-cased, syntax-checked by email-validator (no DNS)."""
+    from email_validator import EmailNotValidError, validate_email
+
     text = raw.strip()
     if not text:
         raise ValidationFailed("email is required")
@@ -52,6 +57,8 @@ def email_key(email: str) -> str:
 
 def normalize_phone(raw: str, country: str | None = None) -> str:
     """E.164 when the number parses and is valid (using the contact's country as a hint)."""
+    import phonenumbers
+
     text = raw.strip()
     region = country.upper() if country and len(country) == 2 else None
     try:

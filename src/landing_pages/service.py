@@ -8,13 +8,12 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
 from crm.contacts import service as contacts
 from crm.contacts.models import ConsentRecord, ContactCreate, Status
 from crm.db import Database
 from crm.events import service as events
 from kernel.errors import Conflict, NotFound, ValidationFailed
+from kernel.logs import get_logger
 from landing_pages import repository
 from landing_pages.forms import consent_field, consent_version, with_consent_box
 from landing_pages.models import (
@@ -33,7 +32,7 @@ from llm_tools.landing_page import LandingPageIn, write_landing_page
 if TYPE_CHECKING:
     from llm_tools.gateway import Gateway
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 MAX_SLUG_TRIES = 5
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 

@@ -22,10 +22,10 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import structlog
 from pydantic import BaseModel, ValidationError
 
 from kernel.errors import LLMError
+from kernel.logs import get_logger
 from llm_tools import provider, structured, tokens
 from llm_tools.calls import CachedCompletion, CallRecord, CallStore, Completion, Outcome, Usage
 from llm_tools.errors import BudgetExceeded, LLMOutputInvalid
@@ -37,7 +37,7 @@ from llm_tools.retry import to_crm_error
 if TYPE_CHECKING:
     from kernel.settings import Settings
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -22,16 +22,15 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
 from kernel.errors import LLMError
+from kernel.logs import get_logger
 
 if TYPE_CHECKING:
     from types import ModuleType
 
     from llama_cpp import Llama
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 PROVIDER = "local"
 MODEL = "smollm2"

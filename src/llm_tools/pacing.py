@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import structlog
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -15,10 +14,11 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from kernel.logs import get_logger
 from llm_tools.limits import Clock, RateLimiter, Sleep
 from llm_tools.retry import headers_of, is_retryable, parse_duration, retry_after
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class Pacing:

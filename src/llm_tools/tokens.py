@@ -19,12 +19,12 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import structlog
+from kernel.logs import get_logger
 
 if TYPE_CHECKING:
     import tiktoken
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _BPE_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 DEFAULT_ENCODING = "cl100k_base"

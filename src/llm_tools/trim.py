@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-import structlog
 from pydantic import BaseModel
 
 from kernel.errors import LLMError
+from kernel.logs import get_logger
 from llm_tools.gateway import Gateway
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 T = TypeVar("T")
 
 

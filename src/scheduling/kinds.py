@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from crm.db import Database
+from kernel.lazy import deferred
 from kernel.settings import Settings
-from scheduling import enrichment
 from scheduling.models import Kind, Run, RunOutcome
 
 TargetCheck = Callable[[Database, str], Awaitable[None]]
@@ -25,7 +25,10 @@ class JobKind:
 
 
 _kinds: dict[Kind, JobKind] = {
-    Kind.ENRICHMENT: JobKind(enrichment.check_target, enrichment.run),
+    # Imported when a job of the kind runs: enrichment loads much that schedules do not need.
+    Kind.ENRICHMENT: JobKind(
+        deferred("scheduling.enrichment:check_target"), deferred("scheduling.enrichment:run")
+    ),
 }
 
 

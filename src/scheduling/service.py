@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import structlog
-
 from crm.db import Database
 from kernel.errors import Conflict, NotFound, ValidationFailed
+from kernel.logs import get_logger
 from scheduling import kinds, repository
 from scheduling.clock import Clock
 from scheduling.models import (
@@ -29,7 +28,7 @@ from scheduling.models import (
 )
 from scheduling.recurrence import check_cron, localize, next_cron, zone
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-import structlog
-
 from crm.db import Database
 from kernel.errors import CRMError
+from kernel.logs import get_logger
 from scheduling import service
 from scheduling.clock import Clock, SystemClock
 from scheduling.jobs import Job, production_job
@@ -34,7 +33,7 @@ from scheduling.service import ClaimPolicy
 if TYPE_CHECKING:
     from kernel.settings import Settings
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class Worker:

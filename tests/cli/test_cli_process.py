@@ -150,7 +150,7 @@ class TestLock:
         assert proc.returncode == 0, err
 
 
-def test_help_does_not_import_heavy_libraries() -> None:
+def test_help_does_not_import_heavy_libraries_or_any_command() -> None:
     probe = textwrap.dedent(
         """
         import contextlib, io, json, sys
@@ -160,12 +160,30 @@ def test_help_does_not_import_heavy_libraries() -> None:
                 app(["--help"], standalone_mode=False)
             except SystemExit:
                 pass
-        heavy = ["litellm", "fastapi", "llama_cpp", "surrealdb"]
+        heavy = ["litellm", "fastapi", "llama_cpp", "surrealdb", "pydantic", "asyncio"]
         print(json.dumps({"help": "contacts" in out.getvalue(),
-                          "loaded": [m for m in heavy if m in sys.modules]}))
+                          "loaded": [m for m in heavy if m in sys.modules],
+                          "commands": [m for m in sys.modules if m.startswith("cli.")
+                                       and m not in ("cli.main", "cli.lazy", "cli.output",
+                                                     "cli.runtime")]}))
         """
     )
     result = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True, timeout=TIMEOUT)
 
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"help": True, "loaded": []}
+    assert json.loads(result.stdout) == {"help": True, "loaded": [], "commands": []}
+
+
+@pytest.mark.skipif(CRM is None, reason="the crm entry point is not installed")
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [("crm co", ["contacts", "companies"]), ("crm contacts li", ["list"])],
+)
+def test_shell_completion_lists_commands(words: str, expected: list[str]) -> None:
+    assert CRM is not None
+    env = {**os.environ, "_CRM_COMPLETE": "complete_bash", "COMP_WORDS": words}
+    env["COMP_CWORD"] = str(len(words.split()) - 1)
+    result = subprocess.run([CRM], capture_output=True, text=True, env=env, timeout=TIMEOUT)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == expected

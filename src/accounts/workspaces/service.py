@@ -13,8 +13,6 @@ from pydantic import SecretStr
 from accounts.audit import service as audit
 from accounts.workspaces import repository
 from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
-from campaigns import service as campaigns
-from campaigns.models import State
 from crm.db import Database
 from crm.schema import migrate
 from kernel.errors import Conflict, NotFound, ValidationFailed
@@ -115,6 +113,9 @@ async def set_four_eyes(system: Database, ref: str, on: bool, *, actor: str) -> 
 async def delete(system: Database, ref: str) -> Workspace:
     """Everything in it, for good. Refused for the default workspace and while a campaign of
     it is running."""
+    from campaigns import service as campaigns  # here: loading campaigns takes a while
+    from campaigns.models import State
+
     workspace = await require(system, ref)
     if workspace.is_default:
         raise ValidationFailed("the default workspace `main` cannot be deleted")

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import structlog
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -23,8 +22,9 @@ from accounts.principals import Principal
 from accounts.roles import Permission
 from api.console import csrf
 from kernel.errors import CRMError, Unauthorized
+from kernel.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 HERE = Path(__file__).parent
 LOGIN = "/app/login"
 CSP = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
@@ -28,9 +27,10 @@ from api.permissions import requires
 from api.schemas import ErrorBody, error_responses
 from crm.db import Database
 from kernel.errors import CRMError, RateLimited, ValidationFailed
+from kernel.logs import get_logger
 from landing_pages.render import css, page_headers, render_message
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 router = APIRouter(tags=["auth"])
 
 HTML: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}

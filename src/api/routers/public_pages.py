@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -24,6 +23,7 @@ from api.limits import retry_after_header
 from api.permissions import requires
 from api.tenancy import Site, SiteDb, Tenant
 from crm.db import Database
+from kernel.logs import get_logger
 from landing_pages import service
 from landing_pages.forms import (
     TOKEN_FIELD,
@@ -44,7 +44,7 @@ from landing_pages.render import (
     render_page,
 )
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 router = APIRouter(tags=["landing pages (public)"])
 
 MAX_FORM_FIELDS = 60

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
-import structlog
 
 from campaigns.channels.protocol import Outcome, Rendered, Result, check_cancelled
 from kernel.errors import ValidationFailed
+from kernel.logs import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 

@@ -6,19 +6,22 @@ import asyncio
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from accounts.principals import CLI_ACTOR
 from accounts.workspaces.models import Workspace
-from campaigns import approval, asset_jobs, assets, bounces, executor, service, test_send
+from campaigns import service
 from campaigns.models import Asset, Campaign, CampaignCreate, Status
-from campaigns.test_send import TestSend
 from cli.client.http import Api, seg
 from cli.output import Progress, fail
 from crm.db import Database
-from crm.llm_calls.service import gateway
-from crm.segments import service as segments
 from kernel.settings import Settings
+
+if TYPE_CHECKING:
+    from campaigns.test_send import TestSend
+
+# Generating, approving, sending, bounces and segment rules are imported by the methods that use
+# them: they load the LLM gateway, jinja and the channels, which listing campaigns never needs.
 
 
 class Campaigns(Protocol):
@@ -94,6 +97,8 @@ class LocalCampaigns:
     workspace: Workspace
 
     async def create(self, data: CampaignCreate) -> Campaign:
+        from crm.segments import service as segments
+
         await segments.require(self.db, data.segment)
         return await service.create(self.db, data)
 
@@ -101,10 +106,14 @@ class LocalCampaigns:
         return await service.list_all(self.db)
 
     async def show(self, key: str, history: bool) -> tuple[Campaign, list[Asset]]:
+        from campaigns import assets
+
         campaign = await service.require(self.db, key)
         return campaign, await assets.list_assets(self.db, key, history=history)
 
     async def planned_calls(self, key: str, *, personalize: bool | None, regenerate: bool) -> int:
+        from campaigns import asset_jobs
+
         return await asset_jobs.planned_calls(
             self.db, key, personalize=personalize, regenerate=regenerate
         )
@@ -118,6 +127,9 @@ class LocalCampaigns:
         max_cost: float | None,
         progress: Progress,
     ) -> dict[str, Any]:
+        from campaigns import asset_jobs, assets
+        from crm.llm_calls.service import gateway
+
         campaign = await service.require(self.db, key)
         wants = campaign.personalize if personalize is None else personalize
         total = await asset_jobs.count_jobs(self.db, campaign, personalize=wants)
@@ -136,20 +148,28 @@ class LocalCampaigns:
     async def edit_asset(
         self, key: str, channel: str, changes: dict[str, Any], variant: str
     ) -> Asset:
+        from campaigns import assets
+
         return await assets.edit_asset(
             self.db, key, channel, changes, variant=variant, edited_by=CLI_ACTOR
         )
 
     async def approve(self, key: str, override: str | None) -> Campaign:
+        from campaigns import approval
+
         approver = CLI_ACTOR if self.workspace.four_eyes else None
         return await approval.approve(
             self.db, key, self.settings, override=override, approver=approver
         )
 
     async def test_send(self, key: str, to: str, contact: str | None) -> TestSend:
+        from campaigns import test_send
+
         return await test_send.test_send(self.db, key, self.settings, to=to, contact=contact)
 
     async def run(self, key: str, *, dry_run: bool, progress: Progress) -> dict[str, Any]:
+        from campaigns import executor
+
         counts = await service.delivery_counts(self.db, key)
         options = executor.Options(dry_run=dry_run, stop=_stop_on_signals())
         with progress("Rendering" if dry_run else "Sending", counts.queued) as advance:
@@ -158,6 +178,8 @@ class LocalCampaigns:
         return await service.with_cost(self.db, report.as_dict())
 
     async def resume(self, key: str, *, force: bool, progress: Progress) -> dict[str, Any]:
+        from campaigns import executor
+
         counts = await service.delivery_counts(self.db, key)
         options = executor.Options(stop=_stop_on_signals(), force=force)
         with progress("Sending", counts.queued + counts.sending) as advance:
@@ -189,6 +211,8 @@ class LocalCampaigns:
     async def bounces(
         self, mbox: Path | None, maildir: Path | None, imap: str | None
     ) -> dict[str, Any]:
+        from campaigns import bounces
+
         messages = bounces.read_mailbox(mbox=mbox, maildir=maildir, imap=imap)
         return (await bounces.apply(self.db, messages)).as_dict()
 
@@ -243,6 +267,8 @@ class RemoteCampaigns:
         return Campaign.model_validate(await self.api.post(f"campaigns/{seg(key)}/approve", body))
 
     async def test_send(self, key: str, to: str, contact: str | None) -> TestSend:
+        from campaigns.test_send import TestSend
+
         body = {"to": to, "contact": contact}
         return TestSend.model_validate(await self.api.post(f"campaigns/{seg(key)}/test-send", body))
 

@@ -5,19 +5,22 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cli.client.http import Api, seg
 from cli.output import fail
 from crm.companies import service as companies
 from crm.contacts import service
-from crm.contacts.exporter import export_csv
-from crm.contacts.importer import ImportOptions, ImportReport, RowError, import_csv
 from crm.contacts.models import Contact, ContactCreate, ContactUpdate, Page, TimelineEvent
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
 from crm.normalize import normalize_tags
-from insights import activity
+
+if TYPE_CHECKING:
+    from crm.contacts.importer import ImportOptions, ImportReport
+
+# CSV import and export and a contact's activity are imported by the methods that use them:
+# listing contacts never needs them.
 
 REPORT_FIELDS = ("read", "created", "updated", "skipped", "failed")
 
@@ -89,6 +92,8 @@ class LocalContacts:
         return await service.add(self.db, data)
 
     async def history(self, ref: str) -> tuple[Contact, list[TimelineEvent]]:
+        from insights import activity
+
         return await activity.history(self.db, ref)
 
     async def update(
@@ -123,10 +128,14 @@ class LocalContacts:
     async def import_csv(
         self, file: Path, options: ImportOptions, progress: AbstractContextManager[Any]
     ) -> ImportReport:
+        from crm.contacts.importer import import_csv
+
         with progress as advance:
             return await import_csv(self.db, file, options, advance)
 
     async def export(self, file: Path, segment: str | None, *, raw: bool) -> int:
+        from crm.contacts.exporter import export_csv
+
         return await export_csv(self.db, file, await _filter(self.db, segment), raw=raw)
 
 
@@ -183,6 +192,8 @@ class RemoteContacts:
     async def import_csv(
         self, file: Path, options: ImportOptions, progress: AbstractContextManager[Any]
     ) -> ImportReport:
+        from crm.contacts.importer import ImportReport, RowError
+
         if options.errors_file is not None:
             raise fail(
                 "--errors needs the database on this machine: through the API the report "

@@ -10,15 +10,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
 
 from api import server_info
 from cli.output import fail, stderr
 from crm.db import embedded_file
 from kernel.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx  # imported by `Api`: commands on the local database never load it
 
 API_PREFIX = "/api/v1"
 WORKSPACE_HEADER = "X-CRM-Workspace"
@@ -91,6 +92,8 @@ class Api:
     """Calls the API and returns the decoded JSON; any failure is one red line (exit 1)."""
 
     def __init__(self, target: Target) -> None:
+        import httpx
+
         self.target = target
         headers = {"Authorization": f"Bearer {target.key}"} if target.key else {}
         if target.workspace:
@@ -156,6 +159,8 @@ class Api:
 
     @asynccontextmanager
     async def _send(self, method: str, path: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
+        import httpx
+
         url = path if path.startswith("/") else f"{API_PREFIX}/{path}"
         params = {k: v for k, v in (kwargs.pop("params", None) or {}).items() if v is not None}
         try:

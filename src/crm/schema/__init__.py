@@ -52,8 +52,10 @@ async def migrate(
     `upgrading` hears of each one before it runs on a database that had migrations already:
     an upgrade may rewrite every record, which takes a while on a large database. Without
     `migrations`: those of a workspace's data."""
-    await db.query("DEFINE TABLE IF NOT EXISTS migration SCHEMALESS;")
+    # One read when the database is up to date (a missing table reads as empty).
     done = set(await db.one("SELECT VALUE version FROM migration") or [])
+    if not done:
+        await db.query("DEFINE TABLE IF NOT EXISTS migration SCHEMALESS;")
     applied = []
     for migration in available() if migrations is None else migrations:
         if migration.version in done:

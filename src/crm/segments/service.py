@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from crm.contacts import service as contacts
@@ -10,20 +9,10 @@ from crm.contacts.models import Contact
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
 from crm.paging import check_limit
-from crm.segments import repository
+from crm.segments import campaign_lookup, repository
 from crm.segments.models import Rule, Segment, SegmentCreate, SegmentUpdate, Snapshot, name_key
 from crm.segments.rules import campaign_refs, compile_rule, parse_rule
 from kernel.errors import Conflict, NotFound
-
-# Rules may name campaigns (`opened campaign "x"`), which the campaigns package keeps on a floor
-# above: it installs how names become keys (`campaigns.wiring.register`). For each ref (an id,
-# or a name compared like segment names), the keys of the campaigns it names.
-CampaignLookup = Callable[[Database, list[str]], Awaitable[dict[str, tuple[str, ...]]]]
-_campaign_lookup: list[CampaignLookup] = []
-
-
-def look_up_campaigns_with(lookup: CampaignLookup) -> None:
-    _campaign_lookup[:] = [lookup]
 
 
 async def compiled(db: Database, rule: Rule) -> tuple[str, dict[str, Any]]:
@@ -31,9 +20,7 @@ async def compiled(db: Database, rule: Rule) -> tuple[str, dict[str, Any]]:
     looked up once, for `ContactFilter(rule=…)` and anyone else selecting its contacts."""
     node = parse_rule(rule)
     refs = sorted(set(campaign_refs(node)))
-    if refs and not _campaign_lookup:
-        raise LookupError("rules that name campaigns need campaigns.wiring.register() first")
-    campaigns = await _campaign_lookup[0](db, refs) if refs else {}
+    campaigns = await campaign_lookup.installed()(db, refs) if refs else {}
     return compile_rule(node, campaigns=campaigns)
 
 

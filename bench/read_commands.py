@@ -1,0 +1,88 @@
+"""Everyday read commands on a small database next to a bare SDK script on the same file.
+
+    python bench/read_commands.py [--contacts 200] [--runs 7]
+
+Each command runs as a fresh `crm` process (median wall of `--runs`); the baseline is a script
+that imports the SurrealDB SDK, opens the same file and runs one SELECT. Target (issue 14):
+every command <= 1.6x the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import process_env, process_ms, report
+
+CRM = [sys.executable, "-m", "cli.main"]
+COMMANDS = {
+    "contacts list": ["contacts", "list", "--json"],
+    "contacts show": ["contacts", "show", "p1@example.com", "--json"],
+    "segments list": ["segments", "list", "--json"],
+    "campaigns list": ["campaigns", "list", "--json"],
+    "companies list": ["companies", "list", "--json"],
+}
+BARE = (
+    "import asyncio, sys\n"
+    "from surrealdb import AsyncSurreal\n"
+    "async def main():\n"
+    "    db = AsyncSurreal(sys.argv[1])\n"
+    "    await db.connect()\n"
+    "    await db.use('crm', 'main')\n"
+    "    await db.query('SELECT * FROM contact LIMIT 50')\n"
+    "    await db.close()\n"
+    "asyncio.run(main())\n"
+)
+
+
+def prepare(data_dir: Path, contacts: int) -> dict[str, str]:
+    """A data dir with `contacts` contacts (a company each in 20), a segment and a campaign."""
+    # Every command opens the file: no background server keeps it open (cli.client.keep_open).
+    env = process_env(CRM_DATA_DIR=str(data_dir), CRM_KEEP_OPEN="0")
+    rows = data_dir / "contacts.csv"
+    data_dir.mkdir()
+    with rows.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["email", "first_name", "last_name", "company", "title", "country"])
+        for i in range(contacts):
+            title = "Head of Sales" if i % 3 else "Engineer"
+            out.writerow([f"p{i}@example.com", f"P{i}", "Smith", f"Co{i % 20}", title, "DE"])
+    for argv in (
+        ["contacts", "import", str(rows)],
+        ["segments", "create", "germans", "--rule", 'country in ["DE"]'],
+        ["campaigns", "create", "hello", "--segment", "germans", "--channel", "email",
+         "--brief", "Say hello"],
+    ):  # fmt: skip
+        subprocess.run([*CRM, *argv], check=True, capture_output=True, env=env)
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--contacts", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "data"
+        env = prepare(data_dir, args.contacts)
+        url = f"surrealkv://{(data_dir / 'crm.db').resolve()}"
+        walls = process_ms(
+            {"bare": [sys.executable, "-c", BARE, url]}
+            | {name: [*CRM, *argv] for name, argv in COMMANDS.items()},
+            args.runs,
+            env,
+        )
+        bare = walls.pop("bare")
+        figures: dict[str, object] = {"contacts": args.contacts, "bare_sdk_select_ms": bare}
+        for name, wall in walls.items():
+            figures[f"{name}_ms"] = wall
+            figures[f"{name}_over_bare"] = wall / bare
+    report("read_commands", figures)
+
+
+if __name__ == "__main__":
+    main()
