@@ -373,3 +373,13 @@ async def bounced_count(db: Database, campaign: str) -> int:
         {"c": record("campaign", campaign)},
     )
     return int(rows[0]["n"]) if rows else 0
+
+
+async def sent_per_day(db: Database, since: datetime, until: datetime) -> dict[str, int]:
+    """Deliveries sent in [since, until) per UTC day (a range of the sent_at index)."""
+    rows = await db.one(
+        "SELECT time::format(sent_at, '%Y-%m-%d') AS day, count() AS n FROM delivery"
+        " WHERE sent_at >= $since AND sent_at < $until GROUP BY day",
+        {"since": since, "until": until},
+    )
+    return {r["day"]: int(r["n"]) for r in rows}

@@ -61,3 +61,14 @@ async def contacts_per_kind(db: Database, campaign: str, kinds: list[str]) -> di
         {"c": campaign, "kinds": kinds},
     )
     return {r["kind"]: int(r["n"]) for r in rows}
+
+
+async def per_day(db: Database, kind: str, since: datetime, until: datetime) -> dict[str, int]:
+    """Events of `kind` in [since, until) per UTC day (`YYYY-MM-DD`), counted in the database
+    over a range of the (kind, at) index."""
+    rows = await db.one(
+        "SELECT time::format(at, '%Y-%m-%d') AS day, count() AS n FROM event"
+        " WHERE kind = $kind AND at >= $since AND at < $until GROUP BY day",
+        {"kind": kind, "since": since, "until": until},
+    )
+    return {r["day"]: int(r["n"]) for r in rows}

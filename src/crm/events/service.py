@@ -58,3 +58,9 @@ async def record_event(
 async def contacts_per_kind(db: Database, campaign_key: str, kinds: list[str]) -> dict[str, int]:
     """How many distinct contacts have an event of each of `kinds` naming the campaign."""
     return await repository.contacts_per_kind(db, campaign_key, kinds)
+
+
+async def per_day(db: Database, kind: str, since: datetime, until: datetime) -> dict[str, int]:
+    """How many events of `kind` happened each UTC day (`YYYY-MM-DD`) in [since, until); days
+    without any are left out."""
+    return await repository.per_day(db, kind, since, until)
