@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from console_browser import PASSWORD, Browser, forms
 
 from accounts.roles import Role
+from api.deps import AppState
 from accounts.users import service as users
 from accounts.workspaces.models import Workspace
 from crm.db import Database
@@ -90,3 +91,21 @@ async def test_errors_are_pages_in_the_console_layout(person: Person) -> None:
         assert answer.headers["content-type"].startswith("text/html")
         assert "Sign out" in answer.text  # the layout, with its navigation
         assert "Traceback" not in answer.text
+
+
+async def test_a_locked_account_is_told_to_wait_with_retry_after(
+    browser: Browser, system: Database, main: Workspace, state: AppState
+) -> None:
+    state.settings = state.settings.model_copy(
+        update={"login_max_failures": 2, "login_lockout_minutes": 15.0}
+    )
+    await users.add(system, "ana@example.com", Role.EDITOR, main, PASSWORD)
+    for _ in range(2):
+        assert (await browser.sign_in("ana@example.com", "a wrong guess")).status_code == 401
+
+    locked = await browser.sign_in("ana@example.com")
+
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
+    assert "too many failed sign-ins" in locked.text.lower()
+    assert (await browser.get("/app")).status_code == 303

@@ -21,7 +21,7 @@ from api.deps import State, System
 from api.permissions import requires
 from api.routers.auth import set_session_cookie
 from api.routers.passwords import client_ip
-from kernel.errors import CRMError
+from kernel.errors import CRMError, RateLimited
 
 router = console_router(prefix="/app")
 
@@ -55,7 +55,7 @@ async def login(
             now=datetime.fromtimestamp(state.clock(), UTC),
         )
     except CRMError as exc:
-        return page(
+        answer = page(
             request,
             "login.jinja",
             status_code=exc.status,
@@ -63,6 +63,9 @@ async def login(
             email=email,
             message=exc.message,
         )
+        if isinstance(exc, RateLimited) and "retry_after" in exc.details:
+            answer.headers["retry-after"] = str(exc.details["retry_after"])
+        return answer
     response = RedirectResponse(_inside(next), status_code=303)
     set_session_cookie(response, done.token, state.settings)
     # A new form token with the new session.
