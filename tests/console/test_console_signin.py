@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from console_browser import PASSWORD, Browser, forms
 
 from accounts.roles import Role
-from api.deps import AppState
 from accounts.users import service as users
 from accounts.workspaces.models import Workspace
+from api.deps import AppState
 from crm.db import Database
 
 Person = Callable[[Role], Awaitable[Browser]]

@@ -33,8 +33,9 @@ def bars(values: Sequence[tuple[str, int | float]], title: str) -> Markup:
 
 def columns(values: Sequence[tuple[str, int]], title: str) -> Markup:
     """Vertical columns, one per (label, value) left to right (days, oldest first), scaled to
-    the largest value; the first and last labels are written under the axis."""
-    top = max((v for _, v in values), default=0) or 1
+    the largest value, which is written at the top; the first and last labels go under it."""
+    peak = max((v for _, v in values), default=0)
+    top = peak or 1
     chart_h, axis = 120, 18
     step = (WIDTH - 40) / max(len(values), 1)
     cols = []
@@ -56,6 +57,6 @@ def columns(values: Sequence[tuple[str, int]], title: str) -> Markup:
     return Markup(  # noqa: S704 - every label and value above is escaped
         f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {WIDTH} '
         f'{height}" width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
-        f'<title>{escape(title)}</title><text x="0" y="12">{top if any(v for _, v in values) else 0}'
-        f"</text>{''.join(cols)}{ends}</svg>"
+        f'<title>{escape(title)}</title><text x="0" y="12">{peak}</text>'
+        f"{''.join(cols)}{ends}</svg>"
     )
