@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import structlog
@@ -166,8 +166,8 @@ async def sent_to(db: Database, contact_key: str, limit: int) -> list[dict[str, 
     return await delivery_repository.sent_to_contact(db, contact_key, limit=limit)
 
 
-async def sent_per_day(db: Database, since: datetime, until: datetime) -> dict[str, int]:
-    """How many messages went out each UTC day (`YYYY-MM-DD`) in [since, until), all
+async def sent_per_day(db: Database, since: datetime, until: datetime) -> dict[date, int]:
+    """How many messages went out each UTC day in [since, until), all
     campaigns and channels; days without any are left out."""
     return await delivery_repository.sent_per_day(db, since, until)
 

@@ -89,7 +89,7 @@ async def daily_activity(
         days=[
             DayActivity.model_validate(
                 {"day": day}
-                | {name: counts.get(day.isoformat(), 0) for name, counts in series.items()}
+                | {name: counts.get(day, 0) for name, counts in series.items()}
             )
             for day in (first + i * DAY for i in range(days))
         ]
