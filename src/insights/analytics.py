@@ -88,8 +88,7 @@ async def daily_activity(
     return DailyActivity(
         days=[
             DayActivity.model_validate(
-                {"day": day}
-                | {name: counts.get(day, 0) for name, counts in series.items()}
+                {"day": day} | {name: counts.get(day, 0) for name, counts in series.items()}
             )
             for day in (first + i * DAY for i in range(days))
         ]

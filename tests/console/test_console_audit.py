@@ -95,8 +95,9 @@ async def test_a_refused_console_request_records_nothing(
 
 
 def test_every_state_changing_console_route_declares_its_audit_action() -> None:
-    """Except signing in and out (the sign-in records its own), the AI summary (it changes
-    nothing) and the members' routes (`accounts.users.team` records those)."""
+    """Except signing in and out and switching workspaces (`accounts.signin` records those),
+    the AI summary (it changes nothing) and the members' routes (`accounts.users.team`
+    records those)."""
     unaudited = {
         route.path
         for route in _routes(console_router)
@@ -106,6 +107,7 @@ def test_every_state_changing_console_route_declares_its_audit_action() -> None:
     assert unaudited == {
         "/app/login",
         "/app/logout",
+        "/app/workspace",
         "/app/contacts/{ref}/summary",
         "/app/settings/members",
         "/app/settings/members/role",

@@ -1,5 +1,6 @@
-"""`/app/settings`: the workspace's members (owners invite, re-role and remove them), its API
-keys (a new key shown once; revoking) and the LLM call ledger."""
+"""`/app/settings`: the other workspaces you can move to, the workspace's members (owners
+invite, re-role and remove them), its API keys (a new key shown once; revoking) and the LLM
+call ledger."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from accounts import signin
 from accounts.apikeys import service as apikeys
 from accounts.apikeys.models import NewApiKey
 from accounts.audit.actions import Action
@@ -42,6 +44,7 @@ async def _page(
         "settings.jinja",
         caller=caller,
         title="Settings",
+        mine=await signin.workspaces_of(system, caller.user) if caller.user else [],
         members=await team.members(system, caller.workspace),
         keys=keys,
         created=created,
