@@ -1,5 +1,6 @@
 """Signing in: check the locks, the password, pick the workspace, start a session; each
-attempt is audited (the email as target, never the password)."""
+attempt is audited (the email as target, never the password). A signed-in user moves to
+another of their workspaces with a new session that ends when the old one would have."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from accounts.users.models import User
 from accounts.workspaces import service as workspaces
 from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
 from crm.db import Database
-from kernel.errors import RateLimited, Unauthorized
+from kernel.errors import NotFound, RateLimited, Unauthorized
 from kernel.settings import Settings
 
 WRONG = "wrong email or password"
@@ -95,3 +96,41 @@ async def sign_in(
         ip=ip,
     )
     return SignedIn(token, session, user, found, role)
+
+
+async def workspaces_of(system: Database, user: str) -> list[Workspace]:
+    """The workspaces the user is a member of, oldest first."""
+    member_of = {m.workspace for m in await users.memberships(system, user)}
+    return [w for w in await workspaces.list_workspaces(system) if w.id in member_of]
+
+
+async def switch(
+    system: Database, token: str, workspace: str, *, ip: str = "", now: datetime | None = None
+) -> SignedIn:
+    """The session of `token` ended and a new one started in `workspace` (id or name), which
+    the user must be a member of; the password is not asked again, so the new session ends
+    when the old one would have."""
+    now = now or datetime.now(UTC)
+    found = await sessions.resolve(system, token, now)
+    if found is None:
+        raise Unauthorized("your session expired or you signed out: sign in again")
+    user = await users.get(system, found.session.user)
+    try:
+        chosen, role = await _chosen(system, user, workspace or DEFAULT_WORKSPACE)
+    except Unauthorized:
+        raise NotFound(f"you are not a member of a workspace {workspace!r}") from None
+    assert user is not None
+    left = (found.session.expires_at - now).total_seconds() / 3600
+    await sessions.end(system, token)
+    new_token, session = await sessions.start(system, user.id, chosen.id, hours=left, now=now)
+    await audit.record(
+        system,
+        "auth.switch",
+        actor=f"user:{user.id}",
+        actor_name=user.email,
+        workspace=chosen.id,
+        target=user.email,
+        ip=ip,
+        details={"from": found.workspace.id},
+    )
+    return SignedIn(new_token, session, user, chosen, role)

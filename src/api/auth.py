@@ -21,7 +21,6 @@ from accounts.apikeys.models import digest
 from accounts.principals import Principal
 from accounts.roles import Role
 from accounts.sessions import service as sessions
-from accounts.users import service as users
 from accounts.workspaces.models import DEFAULT_WORKSPACE
 from api.deps import AppState, State, System
 from api.limits import retry_after_header
@@ -75,17 +74,13 @@ async def _from_key(state: AppState, system: Database, given: str, chosen: str) 
     return Principal(id=f"key:{key.id}", name=key.name, role=key.role, workspace=workspace)
 
 
-async def _from_session(state: AppState, system: Database, token: str) -> Principal:
-    session = await sessions.find(system, token)
-    if session is None:
+async def _from_session(system: Database, token: str) -> Principal:
+    found = await sessions.resolve(system, token)
+    if found is None:
         raise Unauthorized("your session expired or you signed out: sign in again")
-    user = await users.get(system, session.user)
-    role = await users.role_in(system, session.user, session.workspace)
-    workspace = await state.workspace(system, session.workspace)
-    if user is None or role is None or workspace is None:
-        raise Unauthorized("your session expired or you signed out: sign in again")
+    user = found.session.user
     return Principal(
-        id=f"user:{user.id}", name=user.email, role=role, workspace=workspace, user=user.id
+        id=f"user:{user}", name=found.email, role=found.role, workspace=found.workspace, user=user
     )
 
 
@@ -106,7 +101,7 @@ async def require_principal(
 ) -> Principal:
     cookie = request.cookies.get(SESSION_COOKIE, "")
     if (credentials is None or not credentials.credentials) and cookie:
-        principal = await _from_session(state, system, cookie)
+        principal = await _from_session(system, cookie)
     elif credentials is None or not credentials.credentials:
         raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
     else:

@@ -31,9 +31,11 @@ AUDIT_KEY = "x-audit"
 @dataclass
 class AuditNote:
     """The target the audit entry names: the route's `ref` unless the route sets one (a key it
-    created, for example)."""
+    created, for example). A route that changed nothing (a console form shown again with its
+    problems) sets `done` to False and nothing is recorded."""
 
     target: str = ""
+    done: bool = True
 
 
 def _note() -> AuditNote:
@@ -72,6 +74,8 @@ def _audit(action: Action) -> Any:
         request: Request, caller: Caller, system: System, note: Note
     ) -> AsyncIterator[None]:
         yield  # the route raised: its exception passes through here and nothing is recorded
+        if not note.done:
+            return
         ref = str(request.path_params.get("ref", ""))
         await audit_log.record(
             system,

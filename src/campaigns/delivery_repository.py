@@ -3,7 +3,7 @@ outcomes, crash recovery, counts, the frequency limit's look-back, opens, clicks
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from crm.db import Database, plain, record
@@ -373,3 +373,13 @@ async def bounced_count(db: Database, campaign: str) -> int:
         {"c": record("campaign", campaign)},
     )
     return int(rows[0]["n"]) if rows else 0
+
+
+async def sent_per_day(db: Database, since: datetime, until: datetime) -> dict[date, int]:
+    """Deliveries sent in [since, until) per UTC day (a range of the sent_at index)."""
+    rows = await db.one(
+        "SELECT time::floor(sent_at, 1d) AS day, count() AS n FROM delivery"
+        " WHERE sent_at >= $since AND sent_at < $until GROUP BY day",
+        {"since": since, "until": until},
+    )
+    return {r["day"].date(): int(r["n"]) for r in rows}

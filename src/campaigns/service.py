@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Any
 
 from campaigns import delivery_repository, repository
@@ -162,6 +163,12 @@ async def needing_review(db: Database, key: str, *, limit: int = 1000) -> list[R
 async def sent_to(db: Database, contact_key: str, limit: int) -> list[dict[str, Any]]:
     """The messages sent to the contact, newest first: channel, sent_at, campaign (its key)."""
     return await delivery_repository.sent_to_contact(db, contact_key, limit=limit)
+
+
+async def sent_per_day(db: Database, since: datetime, until: datetime) -> dict[date, int]:
+    """How many messages went out each UTC day in [since, until), all
+    campaigns and channels; days without any are left out."""
+    return await delivery_repository.sent_per_day(db, since, until)
 
 
 async def bounced(db: Database, key: str) -> int:

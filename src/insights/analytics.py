@@ -1,8 +1,9 @@
-"""Numbers for dashboards: the contact base, and each campaign's funnel with rates."""
+"""Numbers for dashboards: the contact base, the daily activity of the last days, and each
+campaign's funnel with rates."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +13,10 @@ from crm.db import Database
 from crm.events import service as events
 
 RECENT = timedelta(days=30)
+DAY = timedelta(days=1)
+ACTIVITY_DAYS = 30
+# series -> the crm event kind it counts (sends come from the campaigns' deliveries)
+EVENT_SERIES = {"opened": "email_opened", "clicked": "email_clicked", "submitted": "form_submitted"}
 
 
 class ContactsOverview(BaseModel):
@@ -21,6 +26,18 @@ class ContactsOverview(BaseModel):
     explicit_consent: int
     engaged_recently: int = Field(description="Opened, clicked or submitted in the last 30 days.")
     new_recently: int = Field(description="Added in the last 30 days.")
+
+
+class DayActivity(BaseModel):
+    day: date = Field(description="A UTC day.")
+    sent: int = Field(description="Messages sent, all campaigns and channels.")
+    opened: int = Field(description="Email opens.")
+    clicked: int = Field(description="Email clicks.")
+    submitted: int = Field(description="Landing page form submissions.")
+
+
+class DailyActivity(BaseModel):
+    days: list[DayActivity] = Field(description="Oldest first, today last; every day is there.")
 
 
 class FunnelStep(BaseModel):
@@ -54,6 +71,28 @@ def _rate(part: int, whole: int) -> float:
 async def contacts_overview(db: Database, *, now: datetime | None = None) -> ContactsOverview:
     since = (now or datetime.now(UTC)) - RECENT
     return ContactsOverview.model_validate(await contacts.overview(db, since))
+
+
+async def daily_activity(
+    db: Database, *, days: int = ACTIVITY_DAYS, now: datetime | None = None
+) -> DailyActivity:
+    """Sends, opens, clicks and form submissions per UTC day over the last `days` days (today
+    included), each counted in the database; a day without any shows 0."""
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    first = today - (days - 1) * DAY
+    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    until = since + days * DAY
+    series = {"sent": await campaigns.sent_per_day(db, since, until)}
+    for name, kind in EVENT_SERIES.items():
+        series[name] = await events.per_day(db, kind, since, until)
+    return DailyActivity(
+        days=[
+            DayActivity.model_validate(
+                {"day": day} | {name: counts.get(day, 0) for name, counts in series.items()}
+            )
+            for day in (first + i * DAY for i in range(days))
+        ]
+    )
 
 
 async def campaign(db: Database, key: str) -> CampaignAnalytics:

@@ -20,7 +20,7 @@ from accounts.users import service as users
 from accounts.workspaces import service as workspaces
 from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
 from crm.db import Database
-from kernel.errors import Conflict, ValidationFailed
+from kernel.errors import Conflict, Forbidden, ValidationFailed
 from kernel.settings import Settings
 
 PASSWORD = "correct horse battery"
@@ -135,3 +135,30 @@ async def test_a_user_with_a_password_joins_another_workspace_without_an_email(
         ("user.add", {"role": "admin"})
     ]
     assert await users.role_in(system, added.user, main.id) is Role.EDITOR
+
+
+async def test_nobody_grants_a_role_above_their_own(
+    system: Database, main: Workspace, outbox_settings: Settings
+) -> None:
+    await users.add(system, "bo@example.com", Role.EDITOR, main, PASSWORD)
+
+    with pytest.raises(Forbidden, match="cannot grant the role owner"):
+        await team.set_role(system, "bo@example.com", Role.OWNER, main, actor="x", by=Role.ADMIN)
+    with pytest.raises(Forbidden, match="cannot grant the role admin"):
+        await team.add(
+            system,
+            outbox_settings,
+            "cy@example.com",
+            Role.ADMIN,
+            main,
+            password=None,
+            actor="x",
+            by=Role.EDITOR,
+        )
+
+    assert (await users.membership(system, "bo@example.com", main.id)).role is Role.EDITOR  # type: ignore[union-attr]
+    assert await users.membership(system, "cy@example.com", main.id) is None
+    promoted = await team.set_role(
+        system, "bo@example.com", Role.ADMIN, main, actor="x", by=Role.ADMIN
+    )
+    assert promoted.role is Role.ADMIN

@@ -113,3 +113,4 @@ async def test_a_contact_summary_is_the_models_text(
     assert body["engagement_level"] == "warm"
     assert body["next_step"] == SUMMARY["next_step"]
     assert body["events_used"] >= 1
+    assert body["cost"] > 0  # a priced model

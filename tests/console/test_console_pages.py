@@ -13,7 +13,10 @@ import pytest
 from console_browser import Browser, problems
 from fastapi.routing import APIRoute
 
+from accounts.apikeys import service as apikeys
 from accounts.roles import Role
+from accounts.users import service as users
+from accounts.workspaces.models import Workspace
 from api.console.router import router as console_router
 from crm.db import Database
 from factories import csv_text, make_page, make_ready_campaign
@@ -23,11 +26,15 @@ Person = Callable[[Role], Awaitable[Browser]]
 
 
 @pytest.fixture
-async def pages(db: Database, console_settings: Settings) -> list[str]:
+async def pages(
+    db: Database, console_settings: Settings, system: Database, main: Workspace
+) -> list[str]:
     campaign = await make_ready_campaign(
         db, settings=console_settings, contacts_count=3, channels=("email", "x"), approve=False
     )
     await make_page(db, slug="spring", campaign=campaign.id)
+    await apikeys.create(system, "ci", Role.VIEWER, main)
+    await users.add(system, "bo@example.com", Role.EDITOR, main, None)
     return [
         "/app",
         "/app/contacts",
@@ -46,6 +53,7 @@ async def pages(db: Database, console_settings: Settings) -> list[str]:
     ]
 
 
+@pytest.mark.usefixtures("provider")
 async def test_every_page_labels_its_controls_and_protects_its_forms(
     person: Person, pages: list[str]
 ) -> None:
@@ -64,6 +72,10 @@ async def test_every_page_labels_its_controls_and_protects_its_forms(
     )
     assert imported.status_code == 200
     found["import report"] = problems(imported.text)
+    contact = "/app/contacts/person0@example.com"
+    summarized = await browser.submit(contact, contact + "/summary")
+    assert summarized.status_code == 200 and "data-summary" in summarized.text
+    found["contact summary"] = problems(summarized.text)
     signed_out = Browser(browser.client)
     browser.client.cookies.delete("crm_session")
     found["/app/login"] = problems((await signed_out.get("/app/login")).text)

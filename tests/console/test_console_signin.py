@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from console_browser import PASSWORD, Browser, forms
+from console_browser import PASSWORD, Browser, forms, problems
 
+from accounts.audit import service as audit
 from accounts.roles import Role
 from accounts.users import service as users
+from accounts.workspaces import service as workspaces
 from accounts.workspaces.models import Workspace
+from api.deps import AppState
 from crm.db import Database
 
 Person = Callable[[Role], Awaitable[Browser]]
@@ -90,3 +93,49 @@ async def test_errors_are_pages_in_the_console_layout(person: Person) -> None:
         assert answer.headers["content-type"].startswith("text/html")
         assert "Sign out" in answer.text  # the layout, with its navigation
         assert "Traceback" not in answer.text
+
+
+async def test_a_locked_account_is_told_to_wait_with_retry_after(
+    browser: Browser, system: Database, main: Workspace, state: AppState
+) -> None:
+    state.settings = state.settings.model_copy(
+        update={"login_max_failures": 2, "login_lockout_minutes": 15.0}
+    )
+    await users.add(system, "ana@example.com", Role.EDITOR, main, PASSWORD)
+    for _ in range(2):
+        assert (await browser.sign_in("ana@example.com", "a wrong guess")).status_code == 401
+
+    locked = await browser.sign_in("ana@example.com")
+
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
+    assert "too many failed sign-ins" in locked.text.lower()
+    assert (await browser.get("/app")).status_code == 303
+
+
+async def test_a_member_of_several_workspaces_switches_without_signing_in_again(
+    browser: Browser, system: Database, main: Workspace
+) -> None:
+    acme = await workspaces.create(system, "Acme")
+    await workspaces.create(system, "Other")
+    await users.add(system, "ana@example.com", Role.EDITOR, main, PASSWORD)
+    await users.add(system, "ana@example.com", Role.OWNER, acme, None)
+    await browser.sign_in("ana@example.com")
+    old_cookie = browser.client.cookies["crm_session"]
+    settings = await browser.get("/app/settings")
+    assert "data-switch" in settings.text and problems(settings.text) == []
+    assert ">Other<" not in settings.text  # not a member there
+
+    switched = await browser.submit("/app/settings", "/app/workspace", {"workspace": acme.id})
+
+    assert switched.status_code == 303 and switched.headers["location"] == "/app"
+    home = await browser.get("/app")
+    assert "Acme" in home.text and "owner" in home.text
+    assert browser.client.cookies["crm_session"] != old_cookie
+    [entry] = [e for e in await audit.entries(system, acme.id) if e.action == "auth.switch"]
+    assert entry.actor_name == "ana@example.com" and entry.details == {"from": main.id}
+    refused = await browser.submit("/app/settings", "/app/workspace", {"workspace": "Other"})
+    assert refused.status_code == 404
+    assert "Acme" in (await browser.get("/app")).text
+    browser.client.cookies.set("crm_session", old_cookie)
+    assert (await browser.get("/app")).status_code == 303  # the old session ended

@@ -6,9 +6,20 @@ from enum import StrEnum
 
 
 class Action(StrEnum):
+    """`kind.verb`; the console records the same actions as the API, and its own (an asset's
+    hand edit, a contact saved from a form, …)."""
+
     APIKEY_CREATE = "apikey.create"
     APIKEY_REVOKE = "apikey.revoke"
     CONTACTS_EXPORT = "contacts.export"
+    CONTACTS_IMPORT = "contacts.import"
+    CONTACT_CREATE = "contact.create"
+    CONTACT_UPDATE = "contact.update"
+    CAMPAIGN_CREATE = "campaign.create"
+    CAMPAIGN_GENERATE = "campaign.generate"
+    CAMPAIGN_ASSET_EDIT = "campaign.asset_edit"
+    CAMPAIGN_REVIEW = "campaign.review"
+    SEGMENT_SAVE = "segment.save"
     CAMPAIGN_APPROVE = "campaign.approve"
     CAMPAIGN_EXECUTE = "campaign.execute"
     CAMPAIGN_RESUME = "campaign.resume"
@@ -19,6 +30,7 @@ class Action(StrEnum):
     SEGMENT_DELETE = "segment.delete"
     PAGE_DELETE = "page.delete"
     PAGE_PUBLISH = "page.publish"
+    PAGE_UNPUBLISH = "page.unpublish"
     SCHEDULE_DELETE = "schedule.delete"
     WORKSPACE_CREATE = "workspace.create"
     WORKSPACE_RENAME = "workspace.rename"

@@ -19,9 +19,17 @@ async def create(db: Database, row: dict[str, Any]) -> dict[str, Any]:
     return dict(plain(rows[0]))
 
 
-async def live(db: Database, digest: str, now: datetime) -> dict[str, Any] | None:
+async def live_resolved(db: Database, digest: str, now: datetime) -> dict[str, Any] | None:
+    """The live session with its user's email, the user's role in its workspace and the
+    workspace, in one query (links followed, the membership by its (user, workspace) index);
+    email, role or place are NONE when the user, membership or workspace is gone."""
     rows = await db.one(
-        f"SELECT {_FIELDS} FROM session WHERE digest = $d AND expires_at > $now",  # noqa: S608 - constant field names; values bound
+        f"SELECT {_FIELDS}, user.email AS email, (SELECT VALUE role FROM membership"  # noqa: S608 - constant field names; values bound
+        " WHERE user = $parent.user AND workspace = $parent.workspace LIMIT 1)[0] AS role,"
+        " IF workspace.name != NONE THEN {id: workspace.id, name: workspace.name,"
+        " database: workspace.database, created_at: workspace.created_at,"
+        " four_eyes: workspace.four_eyes ?? false} END AS place"
+        " FROM session WHERE digest = $d AND expires_at > $now",
         {"d": digest, "now": now},
     )
     return dict(plain(rows[0])) if rows else None

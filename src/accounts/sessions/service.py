@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from accounts.apikeys.models import digest
 from accounts.sessions import repository
-from accounts.sessions.models import Session
+from accounts.sessions.models import Resolved, Session
 from crm.db import Database
 
 
@@ -29,12 +29,16 @@ async def start(
     return token, Session.model_validate(await repository.create(system, row))
 
 
-async def find(system: Database, token: str, now: datetime | None = None) -> Session | None:
-    """The live session of `token`; None when unknown or expired."""
+async def resolve(system: Database, token: str, now: datetime | None = None) -> Resolved | None:
+    """The live session of `token` with its user's email, role and workspace, in one query;
+    None when unknown, expired, or its user, membership or workspace is gone."""
     if not token or len(token) > 100:
         return None
-    row = await repository.live(system, digest(token), now or datetime.now(UTC))
-    return Session.model_validate(row) if row else None
+    row = await repository.live_resolved(system, digest(token), now or datetime.now(UTC))
+    if row is None or None in (row["email"], row["role"], row["place"]):
+        return None
+    email, role, place = row.pop("email"), row.pop("role"), row.pop("place")
+    return Resolved(session=Session.model_validate(row), email=email, role=role, workspace=place)
 
 
 async def end(system: Database, token: str) -> None:

@@ -1,16 +1,17 @@
 """A workspace's people, as its owners manage them: add or invite, list, remove, change roles.
-Every change is audited; a workspace always keeps an owner."""
+Every change is audited; a workspace always keeps an owner, and nobody grants a role above
+their own (`by`: the role of the person doing it; None for the CLI on the database)."""
 
 from __future__ import annotations
 
 from accounts.audit import service as audit
-from accounts.roles import Role
+from accounts.roles import PERMISSIONS, Role
 from accounts.users import links, repository
 from accounts.users import service as users
 from accounts.users.models import Added, Membership
 from accounts.workspaces.models import Workspace
 from crm.db import Database
-from kernel.errors import Conflict, NotFound
+from kernel.errors import Conflict, Forbidden, NotFound
 from kernel.settings import Settings
 
 
@@ -23,11 +24,14 @@ async def add(
     *,
     password: str | None,
     actor: str,
+    actor_name: str = "",
+    by: Role | None = None,
     ip: str = "",
 ) -> Added:
     """With a password, the user can sign in at once; without one, a user who has none yet is
     sent an invitation to set it (a user who has one is just added). `settings`: the
     deployment's (the link's base URL and signing key)."""
+    _may_grant(by, role)
     before = await users.lookup(system, email)
     user = await users.add(system, email, role, workspace, password)
     invite = password is None and (before is None or not before[1])
@@ -38,6 +42,7 @@ async def add(
         system,
         "user.invite" if invite else "user.add",
         actor=actor,
+        actor_name=actor_name,
         workspace=workspace.id,
         target=user.email,
         ip=ip,
@@ -57,6 +62,14 @@ async def members(system: Database, workspace: Workspace) -> list[Membership]:
     return await users.members(system, workspace.id)
 
 
+def _may_grant(by: Role | None, role: Role) -> None:
+    if by is not None and not PERMISSIONS[role] <= PERMISSIONS[by]:
+        raise Forbidden(
+            f"your role ({by.value}) cannot grant the role {role.value}",
+            details={"role": by.value, "wanted": role.value},
+        )
+
+
 async def _member(system: Database, email: str, workspace: Workspace) -> Membership:
     found = await users.membership(system, email, workspace.id)
     if found is None:
@@ -74,21 +87,42 @@ async def _keep_an_owner(system: Database, member: Membership, workspace: Worksp
 
 
 async def remove(
-    system: Database, email: str, workspace: Workspace, *, actor: str, ip: str = ""
+    system: Database,
+    email: str,
+    workspace: Workspace,
+    *,
+    actor: str,
+    actor_name: str = "",
+    ip: str = "",
 ) -> Membership:
     """Takes the user out of the workspace (their sessions in it end); the user stays."""
     member = await _member(system, email, workspace)
     await _keep_an_owner(system, member, workspace)
     await repository.delete_membership(system, member.user, workspace.id)
     await audit.record(
-        system, "user.remove", actor=actor, workspace=workspace.id, target=member.email, ip=ip
+        system,
+        "user.remove",
+        actor=actor,
+        actor_name=actor_name,
+        workspace=workspace.id,
+        target=member.email,
+        ip=ip,
     )
     return member
 
 
 async def set_role(
-    system: Database, email: str, role: Role, workspace: Workspace, *, actor: str, ip: str = ""
+    system: Database,
+    email: str,
+    role: Role,
+    workspace: Workspace,
+    *,
+    actor: str,
+    actor_name: str = "",
+    by: Role | None = None,
+    ip: str = "",
 ) -> Membership:
+    _may_grant(by, role)
     member = await _member(system, email, workspace)
     if role is not Role.OWNER:
         await _keep_an_owner(system, member, workspace)
@@ -97,6 +131,7 @@ async def set_role(
         system,
         "user.role",
         actor=actor,
+        actor_name=actor_name,
         workspace=workspace.id,
         target=member.email,
         ip=ip,

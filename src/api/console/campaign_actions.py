@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api import campaign_jobs
 from api.console.deps import Person, console_router
@@ -24,14 +25,17 @@ def _back(campaign_id: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/app/campaigns/{quote(campaign_id)}{anchor}", status_code=303)
 
 
-@router.post("/generate", **requires(Permission.WRITE))
+@router.post("/generate", **requires(Permission.WRITE, audit=Action.CAMPAIGN_GENERATE))
 async def generate(caller: Person, db: Db, here: Here, ref: str) -> Response:
     campaign = await service.require(db, ref)
     campaign_jobs.generate(here, campaign.id)
     return _back(campaign.id)
 
 
-@router.post("/assets/{channel}/{variant}", **requires(Permission.WRITE))
+@router.post(
+    "/assets/{channel}/{variant}",
+    **requires(Permission.WRITE, audit=Action.CAMPAIGN_ASSET_EDIT),
+)
 async def edit_asset(
     request: Request, caller: Person, db: Db, ref: str, channel: str, variant: str
 ) -> Response:
@@ -44,7 +48,7 @@ async def edit_asset(
     return _back(edited.campaign, "#assets")
 
 
-@router.post("/approve", **requires(Permission.APPROVE))
+@router.post("/approve", **requires(Permission.APPROVE, audit=Action.CAMPAIGN_APPROVE))
 async def approve(
     caller: Person,
     db: Db,
@@ -59,27 +63,27 @@ async def approve(
     return _back(approved.id)
 
 
-@router.post("/run", **requires(Permission.SEND))
+@router.post("/run", **requires(Permission.SEND, audit=Action.CAMPAIGN_EXECUTE))
 async def run(caller: Person, db: Db, here: Here, ref: str) -> Response:
     campaign = await service.require(db, ref)
     campaign_jobs.run(here, campaign.id, executor.Options())
     return _back(campaign.id)
 
 
-@router.post("/pause", **requires(Permission.SEND))
+@router.post("/pause", **requires(Permission.SEND, audit=Action.CAMPAIGN_PAUSE))
 async def pause(caller: Person, db: Db, ref: str) -> Response:
     paused = await service.pause(db, ref)
     return _back(paused.id)
 
 
-@router.post("/resume", **requires(Permission.SEND))
+@router.post("/resume", **requires(Permission.SEND, audit=Action.CAMPAIGN_RESUME))
 async def resume(caller: Person, db: Db, here: Here, ref: str) -> Response:
     campaign = await service.require(db, ref)
     campaign_jobs.resume(here, campaign.id, executor.Options())
     return _back(campaign.id)
 
 
-@router.post("/review", **requires(Permission.SEND))
+@router.post("/review", **requires(Permission.SEND, audit=Action.CAMPAIGN_REVIEW))
 async def resolve_review(
     caller: Person,
     db: Db,

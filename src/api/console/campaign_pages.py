@@ -10,12 +10,13 @@ from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api.console import charts
 from api.console.deps import Person, console_router
 from api.console.email_frame import frame_url
 from api.console.render import page
-from api.permissions import requires
+from api.permissions import Note, requires
 from api.tenancy import Db, Here
 from campaigns import assets, quality, service
 from campaigns.models import CHANNELS, EMAIL, CampaignCreate, State, is_social
@@ -41,7 +42,7 @@ async def campaigns_page(request: Request, caller: Person, db: Db) -> Response:
     )
 
 
-@router.post("", **requires(Permission.WRITE))
+@router.post("", **requires(Permission.WRITE, audit=Action.CAMPAIGN_CREATE))
 async def create_campaign(
     request: Request,
     caller: Person,
@@ -50,6 +51,7 @@ async def create_campaign(
     segment: Annotated[str, Form(max_length=200)],
     goal: Annotated[str, Form(max_length=5000)],
     channel: Annotated[list[str], Form()],
+    note: Note,
     offer: Annotated[str, Form(max_length=2000)] = "",
     call_to_action: Annotated[str, Form(max_length=200)] = "",
     link: Annotated[str, Form(max_length=2000)] = "",
@@ -69,6 +71,7 @@ async def create_campaign(
             }
         )
     except ValidationError as exc:
+        note.done = False
         return page(
             request,
             "campaigns.jinja",
@@ -81,6 +84,7 @@ async def create_campaign(
             message="; ".join(str(e["msg"]) for e in exc.errors()),
         )
     made = await service.create(db, data)
+    note.target = Action.CAMPAIGN_CREATE.target(made.id)
     return RedirectResponse(f"/app/campaigns/{quote(made.id)}", status_code=303)
 
 

@@ -1,5 +1,5 @@
 """`/app/contacts`: search and filters with cursor pages, a contact's page (fields, provenance,
-timeline), create and edit, CSV import with its error report."""
+timeline, the AI summary with its cost), create and edit, CSV import with its error report."""
 
 from __future__ import annotations
 
@@ -14,16 +14,22 @@ from fastapi import File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from accounts.audit.actions import Action
+from accounts.principals import Principal
 from accounts.roles import Permission
 from api.console.deps import Person, console_router
 from api.console.render import page
-from api.permissions import requires
-from api.tenancy import Db
+from api.deps import gateway
+from api.permissions import Note, requires
+from api.tenancy import Db, Here
 from crm.contacts import service
 from crm.contacts.importer import ImportOptions, OnDuplicate, import_csv
 from crm.contacts.models import Contact, ContactCreate, ContactUpdate, Status
+from crm.db import Database
 from crm.segments import service as segments
 from insights import activity
+from insights.summary import summarize_with_cost
+from llm_tools.engagement_summary import EngagementSummaryOut
 
 router = console_router(prefix="/app/contacts")
 PAGE_SIZE = 50
@@ -105,18 +111,20 @@ async def new_contact(request: Request, caller: Person) -> Response:
     return _edit_page(request, caller, None, {}, "")
 
 
-@router.post("/new", **requires(Permission.WRITE))
-async def create_contact(request: Request, caller: Person, db: Db) -> Response:
+@router.post("/new", **requires(Permission.WRITE, audit=Action.CONTACT_CREATE))
+async def create_contact(request: Request, caller: Person, db: Db, note: Note) -> Response:
     values = {k: str(v) for k, v in (await request.form()).items()}
     try:
         data = ContactCreate.model_validate({**_form(values, new=True), "source": "console"})
     except ValidationError as exc:
+        note.done = False
         return _edit_page(request, caller, None, values, _problems(exc))
     made = await service.add(db, data)
+    note.target = Action.CONTACT_CREATE.target(made.id)
     return RedirectResponse(f"/app/contacts/{quote(made.id)}", status_code=303)
 
 
-@router.post("/import", **requires(Permission.WRITE))
+@router.post("/import", **requires(Permission.WRITE, audit=Action.CONTACTS_IMPORT))
 async def import_contacts(
     request: Request,
     caller: Person,
@@ -146,8 +154,14 @@ async def import_contacts(
     )
 
 
-@router.get("/{ref}", **requires(Permission.READ))
-async def contact_page(request: Request, caller: Person, db: Db, ref: str) -> Response:
+async def _contact_page(
+    request: Request,
+    caller: Principal,
+    db: Database,
+    ref: str,
+    summary: EngagementSummaryOut | None = None,
+    cost: float = 0.0,
+) -> Response:
     contact, events = await activity.history(db, ref)
     return page(
         request,
@@ -156,7 +170,23 @@ async def contact_page(request: Request, caller: Person, db: Db, ref: str) -> Re
         title=contact.email,
         contact=contact,
         events=events,
+        summary=summary,
+        cost=cost,
     )
+
+
+@router.get("/{ref}", **requires(Permission.READ))
+async def contact_page(request: Request, caller: Person, db: Db, ref: str) -> Response:
+    return await _contact_page(request, caller, db, ref)
+
+
+@router.post("/{ref}/summary", **requires(Permission.WRITE))
+async def contact_summary(
+    request: Request, caller: Person, db: Db, here: Here, ref: str
+) -> Response:
+    """The AI summary of how the contact engaged, with what it cost, on the contact's page."""
+    _, out, cost = await summarize_with_cost(db, ref, gateway(here.state, db))
+    return await _contact_page(request, caller, db, ref, out, cost)
 
 
 @router.get("/{ref}/edit", **requires(Permission.WRITE))
@@ -167,13 +197,17 @@ async def edit_contact(request: Request, caller: Person, db: Db, ref: str) -> Re
     return _edit_page(request, caller, contact, values, "")
 
 
-@router.post("/{ref}/edit", **requires(Permission.WRITE))
-async def update_contact(request: Request, caller: Person, db: Db, ref: str) -> Response:
+@router.post("/{ref}/edit", **requires(Permission.WRITE, audit=Action.CONTACT_UPDATE))
+async def update_contact(
+    request: Request, caller: Person, db: Db, ref: str, note: Note
+) -> Response:
     contact = await service.require(db, ref)
     values = {k: str(v) for k, v in (await request.form()).items()}
     try:
         data = ContactUpdate.model_validate(_form(values, new=False))
     except ValidationError as exc:
+        note.done = False
         return _edit_page(request, caller, contact, values, _problems(exc))
     await service.update(db, contact.id, data)
+    note.target = Action.CONTACT_UPDATE.target(contact.id)
     return RedirectResponse(f"/app/contacts/{quote(contact.id)}", status_code=303)

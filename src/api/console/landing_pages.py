@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api.console.deps import Person, console_router
 from api.console.render import page
@@ -34,11 +35,11 @@ async def _set(here: Here, db: Db, ref: str, status: PageStatus) -> Response:
     return RedirectResponse("/app/pages", status_code=303)
 
 
-@router.post("/{ref}/publish", **requires(Permission.APPROVE))
+@router.post("/{ref}/publish", **requires(Permission.APPROVE, audit=Action.PAGE_PUBLISH))
 async def publish(caller: Person, db: Db, here: Here, ref: str) -> Response:
     return await _set(here, db, ref, PageStatus.PUBLISHED)
 
 
-@router.post("/{ref}/unpublish", **requires(Permission.APPROVE))
+@router.post("/{ref}/unpublish", **requires(Permission.APPROVE, audit=Action.PAGE_UNPUBLISH))
 async def unpublish(caller: Person, db: Db, here: Here, ref: str) -> Response:
     return await _set(here, db, ref, PageStatus.DRAFT)

@@ -17,6 +17,7 @@ from api.console import (
     segment_pages,
     settings_pages,
     signin_pages,
+    team_pages,
 )
 from api.console.deps import Person, console_router
 from api.console.render import HERE, error_page
@@ -28,7 +29,7 @@ router = console_router()
 for module in (
     signin_pages, dashboard, contact_pages, segment_pages, campaign_pages, campaign_actions,
     email_frame, landing_pages,
-    settings_pages,
+    settings_pages, team_pages,
 ):  # fmt: skip
     router.include_router(module.router)
 

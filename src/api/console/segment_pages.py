@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 from fastapi import Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from accounts.audit.actions import Action
 from accounts.roles import Permission
 from api.console.deps import Person, console_router
 from api.console.render import page
-from api.permissions import requires
+from api.permissions import Note, requires
 from api.tenancy import Db
 from crm.db import Database
 from crm.segments import service
@@ -73,16 +74,19 @@ async def segments_page(
     return await _page(request, caller, db, rule, name)
 
 
-@router.post("", **requires(Permission.WRITE))
+@router.post("", **requires(Permission.WRITE, audit=Action.SEGMENT_SAVE))
 async def save_segment(
     request: Request,
     caller: Person,
     db: Db,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     rule: Annotated[str, Form(min_length=1, max_length=10_000)],
+    note: Note,
 ) -> Response:
     try:
-        await service.create(db, SegmentCreate(name=name, rule=rule))
+        saved = await service.create(db, SegmentCreate(name=name, rule=rule))
     except ValidationFailed:
+        note.done = False
         return await _page(request, caller, db, rule, name)
+    note.target = Action.SEGMENT_SAVE.target(saved.id)
     return RedirectResponse(f"/app/segments?{urlencode({'rule': rule})}", status_code=303)

@@ -1,5 +1,6 @@
 """`/app/login` and `/app/logout`: the login contract scripts rely on (one form, fields
-`email` and `password`, the session cookie set and a redirect into `/app`)."""
+`email` and `password`, the session cookie set and a redirect into `/app`); `/app/workspace`:
+a new session in another of the user's workspaces."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from accounts.roles import Permission
 from accounts.sessions import service as sessions
 from api.auth import SESSION_COOKIE
 from api.console import csrf
-from api.console.deps import console_router
+from api.console.deps import Person, console_router
 from api.console.render import LOGIN, page
 from api.deps import State, System
 from api.permissions import requires
 from api.routers.auth import set_session_cookie
 from api.routers.passwords import client_ip
-from kernel.errors import CRMError
+from kernel.errors import CRMError, RateLimited
 
 router = console_router(prefix="/app")
 
@@ -55,7 +56,7 @@ async def login(
             now=datetime.fromtimestamp(state.clock(), UTC),
         )
     except CRMError as exc:
-        return page(
+        answer = page(
             request,
             "login.jinja",
             status_code=exc.status,
@@ -63,6 +64,9 @@ async def login(
             email=email,
             message=exc.message,
         )
+        if isinstance(exc, RateLimited) and "retry_after" in exc.details:
+            answer.headers["retry-after"] = str(exc.details["retry_after"])
+        return answer
     response = RedirectResponse(_inside(next), status_code=303)
     set_session_cookie(response, done.token, state.settings)
     # A new form token with the new session.
@@ -82,4 +86,24 @@ async def logout(request: Request, system: System) -> Response:
     await sessions.end(system, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse(LOGIN, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/workspace", **requires(Permission.READ))
+async def switch_workspace(
+    request: Request,
+    caller: Person,
+    state: State,
+    system: System,
+    workspace: Annotated[str, Form(min_length=1, max_length=100)],
+) -> Response:
+    done = await signin.switch(
+        system,
+        request.cookies.get(SESSION_COOKIE, ""),
+        workspace,
+        ip=client_ip(request),
+        now=datetime.fromtimestamp(state.clock(), UTC),
+    )
+    response = RedirectResponse("/app", status_code=303)
+    set_session_cookie(response, done.token, state.settings)
     return response

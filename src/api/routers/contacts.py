@@ -27,7 +27,7 @@ from crm.contacts.importer import ImportOptions, OnDuplicate, import_csv
 from crm.contacts.models import Contact, ContactCreate, ContactUpdate, Page, Status, TimelineEvent
 from crm.segments import service as segments
 from insights import activity
-from insights.summary import summarize
+from insights.summary import summarize_with_cost
 from kernel.errors import ValidationFailed
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
@@ -71,6 +71,7 @@ class Summary(BaseModel):
     next_step: str
     events_used: int
     events_dropped: int
+    cost: float = Field(description="USD the summary's LLM calls cost (0 from the cache).")
 
 
 @router.get("", response_model=Page, responses=error_responses(404), **requires(Permission.READ))
@@ -256,5 +257,5 @@ async def contact_timeline(ref: str, db: Db) -> Timeline:
 )
 async def contact_summary(ref: str, db: Db, here: Here) -> Summary:
     """An LLM-written summary of how the contact engaged (profile + timeline)."""
-    contact_id, out = await summarize(db, ref, gateway(here.state, db))
-    return Summary(contact_id=contact_id, **out.model_dump())
+    contact_id, out, cost = await summarize_with_cost(db, ref, gateway(here.state, db))
+    return Summary(contact_id=contact_id, cost=cost, **out.model_dump())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from crm.db import Database, plain, record
@@ -61,3 +61,14 @@ async def contacts_per_kind(db: Database, campaign: str, kinds: list[str]) -> di
         {"c": campaign, "kinds": kinds},
     )
     return {r["kind"]: int(r["n"]) for r in rows}
+
+
+async def per_day(db: Database, kind: str, since: datetime, until: datetime) -> dict[date, int]:
+    """Events of `kind` in [since, until) per UTC day, counted in the database
+    over a range of the (kind, at) index."""
+    rows = await db.one(
+        "SELECT time::floor(at, 1d) AS day, count() AS n FROM event"
+        " WHERE kind = $kind AND at >= $since AND at < $until GROUP BY day",
+        {"kind": kind, "since": since, "until": until},
+    )
+    return {r["day"].date(): int(r["n"]) for r in rows}

@@ -9,7 +9,7 @@ events name) for `opened campaign "x"`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from crm.db import Database, record
@@ -58,3 +58,9 @@ async def record_event(
 async def contacts_per_kind(db: Database, campaign_key: str, kinds: list[str]) -> dict[str, int]:
     """How many distinct contacts have an event of each of `kinds` naming the campaign."""
     return await repository.contacts_per_kind(db, campaign_key, kinds)
+
+
+async def per_day(db: Database, kind: str, since: datetime, until: datetime) -> dict[date, int]:
+    """How many events of `kind` happened each UTC day in [since, until); days
+    without any are left out."""
+    return await repository.per_day(db, kind, since, until)
