@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable
 import httpx
 from console_browser import Browser
 
+from accounts.audit import service as audit_log
 from accounts.roles import Role
+from accounts.workspaces.models import Workspace
 from api.deps import AppState
 from crm.db import Database
 from crm.events import service as events
@@ -64,7 +66,7 @@ def _as_posted(page: LandingPage) -> dict[str, str]:
 
 
 async def test_an_edit_changes_the_public_page_and_its_form(
-    person: Person, db: Database, state: AppState
+    person: Person, db: Database, state: AppState, system: Database, main: Workspace
 ) -> None:
     page = await make_page(db, slug="spring")
     editor = await person(Role.EDITOR)
@@ -98,6 +100,8 @@ async def test_an_edit_changes_the_public_page_and_its_form(
     public = await editor.client.get("/lp/spring")
     assert "Faster reports, live" in public.text and "Who should come" in public.text
     assert 'name="job_title"' in public.text and 'name="first_name"' not in public.text
+    audited = await audit_log.entries(system, main.id, limit=10)
+    assert ("page.edit", f"page:{page.id}") in [(e.action, e.target) for e in audited]
 
 
 async def test_an_invalid_edit_is_told_on_the_form_and_nothing_changes(
@@ -118,7 +122,7 @@ async def test_an_invalid_edit_is_told_on_the_form_and_nothing_changes(
 
 
 async def test_submissions_show_newest_first_in_pages_and_download_as_csv(
-    person: Person, db: Database, state: AppState
+    person: Person, db: Database, state: AppState, system: Database, main: Workspace
 ) -> None:
     page = await make_page(db, slug="spring")
     admin = await person(Role.ADMIN)
@@ -150,6 +154,8 @@ async def test_submissions_show_newest_first_in_pages_and_download_as_csv(
     assert [r["email"] for r in rows] == emails
     assert rows[0]["company"] == '\'=HYPERLINK("x2")'  # a spreadsheet shows it, never runs it
     assert rows[0]["created"] == "true"
+    audited = await audit_log.entries(system, main.id, limit=10)
+    assert "page.submissions_export" in [e.action for e in audited]
 
 
 async def test_submissions_page_in_pages_of_fifty(person: Person, db: Database) -> None:

@@ -1,6 +1,6 @@
 """`/app/campaigns/{ref}/assets/{channel}/{variant}/history`: an asset's versions (who wrote
-each, when) and a version's changes against the one before it, as a line diff of each text
-part."""
+each, when: a hand edit names the workspace member by email) and a version's changes against
+the one before it, as a line diff of each text part."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from typing import Any
 from fastapi import Query, Request, Response
 
 from accounts.roles import Permission
+from accounts.users.service import members
 from api.console.deps import Person, console_router
 from api.console.render import page
+from api.deps import System
 from api.permissions import requires
 from api.tenancy import Db
 from campaigns import assets
@@ -61,6 +63,7 @@ async def history_page(
     request: Request,
     caller: Person,
     db: Db,
+    system: System,
     ref: str,
     channel: str,
     variant: str,
@@ -83,4 +86,5 @@ async def history_page(
         shown=shown,
         before=before,
         changes=diff(before, shown),
+        names={f"user:{m.user}": m.email for m in await members(system, caller.workspace.id)},
     )
