@@ -12,7 +12,12 @@ from campaigns import assets, executor, service
 
 
 def generate(
-    here: Tenant, campaign_id: str, *, personalize: bool | None = None, regenerate: bool = False
+    here: Tenant,
+    campaign_id: str,
+    *,
+    personalize: bool | None = None,
+    regenerate: bool = False,
+    only: tuple[str, str] | None = None,
 ) -> Job:
     llm = gateway(here.state, here.db)
 
@@ -24,6 +29,7 @@ def generate(
             gateway=llm,
             personalize=personalize,
             regenerate=regenerate,
+            only=only,
         )
         return report.as_dict()
 

@@ -4,20 +4,22 @@ Per channel one segment-level asset (email and webhook: an email written for the
 segment; each social platform: a post with alternatives), and with `personalize` one email
 per segment member. Every generation or edit is a new version; the highest version is used.
 Generation is resumable: what exists is kept, so running it again continues where an
-interrupted run stopped; `regenerate` writes new versions, except over hand-edited content.
+interrupted run stopped; `regenerate` writes new versions, except over hand-edited content;
+`only` writes a new version of one asset (a person asked for it: even over a hand edit).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from campaigns import asset_jobs, asset_parts, repository, service
 from campaigns.asset_jobs import Job
 from campaigns.models import (
+    CONTACT_VARIANT_PREFIX,
     EMAIL,
     SEGMENT_VARIANT,
     WEBHOOK,
@@ -26,10 +28,11 @@ from campaigns.models import (
     State,
     is_social,
 )
+from crm.contacts import service as contacts
 from crm.contacts.models import Contact
 from crm.contacts.profile import llm_profile
 from crm.db import Database
-from kernel.errors import Conflict, LLMError, ValidationFailed
+from kernel.errors import Conflict, LLMError, NotFound, ValidationFailed
 from kernel.logs import get_logger
 from kernel.settings import Settings
 from llm_tools.calls import CachedCompletion, CallRecord, CallStore, Usage
@@ -201,10 +204,13 @@ async def generate(
     gateway: Gateway | None = None,
     personalize: bool | None = None,
     regenerate: bool = False,
+    only: tuple[str, str] | None = None,
     progress: Progress | None = None,
 ) -> GenerateReport:
-    """Write the campaign's missing assets (all of them, with `regenerate`)."""
+    """Write the campaign's missing assets (all of them, with `regenerate`; with `only`, the
+    (channel, variant) asset that exists, again)."""
     campaign = await service.require(db, key)
+    one = None if only is None else await _existing_job(db, campaign, *only)
     if personalize is not None and personalize != campaign.personalize:
         campaign = Campaign.model_validate(
             await repository.update_campaign(db, campaign.id, {"personalize": personalize})
@@ -218,12 +224,13 @@ async def generate(
     gateway.store = _Metered(gateway.store)
     report = GenerateReport(campaign.id, campaign.state)
     worker = _Generator(db, campaign, settings, gateway, report, progress)
-    async for jobs in asset_jobs.batches(db, campaign):
+    async for jobs in asset_jobs.batches(db, campaign) if one is None else _just([one]):
         latest = await asset_jobs.latest(db, campaign, jobs)
         todo = []
         for job in jobs:
             current = latest.get((job.channel, job.variant))
-            if current is not None and not asset_jobs.needs_writing(current, regenerate=regenerate):
+            keep = one is None and not asset_jobs.needs_writing(current, regenerate=regenerate)
+            if keep and current is not None:
                 report.kept += 1
                 report.kept_edited += bool(current["edited"])
                 if progress is not None:
@@ -236,6 +243,9 @@ async def generate(
         # (edit_asset) brings the campaign back to review.
         failed = ", ".join(e.partition(":")[0] for e in report.errors[:3])
         reason = f"{report.failed} asset(s) failed ({failed}): generate again, or edit-asset"
+        done = await service.move(db, campaign, State.FAILED, reason=reason)
+    elif one is not None and not await asset_jobs.complete(db, campaign):
+        reason = "assets are missing: generate again, or edit-asset"
         done = await service.move(db, campaign, State.FAILED, reason=reason)
     else:
         done = await service.move(db, campaign, State.REVIEW)
@@ -251,6 +261,36 @@ async def generate(
     return report
 
 
+async def _existing_job(db: Database, campaign: Campaign, channel: str, variant: str) -> Job:
+    """The job that writes the (channel, variant) asset again; it must exist."""
+    found = await repository.latest_assets(db, campaign.id, channel, [variant])
+    if variant not in found:
+        raise NotFound(
+            f"campaign {campaign.id} has no {channel} asset {variant!r} to write again",
+            details={"channel": channel, "variant": variant},
+        )
+    contact = None
+    if variant.startswith(CONTACT_VARIANT_PREFIX):
+        contact = await contacts.require(db, variant.removeprefix(CONTACT_VARIANT_PREFIX))
+    return Job(channel, variant, contact)
+
+
+async def _just(jobs: list[Job]) -> AsyncIterator[list[Job]]:
+    yield jobs
+
+
+async def versions(db: Database, key: str, channel: str, variant: str) -> list[Asset]:
+    """Every version of one asset, oldest first (who wrote each: `edited_by`, or the model)."""
+    campaign = await service.require(db, key)
+    rows = await repository.asset_versions(db, campaign.id, channel, variant)
+    if not rows:
+        raise NotFound(
+            f"campaign {campaign.id} has no {channel} asset {variant!r}",
+            details={"channel": channel, "variant": variant},
+        )
+    return [_shown(campaign, r) for r in rows]
+
+
 async def list_assets(db: Database, key: str, *, history: bool = False) -> list[Asset]:
     """The current version of each asset (every version with `history`)."""
     campaign = await service.require(db, key)
@@ -260,13 +300,13 @@ async def list_assets(db: Database, key: str, *, history: bool = False) -> list[
         for row in rows:
             current[(row["channel"], row["variant"])] = row  # rows come oldest first
         rows = list(current.values())
+    return [_shown(campaign, r) for r in rows]
+
+
+def _shown(campaign: Campaign, row: dict[str, Any]) -> Asset:
     # Parts that became parts later (an email's call to action and links) are shown as such.
-    return [
-        Asset.model_validate(
-            {**r, "content": asset_parts.complete(r["channel"], r["content"], campaign.brief)}
-        )
-        for r in rows
-    ]
+    content = asset_parts.complete(row["channel"], row["content"], campaign.brief)
+    return Asset.model_validate({**row, "content": content})
 
 
 _REQUIRED = {EMAIL: ("subject", "body"), WEBHOOK: ("subject", "body")}

@@ -91,6 +91,18 @@ async def assets(db: Database, campaign: str, channel: str | None = None) -> lis
     return sorted((dict(plain(r)) for r in rows), key=lambda r: (r["variant"], r["version"]))
 
 
+async def asset_versions(
+    db: Database, campaign: str, channel: str, variant: str
+) -> list[dict[str, Any]]:
+    """Every version of one asset, oldest first."""
+    rows = await db.one(
+        "SELECT * FROM campaign_asset WHERE campaign = $c AND channel = $ch AND variant = $v"
+        " ORDER BY version",
+        {"c": record("campaign", campaign), "ch": channel, "v": variant},
+    )
+    return [dict(plain(r)) for r in rows]
+
+
 async def latest_assets(
     db: Database, campaign: str, channel: str, variants: list[str]
 ) -> dict[str, dict[str, Any]]:

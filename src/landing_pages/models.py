@@ -104,6 +104,24 @@ class Submission(BaseModel):
     consent: bool = Field(default=False, description="The page's consent box was ticked.")
 
 
+class StoredSubmission(BaseModel):
+    """A form submission as recorded: the contact's `form_submitted` event."""
+
+    id: str
+    at: datetime
+    contact: str
+    email: str | None = Field(default=None, description="The contact's email address now.")
+    answers: dict[str, str | bool] = Field(default_factory=dict)
+    utm: dict[str, str] = Field(default_factory=dict)
+    consent: bool = False
+    created: bool = Field(default=False, description="The submission created the contact.")
+
+
+class SubmissionPage(BaseModel):
+    items: list[StoredSubmission]
+    next_cursor: str | None = None
+
+
 class SubmitResult(BaseModel):
     contact_id: str
     created: bool

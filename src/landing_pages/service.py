@@ -23,7 +23,9 @@ from landing_pages.models import (
     PageBrief,
     PageStatus,
     SourceCampaign,
+    StoredSubmission,
     Submission,
+    SubmissionPage,
     SubmitResult,
 )
 from llm_tools.inputs import Brand, Campaign
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 MAX_SLUG_TRIES = 5
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+SUBMITTED = "form_submitted"  # the event kind a submission records
 
 
 def slugify(text: str, *, max_length: int = 40) -> str:
@@ -238,7 +241,7 @@ async def submit(
     await events.record_event(
         db,
         contact_id,
-        "form_submitted",
+        SUBMITTED,
         page=page.slug,
         campaign=page.campaign,
         utm=submission.utm,
@@ -248,6 +251,28 @@ async def submit(
     )
     log.info("landing_pages.submitted", page=page.slug, campaign=page.campaign, created=created)
     return SubmitResult(contact_id=contact_id, created=created)
+
+
+async def submissions(
+    db: Database, ref: str, *, cursor: str | None = None, limit: int = 50
+) -> SubmissionPage:
+    """The page's form submissions, newest first, a page at a time (those made while it had
+    its current slug)."""
+    page = await require(db, ref)
+    rows, next_cursor = await events.on_page(db, SUBMITTED, page.slug, cursor=cursor, limit=limit)
+    items = [
+        StoredSubmission.model_validate(
+            {
+                **r["data"],
+                "id": r["id"],
+                "at": r["at"],
+                "contact": r["contact"],
+                "email": r["email"],
+            }
+        )
+        for r in rows
+    ]
+    return SubmissionPage(items=items, next_cursor=next_cursor)
 
 
 async def generate_for_campaign(

@@ -114,3 +114,31 @@ async def test_a_contact_summary_is_the_models_text(
     assert body["next_step"] == SUMMARY["next_step"]
     assert body["events_used"] >= 1
     assert body["cost"] > 0  # a priced model
+
+
+async def test_one_asset_is_written_again_as_a_job(
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    state: AppState,
+    db: Database,
+    provider: respx.Route,
+) -> None:
+    await make_segment(db, name="all")
+    await make_contact(db, email="ada@example.com")
+    campaign = await make_campaign(db, segment="all")
+    url = f"/api/v1/campaigns/{campaign.id}/assets"
+    await finished(client, auth, state, (await client.post(url, headers=auth)).json())
+    await client.patch(f"{url}/email/segment", json={"subject": "By hand"}, headers=auth)
+
+    response = await client.post(f"{url}/email/segment/regenerate", headers=auth)
+    missing = await client.post(f"{url}/x/segment/regenerate", headers=auth)
+
+    assert response.status_code == missing.status_code == 202
+    done = await finished(client, auth, state, response.json())
+    assert done["status"] == "done" and done["result"]["created"] == 1, done
+    failed = await finished(client, auth, state, missing.json())
+    assert failed["status"] == "failed" and failed["error"]["code"] == "not_found"
+    versions = (await client.get(f"{url}/email/segment/versions", headers=auth)).json()["items"]
+    assert [(v["version"], v["edited"]) for v in versions] == [(1, False), (2, True), (3, False)]
+    assert versions[-1]["content"]["subject"] == EMAIL["subject"]
+    assert provider.call_count == 2

@@ -56,6 +56,7 @@ BEYOND_THE_SCHEMA: dict[str, list[str]] = {
     "/api/v1/landing-pages": ["422"],
     "/api/v1/landing-pages/generate": ["422"],
     "/api/v1/landing-pages/{ref}": ["422"],
+    "/api/v1/landing-pages/{ref}/submissions": ["422"],
     "/lp/{slug}/submit": ["400", "422"],
     "/t/o/{token}": ["400"],
     "/t/c/{token}": ["400"],

@@ -15,7 +15,7 @@ from campaigns.models import Brief, State
 from crm.db import Database
 from factories import make_campaign, make_contact, make_segment
 from fake_llm import API_BASE, reply
-from kernel.errors import ValidationFailed
+from kernel.errors import NotFound, ValidationFailed
 from kernel.settings import Settings
 from llm_tools.gateway import Gateway
 from llm_tools.memory import InMemoryCallStore
@@ -140,3 +140,53 @@ async def test_approval_needs_an_asset_per_channel(db: Database, settings: Setti
     await service.move(db, await service.require(db, key), State.REVIEW)
     with pytest.raises(ValidationFailed, match="no asset for email, linkedin"):
         await approval.approve(db, key, settings)
+
+
+async def test_one_asset_is_written_again_even_over_a_hand_edit_and_only_that_one(
+    db: Database, settings: Settings, provider: respx.Route
+) -> None:
+    key = await _campaign(db)
+    await assets.generate(db, key, settings, gateway=_gateway(), personalize=True)
+    ada = next(
+        a.variant
+        for a in await assets.list_assets(db, key)
+        if a.variant.startswith("contact:") and a.content["body"].startswith("Hi Ada,")
+    )
+    await assets.edit_asset(db, key, "email", {"body": "Hi Ada,\n\nBy hand."}, variant=ada)
+    calls = provider.call_count
+
+    report = await assets.generate(db, key, settings, gateway=_gateway(), only=("email", ada))
+
+    assert (report.created, report.kept, report.state) == (1, 0, State.REVIEW)
+    assert provider.call_count == calls + 1
+    versions = await assets.versions(db, key, "email", ada)
+    assert [(v.version, v.edited) for v in versions] == [(1, False), (2, True), (3, False)]
+    assert versions[-1].content["body"].startswith("Hi Ada,\n\nOur spring release")
+    current = {(a.channel, a.variant): a.version for a in await assets.list_assets(db, key)}
+    assert current[("email", "segment")] == current[("linkedin", "segment")] == 1
+
+
+async def test_an_asset_not_written_yet_cannot_be_written_again(
+    db: Database, settings: Settings
+) -> None:
+    key = await _campaign(db)
+
+    with pytest.raises(NotFound, match="no email asset 'segment'"):
+        await assets.generate(db, key, settings, gateway=_gateway(), only=("email", "segment"))
+
+    assert (await service.require(db, key)).state is State.DRAFT
+
+
+async def test_a_failed_generation_stays_failed_while_assets_are_missing(
+    db: Database, settings: Settings, provider: respx.Route
+) -> None:
+    key = await _campaign(db)
+    await assets.edit_asset(db, key, "email", {"subject": "Hi", "body": "Hi,\n\nSpring."})
+    campaign = await service.require(db, key)
+    await service.move(db, campaign, State.GENERATING)
+    await service.move(db, await service.require(db, key), State.FAILED, reason="linkedin")
+
+    report = await assets.generate(db, key, settings, gateway=_gateway(), only=("email", "segment"))
+
+    assert report.state is State.FAILED  # the linkedin post is still missing
+    assert "missing" in ((await service.require(db, key)).state_reason or "")

@@ -24,8 +24,10 @@ from accounts.workspaces.models import DEFAULT_WORKSPACE
 from api.app import create_app
 from api.deps import AppState, open_system_of
 from browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+from campaigns import service as campaigns
+from campaigns.models import State
 from crm.db import Database
-from factories import csv_text
+from factories import csv_text, make_ready_campaign
 from fake_llm import LLM_SETTINGS, fake_provider
 from kernel.settings import Settings
 from smtp_sink import free_port
@@ -178,3 +180,42 @@ async def test_the_main_job_in_the_browser(served: tuple[str, Settings], tmp_pat
     sent = list((tmp_path / "outbox").rglob("*.eml"))
     assert len(sent) == 3
     assert all(SUBJECT in path.read_text() for path in sent)
+
+
+async def test_a_running_campaign_page_follows_its_state_without_a_reload(
+    served: str, db: Database
+) -> None:
+    playwright_api = pytest.importorskip("playwright.async_api")
+    url = served
+    campaign = await make_ready_campaign(
+        db, settings=Settings(db_url="mem://", base_url=url), contacts_count=1
+    )
+    running = await campaigns.move(db, campaign, State.RUNNING)
+    async with playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{url}/app/login")
+            await page.fill("#email", "ana@example.com")
+            await page.fill("#password", PASSWORD)
+            await _press(page, "button:has-text('Sign in')")
+            await page.goto(f"{url}/app/campaigns/{running.id}")
+            assert await page.inner_text("[data-state]") == "running"
+
+            await campaigns.pause(db, running.id)
+
+            # console.js polls the status API and reloads the page once the state changed.
+            shown = playwright_api.expect(page.locator("[data-state]"))
+            await shown.to_have_text("paused", timeout=20_000)
+            assert await page.locator("[data-action=resume]").count() == 1
+            ARTIFACTS.mkdir(exist_ok=True)
+            for name, path in (
+                ("schedules", "schedules"),
+                ("asset_history", "assets/email/segment/history"),
+            ):
+                await page.goto(f"{url}/app/campaigns/{running.id}/{path}")
+                await page.screenshot(path=str(ARTIFACTS / f"console_{name}.png"), full_page=True)
+        finally:
+            await browser.close()

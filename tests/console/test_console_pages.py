@@ -32,7 +32,7 @@ async def pages(
     campaign = await make_ready_campaign(
         db, settings=console_settings, contacts_count=3, channels=("email", "x"), approve=False
     )
-    await make_page(db, slug="spring", campaign=campaign.id)
+    landing_page = await make_page(db, slug="spring", campaign=campaign.id)
     await apikeys.create(system, "ci", Role.VIEWER, main)
     await users.add(system, "bo@example.com", Role.EDITOR, main, None)
     return [
@@ -47,7 +47,11 @@ async def pages(
         "/app/segments?rule=country+%3D%3D%3D+1",
         "/app/campaigns",
         f"/app/campaigns/{campaign.id}",
+        f"/app/campaigns/{campaign.id}/assets/email/segment/history",
+        f"/app/campaigns/{campaign.id}/schedules",
         "/app/pages",
+        f"/app/pages/{landing_page.id}/edit",
+        f"/app/pages/{landing_page.id}/submissions",
         "/app/settings",
         "/app/no-such-page",
     ]

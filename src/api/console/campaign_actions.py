@@ -1,5 +1,5 @@
-"""What a campaign's page can do: generate (a job), edit an asset (a new version), approve,
-run, pause, resume, resolve the review queue."""
+"""What a campaign's page can do: generate (a job), regenerate one asset (a job), edit an
+asset (a new version), approve, run, pause, resume, resolve the review queue."""
 
 from __future__ import annotations
 
@@ -30,6 +30,18 @@ async def generate(caller: Person, db: Db, here: Here, ref: str) -> Response:
     campaign = await service.require(db, ref)
     campaign_jobs.generate(here, campaign.id)
     return _back(campaign.id)
+
+
+@router.post(
+    "/assets/{channel}/{variant}/regenerate",
+    **requires(Permission.WRITE, audit=Action.CAMPAIGN_REGENERATE),
+)
+async def regenerate_asset(
+    caller: Person, db: Db, here: Here, ref: str, channel: str, variant: str
+) -> Response:
+    campaign = await service.require(db, ref)
+    campaign_jobs.generate(here, campaign.id, only=(channel, variant))
+    return _back(campaign.id, "#assets")
 
 
 @router.post(

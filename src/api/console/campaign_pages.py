@@ -18,7 +18,7 @@ from api.console.email_frame import frame_url
 from api.console.render import page
 from api.permissions import Note, requires
 from api.tenancy import Db, Here
-from campaigns import assets, quality, service
+from campaigns import asset_jobs, assets, quality, service
 from campaigns.models import CHANNELS, EMAIL, CampaignCreate, State, is_social
 from crm.segments import service as segments
 from insights import analytics
@@ -94,6 +94,10 @@ async def campaign_page(request: Request, caller: Person, db: Db, here: Here, re
     current = await assets.list_assets(db, campaign.id)
     shown = [a for a in current if not a.variant.startswith("contact:")]
     funnel = await analytics.campaign(db, campaign.id)
+    progress = None
+    if campaign.state is State.GENERATING:
+        total = await asset_jobs.count_jobs(db, campaign, personalize=campaign.personalize)
+        progress = {"done": min(len(current), total), "total": total}
     return page(
         request,
         "campaign.jinja",
@@ -108,6 +112,7 @@ async def campaign_page(request: Request, caller: Person, db: Db, here: Here, re
         funnel_chart=charts.bars([(s.step, s.count) for s in funnel.funnel], "Funnel"),
         review=await service.needing_review(db, campaign.id, limit=100),
         busy=campaign.state in BUSY,
+        progress=progress,
         EMAIL=EMAIL,
         frames={
             (a.channel, a.variant): frame_url(here, campaign.id, a.channel, a.variant)

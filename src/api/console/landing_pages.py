@@ -1,4 +1,5 @@
-"""`/app/pages`: landing pages: the list, a preview, publish and unpublish."""
+"""`/app/pages`: landing pages: the list, a preview, publish and unpublish (edit:
+`page_edit`, submissions: `page_submissions`)."""
 
 from __future__ import annotations
 

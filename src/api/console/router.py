@@ -8,12 +8,16 @@ from fastapi.responses import FileResponse
 
 from accounts.roles import Permission
 from api.console import (
+    asset_history,
     campaign_actions,
     campaign_pages,
     contact_pages,
     dashboard,
     email_frame,
     landing_pages,
+    page_edit,
+    page_submissions,
+    schedule_pages,
     segment_pages,
     settings_pages,
     signin_pages,
@@ -28,7 +32,7 @@ STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
 router = console_router()
 for module in (
     signin_pages, dashboard, contact_pages, segment_pages, campaign_pages, campaign_actions,
-    email_frame, landing_pages,
+    asset_history, schedule_pages, email_frame, landing_pages, page_edit, page_submissions,
     settings_pages, team_pages,
 ):  # fmt: skip
     router.include_router(module.router)

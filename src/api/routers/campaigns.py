@@ -1,5 +1,6 @@
-"""`/api/v1/campaigns`: create, list, show, plan and generate assets (202), edit an asset,
-approve, execute (202), pause, resume (202), cancel, status, test-send."""
+"""`/api/v1/campaigns`: create, list, show, plan and generate assets (202), regenerate one
+asset (202), an asset's versions, edit an asset, approve, execute (202), pause, resume (202),
+cancel, status, test-send."""
 
 from __future__ import annotations
 
@@ -163,6 +164,31 @@ async def list_assets(
     history: bool = Query(default=False, description="Every version, not only the current."),
 ) -> AssetList:
     return AssetList(items=await assets.list_assets(db, ref, history=history))
+
+
+@router.post(
+    "/{ref}/assets/{channel}/{variant}/regenerate",
+    response_model=Job,
+    status_code=202,
+    responses=error_responses(404),
+    **requires(Permission.WRITE, audit=Action.CAMPAIGN_REGENERATE),
+)
+async def regenerate_asset(ref: str, channel: str, variant: str, db: Db, here: Here) -> Job:
+    """Write one existing asset again with the LLM, a new version even over a hand edit;
+    answers 202 with the job to poll."""
+    campaign = await service.require(db, ref)
+    return campaign_jobs.generate(here, campaign.id, only=(channel, variant))
+
+
+@router.get(
+    "/{ref}/assets/{channel}/{variant}/versions",
+    response_model=AssetList,
+    responses=error_responses(404),
+    **requires(Permission.READ),
+)
+async def asset_versions(ref: str, channel: str, variant: str, db: Db) -> AssetList:
+    """Every version of one asset, oldest first: each hand edit is one, with who made it."""
+    return AssetList(items=await assets.versions(db, ref, channel, variant))
 
 
 @router.patch(

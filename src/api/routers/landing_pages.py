@@ -1,5 +1,5 @@
 """`/api/v1/landing-pages`: generate from a campaign (202 + job), create from a spec, edit,
-preview, publish and unpublish."""
+preview, publish and unpublish, form submissions (cursor pages, CSV)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ from api.schemas import Job, error_responses
 from api.tenancy import Db, Here, Tenant
 from campaigns import service as campaigns
 from landing_pages import service
+from landing_pages.export import submissions_csv
 from landing_pages.models import (
     GenerateRequest,
     LandingPage,
     LandingPageCreate,
     LandingPageUpdate,
     PageStatus,
+    SubmissionPage,
 )
 from landing_pages.preview import preview_path
 from landing_pages.render import render_page
@@ -150,13 +152,47 @@ async def get_page(ref: str, db: Db, here: Here) -> PageOut:
     "/{ref}",
     response_model=PageOut,
     responses=error_responses(404, 409),
-    **requires(Permission.WRITE),
+    **requires(Permission.WRITE, audit=Action.PAGE_EDIT),
 )
 async def update_page(ref: str, data: LandingPageUpdate, db: Db, here: Here) -> PageOut:
     before = await service.require(db, ref)
     page = await service.update(db, before.id, data)
     _drop(here, before.slug, page.slug)
     return PageOut.of(page, here)
+
+
+@router.get(
+    "/{ref}/submissions",
+    response_model=SubmissionPage,
+    responses=error_responses(404, 422),
+    **requires(Permission.READ),
+)
+async def list_submissions(
+    ref: str,
+    db: Db,
+    cursor: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=50, ge=1, le=1000),
+) -> SubmissionPage:
+    """The page's form submissions, newest first (`next_cursor` gives the next page)."""
+    return await service.submissions(db, ref, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/{ref}/submissions.csv",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "The submissions as CSV"},
+        **error_responses(404),
+    },
+    **requires(Permission.EXPORT, audit=Action.PAGE_SUBMISSIONS_EXPORT),
+)
+async def export_submissions(ref: str, db: Db) -> Response:
+    """Every form submission of the page as CSV, newest first, a column per form field."""
+    return Response(
+        await submissions_csv(db, ref),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="submissions.csv"'},
+    )
 
 
 @router.delete(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from accounts.audit.actions import Action
 from accounts.roles import Permission
-from api.permissions import requires
+from api.permissions import Note, requires
 from api.schemas import error_responses
 from api.tenancy import Db
 from campaigns import service as campaigns
@@ -68,16 +68,19 @@ async def list_campaign_schedules(ref: str, db: Db, runs: int = RUNS) -> Schedul
     response_model=Schedule,
     status_code=201,
     responses=error_responses(404),
-    **requires(Permission.SCHEDULE),
+    **requires(Permission.SCHEDULE, audit=Action.SCHEDULE_CREATE),
 )
 async def create_campaign_schedule(
     ref: str,
     db: Db,
+    note: Note,
     timing: Annotated[Timing, Body(openapi_examples=TIMING_EXAMPLES)],
 ) -> Schedule:
     campaign = await campaigns.require(db, ref)  # a blank or unknown ref is a 404, not a 500
     data = ScheduleCreate(kind=Kind.CAMPAIGN, target=campaign.id, **timing.model_dump())
-    return await service.create(db, data, clock=SystemClock())
+    made = await service.create(db, data, clock=SystemClock())
+    note.target = Action.SCHEDULE_CREATE.target(made.id)
+    return made
 
 
 @router.get(
@@ -94,7 +97,7 @@ async def get_schedule(ref: str, db: Db, runs: int = RUNS) -> ScheduleRuns:
     "/schedules/{ref}/pause",
     response_model=Schedule,
     responses=error_responses(404, 409),
-    **requires(Permission.SCHEDULE),
+    **requires(Permission.SCHEDULE, audit=Action.SCHEDULE_PAUSE),
 )
 async def pause_schedule(ref: str, db: Db) -> Schedule:
     return await service.pause(db, ref, clock=SystemClock())
@@ -104,7 +107,7 @@ async def pause_schedule(ref: str, db: Db) -> Schedule:
     "/schedules/{ref}/resume",
     response_model=Schedule,
     responses=error_responses(404, 409),
-    **requires(Permission.SCHEDULE),
+    **requires(Permission.SCHEDULE, audit=Action.SCHEDULE_RESUME),
 )
 async def resume_schedule(ref: str, db: Db) -> Schedule:
     return await service.resume(db, ref, clock=SystemClock())

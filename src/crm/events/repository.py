@@ -21,6 +21,26 @@ async def for_contact(db: Database, contact_key: str, *, limit: int) -> list[dic
     return [dict(plain(r)) for r in rows]
 
 
+async def of_kind_on_page(
+    db: Database, kind: str, page: str, *, before: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Events of `kind` naming the landing page `page`, newest first, from past the event
+    `before` (a cursor: its time, then its id, break the order's ties)."""
+    rows = await db.one(
+        "SELECT id, kind, at, data, contact, contact.email AS email FROM event"
+        " WHERE kind = $kind AND data.page = $page"
+        " AND ($before = NONE OR at < $before.at OR (at = $before.at AND id < $before))"
+        " ORDER BY at DESC, id DESC LIMIT $limit",
+        {
+            "kind": kind,
+            "page": page,
+            "before": None if before is None else record("event", before),
+            "limit": limit,
+        },
+    )
+    return [dict(plain(r)) for r in rows]
+
+
 async def refresh_engagement(db: Database, contact_key: str, now: datetime) -> None:
     """Recompute the contact's score and counters from its events, in one transaction."""
     await db.query(

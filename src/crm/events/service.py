@@ -15,6 +15,7 @@ from typing import Any
 from crm.db import Database, record
 from crm.events import repository
 from crm.events.models import WEIGHTS
+from crm.paging import check_limit, decode_cursor, encode_cursor
 
 
 def event(contact_key: str, kind: str, **data: Any) -> dict[str, Any]:
@@ -34,6 +35,19 @@ async def add(db: Database, events: list[dict[str, Any]]) -> None:
 async def for_contact(db: Database, contact_key: str, *, limit: int) -> list[dict[str, Any]]:
     """The contact's stored events, newest first."""
     return await repository.for_contact(db, contact_key, limit=limit)
+
+
+async def on_page(
+    db: Database, kind: str, page: str, *, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the events of `kind` naming the landing page `page` (slug), newest first,
+    each with its contact's email, and the cursor of the next page (None: the last)."""
+    rows = await repository.of_kind_on_page(
+        db, kind, page, before=decode_cursor(cursor), limit=check_limit(limit) + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1]["id"]) if more else None
 
 
 async def refresh_engagement(

@@ -29,3 +29,22 @@ for (const form of document.querySelectorAll("form[data-progress]")) {
     if (bar) { bar.hidden = false; bar.removeAttribute("value"); }
   });
 }
+
+// A campaign at work (generating, running): its counts and cost from the REST API every two
+// seconds, and the page again once its state changes (the Refresh link does it without this).
+for (const live of document.querySelectorAll("[data-live-status]")) {
+  const shown = live.querySelector("[data-state]").textContent;
+  const poll = async () => {
+    const answer = await fetch(live.dataset.liveStatus, { headers: { accept: "application/json" } });
+    if (!answer.ok) return;
+    const status = await answer.json();
+    if (status.state !== shown) { window.location.reload(); return; }
+    for (const out of document.querySelectorAll("[data-count]")) {
+      if (out.dataset.count in status) out.textContent = status[out.dataset.count];
+    }
+    const cost = document.querySelector("[data-cost]");
+    if (cost) cost.textContent = status.cost.toFixed(4);
+    setTimeout(poll, 2000);
+  };
+  setTimeout(poll, 2000);
+}
