@@ -47,6 +47,7 @@ bench: install
 	$(PY) bench/read_commands.py
 	$(PY) bench/import_contacts.py
 	$(PY) bench/scale.py --sizes 10000,100000
+	$(PY) bench/indexes.py
 	$(PY) bench/list_contacts.py
 	$(PY) bench/keep_open.py
 	$(PY) bench/serve.py
@@ -57,6 +58,7 @@ bench: install
 	$(PY) bench/executor.py
 	$(PY) bench/scheduler.py
 	$(PY) bench/api_roles.py
+	$(PY) bench/session_auth.py
 	$(PY) bench/local_model_quality.py
 
 # The growth 10k -> 100k -> 1M contacts (import, bytes on disk, a fresh command's open and

@@ -7,11 +7,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import respx
 from aiosmtpd.controller import Controller
 
+from api.deps import AppState
 from campaigns import wiring
 from crm.db import Database, connect
+from crm.llm_calls.service import gateway
 from crm.schema import migrate
+from fake_llm import LLM_SETTINGS, fake_provider
 from kernel.settings import Settings
 from smtp_sink import Sink, free_port
 
@@ -32,6 +36,16 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRM_KEEP_OPEN", "0")
     monkeypatch.chdir(tmp_path)
     return data_dir
+
+
+@pytest.fixture
+def provider(state: AppState) -> Iterator[respx.Route]:
+    """The fake LLM provider answers the app's AI work (a priced model); `state` is the app's,
+    from the API or console fixtures."""
+    llm_settings = Settings(db_url="mem://", **LLM_SETTINGS)
+    state.gateway_factory = lambda db: gateway(db, llm_settings)
+    with fake_provider() as route:
+        yield route
 
 
 @pytest.fixture

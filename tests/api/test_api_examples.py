@@ -4,20 +4,15 @@ must succeed. An example added to the document without a place here fails the te
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 import respx
 
 from api.deps import AppState
 from campaigns.tracking import Tokens, unsubscribe_payload
 from crm.contacts import service as contacts
 from crm.db import Database
-from crm.llm_calls.service import gateway
-from fake_llm import LLM_SETTINGS, fake_provider
-from kernel.settings import Settings
 
 # The operations with examples, in the order they can run. `{ref}` is filled with the record
 # the earlier examples made (the contact's email, the campaign's id), `{token}` with the
@@ -34,14 +29,6 @@ ORDER = [
     ("POST", "/unsubscribe/{token}"),
 ]
 EXAMPLE_IDS = {"abc123"}  # stands for the campaign's id in an example body
-
-
-@pytest.fixture
-def provider(state: AppState) -> Iterator[respx.Route]:
-    llm_settings = Settings(db_url="mem://", **LLM_SETTINGS)
-    state.gateway_factory = lambda db: gateway(db, llm_settings)
-    with fake_provider() as route:
-        yield route
 
 
 def request_examples(document: dict[str, Any]) -> dict[tuple[str, str], list[Any]]:

@@ -4,27 +4,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 import respx
 
 from api.deps import AppState
 from crm.db import Database
-from crm.llm_calls.service import gateway
 from factories import make_campaign, make_contact, make_segment
-from fake_llm import EMAIL, LLM_SETTINGS, MODEL, PAGE, SUMMARY, TOKENS_IN, TOKENS_OUT, fake_provider
-from kernel.settings import Settings
-
-
-@pytest.fixture
-def provider(state: AppState) -> Iterator[respx.Route]:
-    llm_settings = Settings(db_url="mem://", **LLM_SETTINGS)
-    state.gateway_factory = lambda db: gateway(db, llm_settings)
-    with fake_provider() as route:
-        yield route
+from fake_llm import EMAIL, MODEL, PAGE, SUMMARY, TOKENS_IN, TOKENS_OUT
 
 
 async def finished(

@@ -3,11 +3,10 @@ browser-like client that signs in through the login form."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
-import respx
 from console_browser import PASSWORD, Browser
 from fastapi import FastAPI
 
@@ -18,8 +17,6 @@ from accounts.workspaces.models import DEFAULT_WORKSPACE, Workspace
 from api.app import create_app
 from api.deps import AppState, open_system_of
 from crm.db import Database
-from crm.llm_calls.service import gateway
-from fake_llm import LLM_SETTINGS, fake_provider
 from kernel.settings import Settings
 
 
@@ -70,12 +67,3 @@ def person(
         return browser
 
     return make
-
-
-@pytest.fixture
-def provider(state: AppState) -> Iterator[respx.Route]:
-    """The fake LLM provider answers the console's AI work (a priced model)."""
-    llm_settings = Settings(db_url="mem://", **LLM_SETTINGS)
-    state.gateway_factory = lambda db: gateway(db, llm_settings)
-    with fake_provider() as route:
-        yield route

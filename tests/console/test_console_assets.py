@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
-import pytest
 import respx
 from console_browser import Browser
 
@@ -18,21 +17,12 @@ from api.deps import AppState
 from campaigns import assets, service
 from campaigns.models import State
 from crm.db import Database
-from crm.llm_calls.service import gateway
 from factories import make_ready_campaign
-from fake_llm import EMAIL, LLM_SETTINGS, fake_provider
+from fake_llm import EMAIL
 from kernel.settings import Settings
 
 Person = Callable[[Role], Awaitable[Browser]]
 BODY = "Hi there,\n\nSee what is new: https://example.com/spring?x=1&y=2\n\nBest regards"
-
-
-@pytest.fixture
-def provider(state: AppState) -> Iterator[respx.Route]:
-    llm_settings = Settings(db_url="mem://", **LLM_SETTINGS)
-    state.gateway_factory = lambda db: gateway(db, llm_settings)
-    with fake_provider() as route:
-        yield route
 
 
 def _text(answer_html: str, selector: str) -> str:
