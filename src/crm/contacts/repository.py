@@ -141,27 +141,25 @@ async def enrichment_log(db: Database, key: str) -> dict[str, Any]:
 
 
 async def overview(db: Database, since: datetime) -> dict[str, Any]:
-    results = await db.query(
-        "SELECT count() AS n FROM contact GROUP ALL;"
-        "SELECT status, count() AS n FROM contact GROUP BY status;"
-        "SELECT source, count() AS n FROM contact GROUP BY source;"
-        "SELECT count() AS n FROM contact WHERE consent_explicit = true GROUP ALL;"
-        "SELECT count() AS n FROM contact WHERE last_engaged_at > $since GROUP ALL;"
-        "SELECT count() AS n FROM contact WHERE created_at > $since GROUP ALL;",
+    # One pass over the table: each count of its own is a full scan (about 1 s each at 100k).
+    groups = await db.one(
+        "SELECT status, source, count() AS n, count(consent_explicit = true) AS consent,"
+        " count(last_engaged_at > $since) AS engaged, count(created_at > $since) AS new"
+        " FROM contact GROUP BY status, source",
         {"since": since},
     )
-    total, status, source, consent, engaged, new = results
-
-    def n(rows: list[dict[str, Any]]) -> int:
-        return int(rows[0]["n"]) if rows else 0
-
+    by_status: dict[str, int] = {}
+    by_source: dict[str, int] = {}
+    for g in groups:
+        by_status[g["status"]] = by_status.get(g["status"], 0) + int(g["n"])
+        by_source[g["source"]] = by_source.get(g["source"], 0) + int(g["n"])
     return {
-        "total": n(total),
-        "by_status": {r["status"]: int(r["n"]) for r in status},
-        "by_source": {r["source"]: int(r["n"]) for r in source},
-        "explicit_consent": n(consent),
-        "engaged_recently": n(engaged),
-        "new_recently": n(new),
+        "total": sum(int(g["n"]) for g in groups),
+        "by_status": by_status,
+        "by_source": by_source,
+        "explicit_consent": sum(int(g["consent"]) for g in groups),
+        "engaged_recently": sum(int(g["engaged"]) for g in groups),
+        "new_recently": sum(int(g["new"]) for g in groups),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import datetime
 from typing import Any
 
 from crm.db import Database, plain
@@ -18,6 +19,14 @@ async def insert(db: Database, call: CallRecord) -> None:
 async def run_cost(db: Database, run: str) -> float:
     total = await db.one(
         "RETURN math::sum(SELECT VALUE cost ?? 0 FROM llm_call WHERE run = $run)", {"run": run}
+    )
+    return float(total or 0)
+
+
+async def cost_since(db: Database, since: datetime) -> float:
+    total = await db.one(
+        "RETURN math::sum(SELECT VALUE cost ?? 0 FROM llm_call WHERE created_at >= $since)",
+        {"since": since},
     )
     return float(total or 0)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from crm.db import Database
 from crm.llm_calls import repository
 from crm.llm_calls.models import LLMCall
@@ -30,3 +32,8 @@ def gateway(
 
 async def recent_calls(db: Database, *, limit: int = 50, run: str | None = None) -> list[LLMCall]:
     return await repository.recent(db, limit=limit, run=run)
+
+
+async def cost_since(db: Database, since: datetime) -> float:
+    """What the LLM calls recorded since `since` cost, USD (calls without a price count 0)."""
+    return await repository.cost_since(db, since)

@@ -1,0 +1,42 @@
+"""What the console's dashboard shows, in one call: the contact base (added this week), the
+campaigns running and scheduled, the daily activity of the last 30 days, this month's LLM
+spend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from campaigns import service as campaigns
+from campaigns.models import State
+from crm.contacts import service as contacts
+from crm.db import Database
+from crm.llm_calls import service as llm_calls
+from insights.analytics import ContactsOverview, DayActivity, daily_activity
+
+WEEK = timedelta(days=7)
+CAMPAIGNS = 1000  # the latest campaigns the running and scheduled ones are counted among
+
+
+class Dashboard(BaseModel):
+    base: ContactsOverview = Field(
+        description="Its `new_recently` and `engaged_recently` count 7 days."
+    )
+    running: int
+    scheduled: int = Field(description="Campaigns with a scheduled run to come.")
+    spend: float = Field(description="LLM calls since the first of this month (UTC), USD.")
+    activity: list[DayActivity]
+
+
+async def dashboard(db: Database, *, now: datetime | None = None) -> Dashboard:
+    now = now or datetime.now(UTC)
+    listed = await campaigns.list_all(db, limit=CAMPAIGNS)
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Dashboard(
+        base=ContactsOverview.model_validate(await contacts.overview(db, now - WEEK)),
+        running=sum(c.state is State.RUNNING for c in listed),
+        scheduled=sum(bool(c.scheduled_run) for c in listed),
+        spend=await llm_calls.cost_since(db, month),
+        activity=(await daily_activity(db, now=now)).days,
+    )
