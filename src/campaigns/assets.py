@@ -281,6 +281,19 @@ async def _just(jobs: list[Job]) -> AsyncIterator[list[Job]]:
 
 async def versions(db: Database, key: str, channel: str, variant: str) -> list[Asset]:
     """Every version of one asset, oldest first (who wrote each: `edited_by`, or the model)."""
+    campaign, rows = await _versions(db, key, channel, variant)
+    return [_shown(campaign, r) for r in rows]
+
+
+async def require_asset(db: Database, key: str, channel: str, variant: str) -> Campaign:
+    """The campaign, when it has that asset (to write it again); NotFound otherwise."""
+    campaign, _ = await _versions(db, key, channel, variant)
+    return campaign
+
+
+async def _versions(
+    db: Database, key: str, channel: str, variant: str
+) -> tuple[Campaign, list[dict[str, Any]]]:
     campaign = await service.require(db, key)
     rows = await repository.asset_versions(db, campaign.id, channel, variant)
     if not rows:
@@ -288,7 +301,7 @@ async def versions(db: Database, key: str, channel: str, variant: str) -> list[A
             f"campaign {campaign.id} has no {channel} asset {variant!r}",
             details={"channel": channel, "variant": variant},
         )
-    return [_shown(campaign, r) for r in rows]
+    return campaign, rows
 
 
 async def list_assets(db: Database, key: str, *, history: bool = False) -> list[Asset]:

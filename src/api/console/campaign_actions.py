@@ -39,7 +39,7 @@ async def generate(caller: Person, db: Db, here: Here, ref: str) -> Response:
 async def regenerate_asset(
     caller: Person, db: Db, here: Here, ref: str, channel: str, variant: str
 ) -> Response:
-    campaign = await service.require(db, ref)
+    campaign = await assets.require_asset(db, ref, channel, variant)
     campaign_jobs.generate(here, campaign.id, only=(channel, variant))
     return _back(campaign.id, "#assets")
 

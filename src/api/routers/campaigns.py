@@ -175,8 +175,8 @@ async def list_assets(
 )
 async def regenerate_asset(ref: str, channel: str, variant: str, db: Db, here: Here) -> Job:
     """Write one existing asset again with the LLM, a new version even over a hand edit;
-    answers 202 with the job to poll."""
-    campaign = await service.require(db, ref)
+    answers 202 with the job to poll; 404 when the campaign has no such asset."""
+    campaign = await assets.require_asset(db, ref, channel, variant)
     return campaign_jobs.generate(here, campaign.id, only=(channel, variant))
 
 
