@@ -127,40 +127,44 @@ async def next_due(db: Database, after: datetime) -> datetime | None:
     return rows[0] if rows else None
 
 
-async def claim_occurrence(
-    db: Database,
-    schedule_key: str,
-    *,
-    due_at: datetime,
-    advance: dict[str, Any],
-    run: dict[str, Any],
-) -> dict[str, Any] | None:
-    """Move the schedule past `due_at` and create that occurrence's run, in one transaction.
+async def claim_occurrences(db: Database, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Claim several occurrences in one transaction: the runs created, in the order given.
 
-    The UPDATE is a compare-and-swap on `next_due_at`: when another worker moved it first (or
-    the schedule was paused or deleted meanwhile) nothing is created and None comes back. Two
-    workers racing on one schedule conflict in the database; `Database.query` retries the loser,
-    whose condition then fails.
+    Each claim is `{"schedule": key, "due_at": …, "advance": changes, "run": fields}`: move
+    the schedule past `due_at` and create that occurrence's run. The UPDATE is a
+    compare-and-swap on `next_due_at`: when another worker moved it first (or the schedule was
+    paused or deleted meanwhile) no run is created for that claim, and the others go on. A run
+    that already exists is not created again (a lost update let the schedule stay behind: it
+    moves on now). Two workers racing on one schedule conflict in the database;
+    `Database.query` retries the loser, whose condition then fails.
     """
-    sid = record("schedule", schedule_key)
-    async with _writing(db):
-        results = await db.query(
-            "BEGIN;"
-            "LET $moved = (UPDATE $sid MERGE $advance"
-            " WHERE state = 'active' AND next_due_at = $due RETURN VALUE id);"
-            "LET $made = IF array::len($moved) > 0 { (CREATE $rid CONTENT $run) } ELSE { [] };"
-            "RETURN $made;"
-            "COMMIT;",
+    items = []
+    for claim in claims:
+        sid = record("schedule", claim["schedule"])
+        due_at = claim["due_at"]
+        items.append(
             {
                 "sid": sid,
                 "due": due_at,
-                "advance": advance,
-                "rid": record("schedule_run", run_key(schedule_key, due_at)),
-                "run": {**run, "schedule": sid, "due_at": due_at},
-            },
+                "advance": claim["advance"],
+                "rid": record("schedule_run", run_key(claim["schedule"], due_at)),
+                "run": {**claim["run"], "schedule": sid, "due_at": due_at},
+            }
         )
-    made = results[-1]
-    return dict(plain(made[0])) if made else None
+    async with _writing(db):
+        results = await db.query(
+            "BEGIN;"
+            "LET $made = $items.map(|$i| {"
+            " LET $moved = (UPDATE $i.sid MERGE $i.advance"
+            " WHERE state = 'active' AND next_due_at = $i.due RETURN VALUE id);"
+            " RETURN IF array::len($moved) > 0 AND !record::exists($i.rid)"
+            " { (CREATE $i.rid CONTENT $i.run) } ELSE { [] };"
+            "});"
+            "RETURN array::flatten($made);"
+            "COMMIT;",
+            {"items": items},
+        )
+    return [dict(plain(row)) for row in results[-1]]
 
 
 async def claimable_runs(db: Database, now: datetime, limit: int) -> list[str]:

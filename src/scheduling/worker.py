@@ -110,6 +110,9 @@ class Worker:
 
     async def tick(self) -> list[Run]:
         """Claim as much work as there are free slots and start it; returns what was claimed."""
+        # A run ending from here on frees a slot this claim does not use: the next pause ends
+        # at once for it instead of missing it.
+        self._slot_freed.clear()
         free = self.concurrency - len(self._active)
         if free <= 0 or self._stop.is_set():
             return []
@@ -134,7 +137,6 @@ class Worker:
     async def _pause(self) -> None:
         """Sleep for the poll interval, or until the next occurrence falls due if that is
         sooner; wake early when asked to stop or a slot frees up."""
-        self._slot_freed.clear()
         waiters = [
             asyncio.ensure_future(self.clock.sleep(await self._idle_seconds())),
             asyncio.create_task(self._stop.wait()),
