@@ -99,22 +99,33 @@ async def delete(db: Database, key: str, now: datetime) -> bool:
     return bool(results[-1])
 
 
-# The two queries below read the (state, next_due_at) index as a range, which yields rows in
-# next_due_at order; ORDER BY would sort every matching row first (tests/campaigns pin the
-# order: test_schedule_service's TestNextDue).
+# The due schedules in `candidates` and `next_due` read the (state, next_due_at) index as a
+# range, which yields rows in next_due_at order; ORDER BY would sort every matching row first
+# (tests/campaigns pin the order: test_schedule_service's TestNextDue).
 
 
-async def due(db: Database, now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Active schedules due by `now`, the longest overdue first."""
-    rows = await db.one(
-        "SELECT * FROM schedule WHERE state = 'active' AND next_due_at <= $now LIMIT $limit",
+async def candidates(
+    db: Database, now: datetime, limit: int
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """What a worker may claim, in one round trip: runs whose lease ran out (a worker died or
+    released it) or whose retry is due, and active schedules due by `now`, the longest overdue
+    first; up to `limit` of each."""
+    # Separate statements for the runs, because with OR the engine scans the whole table
+    # instead of the index.
+    lapsed, retries, due = await db.query(
+        "SELECT VALUE id FROM schedule_run WHERE status = 'running' AND lease_until <= $now"
+        " LIMIT $limit;"
+        "SELECT VALUE id FROM schedule_run WHERE status = 'retrying' AND retry_at <= $now"
+        " LIMIT $limit;"
+        "SELECT * FROM schedule WHERE state = 'active' AND next_due_at <= $second LIMIT $limit;",
         # Measured engine bug: on an index range, a whole-second datetime is not <= a later
         # instant in the same second (09:00:00 <= 09:00:00.03 is false until 09:00:01). Due
         # times are whole seconds (cron minutes, `at` truncated), so comparing with `now`
         # truncated to the second gives the same answer without the second of delay.
-        {"now": now.replace(microsecond=0), "limit": limit},
+        {"now": now, "second": now.replace(microsecond=0), "limit": limit},
     )
-    return [dict(plain(r)) for r in rows]
+    stale = [str(plain(r)) for r in [*lapsed, *retries][:limit]]
+    return stale, [dict(plain(r)) for r in due]
 
 
 async def next_due(db: Database, after: datetime) -> datetime | None:
@@ -165,19 +176,6 @@ async def claim_occurrences(db: Database, claims: list[dict[str, Any]]) -> list[
             {"items": items},
         )
     return [dict(plain(row)) for row in results[-1]]
-
-
-async def claimable_runs(db: Database, now: datetime, limit: int) -> list[str]:
-    """Runs whose lease ran out (a worker died or released it) or whose retry is due."""
-    # Two statements, because with OR the engine scans the whole table instead of the index.
-    lapsed, retries = await db.query(
-        "SELECT VALUE id FROM schedule_run WHERE status = 'running' AND lease_until <= $now"
-        " LIMIT $limit;"
-        "SELECT VALUE id FROM schedule_run WHERE status = 'retrying' AND retry_at <= $now"
-        " LIMIT $limit;",
-        {"now": now, "limit": limit},
-    )
-    return [str(plain(r)) for r in [*lapsed, *retries][:limit]]
 
 
 async def take(

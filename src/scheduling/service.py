@@ -175,7 +175,7 @@ async def claim(db: Database, policy: ClaimPolicy, *, clock: Clock, limit: int) 
     replaced from the remaining candidates."""
     claimed: list[Run] = []
     now = clock.now()
-    stale = await repository.claimable_runs(db, now, limit * 4)
+    stale, rows = await repository.candidates(db, now, limit * 4)
     random.shuffle(stale)
     for key in stale:
         if len(claimed) >= limit:
@@ -183,7 +183,7 @@ async def claim(db: Database, policy: ClaimPolicy, *, clock: Clock, limit: int) 
         run = await _take(db, key, policy, now)
         if run is not None:
             claimed.append(run)
-    due = [Schedule.model_validate(row) for row in await repository.due(db, now, limit * 4)]
+    due = [Schedule.model_validate(row) for row in rows]
     random.shuffle(due)
     while due and len(claimed) < limit:
         wanted = limit - len(claimed)

@@ -349,7 +349,7 @@ class TestNextDue:
         await clock.advance(6 * 3600)
 
         # Claims pick among these candidates; the most overdue must be among them.
-        candidates = await repository.due(db, clock.now(), 2)
+        _, candidates = await repository.candidates(db, clock.now(), 2)
 
         assert [row["id"] for row in candidates] == [made[1].id, made[2].id]
 
