@@ -209,12 +209,28 @@ async def update_owned(
     db: Database, key: str, *, owner: str, changes: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Change a run only while `owner` still holds it (renew, finish, fail, release)."""
+    return (await update_all_owned(db, {key: changes}, owner=owner))[key]
+
+
+async def update_all_owned(
+    db: Database, changes: dict[str, dict[str, Any]], *, owner: str
+) -> dict[str, dict[str, Any] | None]:
+    """`update_owned` for several runs (key -> changes) in one transaction."""
+    # A closure does not see the query's parameters: everything it reads comes in `$i`.
+    items = [
+        {"id": record("schedule_run", key), "owner": owner, "changes": fields}
+        for key, fields in changes.items()
+    ]
     async with _writing(db):
-        rows = await db.one(
-            "UPDATE $id MERGE $changes WHERE status = 'running' AND owner = $owner RETURN AFTER",
-            {"id": record("schedule_run", key), "owner": owner, "changes": changes},
+        results = await db.query(
+            "BEGIN;"
+            "RETURN $items.map(|$i| (UPDATE $i.id MERGE $i.changes"
+            " WHERE status = 'running' AND owner = $i.owner RETURN AFTER));"
+            "COMMIT;",
+            {"items": items},
         )
-    return dict(plain(rows[0])) if rows else None
+    updated = zip(changes, results[-1], strict=True)
+    return {key: dict(plain(rows[0])) if rows else None for key, rows in updated}
 
 
 async def get_run(db: Database, key: str) -> dict[str, Any] | None:

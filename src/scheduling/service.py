@@ -286,16 +286,30 @@ async def renew(db: Database, run: Run, policy: ClaimPolicy, *, clock: Clock) ->
 async def succeed(
     db: Database, run: Run, policy: ClaimPolicy, outcome: RunOutcome, *, clock: Clock
 ) -> Run | None:
-    finished = await _finish(
+    return (await succeed_all(db, [(run, outcome)], policy, clock=clock))[0]
+
+
+async def succeed_all(
+    db: Database, outcomes: list[tuple[Run, RunOutcome]], policy: ClaimPolicy, *, clock: Clock
+) -> list[Run | None]:
+    """Record several runs' success in one transaction (runs of a worker that ended together);
+    None for a run whose lease was lost."""
+    now = clock.now()
+    rows = await repository.update_all_owned(
         db,
-        run,
-        policy.owner,
-        clock.now(),
-        RunStatus.SUCCEEDED,
-        counts=outcome.counts,
-        cost=outcome.cost,
+        {
+            run.id: _finished(RunStatus.SUCCEEDED, now, counts=outcome.counts, cost=outcome.cost)
+            for run, outcome in outcomes
+        },
+        owner=policy.owner,
     )
-    if finished is not None:
+    finished: list[Run | None] = []
+    for run, outcome in outcomes:
+        row = rows[run.id]
+        if row is None:
+            log.warning("campaigns.schedule_lease_lost", run=run.id, worker=policy.owner)
+            finished.append(None)
+            continue
         log.info(
             "campaigns.schedule_run_succeeded",
             run=run.id,
@@ -303,6 +317,7 @@ async def succeed(
             counts=outcome.counts,
             cost=outcome.cost,
         )
+        finished.append(Run.model_validate(row))
     return finished
 
 
@@ -362,12 +377,13 @@ async def _finish(
     **fields: Any,
 ) -> Run | None:
     row = await repository.update_owned(
-        db,
-        run.id,
-        owner=owner,
-        changes={**fields, "status": status.value, "finished_at": now, "lease_until": None},
+        db, run.id, owner=owner, changes=_finished(status, now, **fields)
     )
     if row is None:
         log.warning("campaigns.schedule_lease_lost", run=run.id, worker=owner)
         return None
     return Run.model_validate(row)
+
+
+def _finished(status: RunStatus, now: datetime, **fields: Any) -> dict[str, Any]:
+    return {**fields, "status": status.value, "finished_at": now, "lease_until": None}
