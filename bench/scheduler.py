@@ -2,7 +2,8 @@
 
 Two loads, each measured twice in this run: with the worker as it is (it sleeps until the next
 occurrence falls due when that is sooner than its poll interval) and with a baseline worker
-that only polls (the behaviour before). Ratios are new / baseline.
+that only polls (the behaviour before); both claim the same way (a transaction per claim of
+all their free places). Ratios are new / baseline.
 - burst: all 1,000 schedules fall due over 5 s of real time, so claims compete with each
   other and the latency mostly measures claim throughput;
 - steady: 100 of the 1,000 fall due over 10 s (the rest days later), where the latency is
