@@ -99,22 +99,33 @@ async def delete(db: Database, key: str, now: datetime) -> bool:
     return bool(results[-1])
 
 
-# The two queries below read the (state, next_due_at) index as a range, which yields rows in
-# next_due_at order; ORDER BY would sort every matching row first (tests/campaigns pin the
-# order: test_schedule_service's TestNextDue).
+# The due schedules in `candidates` and `next_due` read the (state, next_due_at) index as a
+# range, which yields rows in next_due_at order; ORDER BY would sort every matching row first
+# (tests/campaigns pin the order: test_schedule_service's TestNextDue).
 
 
-async def due(db: Database, now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Active schedules due by `now`, the longest overdue first."""
-    rows = await db.one(
-        "SELECT * FROM schedule WHERE state = 'active' AND next_due_at <= $now LIMIT $limit",
+async def candidates(
+    db: Database, now: datetime, limit: int
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """What a worker may claim, in one round trip: runs whose lease ran out (a worker died or
+    released it) or whose retry is due, and active schedules due by `now`, the longest overdue
+    first; up to `limit` of each."""
+    # Separate statements for the runs, because with OR the engine scans the whole table
+    # instead of the index.
+    lapsed, retries, due = await db.query(
+        "SELECT VALUE id FROM schedule_run WHERE status = 'running' AND lease_until <= $now"
+        " LIMIT $limit;"
+        "SELECT VALUE id FROM schedule_run WHERE status = 'retrying' AND retry_at <= $now"
+        " LIMIT $limit;"
+        "SELECT * FROM schedule WHERE state = 'active' AND next_due_at <= $second LIMIT $limit;",
         # Measured engine bug: on an index range, a whole-second datetime is not <= a later
         # instant in the same second (09:00:00 <= 09:00:00.03 is false until 09:00:01). Due
         # times are whole seconds (cron minutes, `at` truncated), so comparing with `now`
         # truncated to the second gives the same answer without the second of delay.
-        {"now": now.replace(microsecond=0), "limit": limit},
+        {"now": now, "second": now.replace(microsecond=0), "limit": limit},
     )
-    return [dict(plain(r)) for r in rows]
+    stale = [str(plain(r)) for r in [*lapsed, *retries][:limit]]
+    return stale, [dict(plain(r)) for r in due]
 
 
 async def next_due(db: Database, after: datetime) -> datetime | None:
@@ -127,53 +138,44 @@ async def next_due(db: Database, after: datetime) -> datetime | None:
     return rows[0] if rows else None
 
 
-async def claim_occurrence(
-    db: Database,
-    schedule_key: str,
-    *,
-    due_at: datetime,
-    advance: dict[str, Any],
-    run: dict[str, Any],
-) -> dict[str, Any] | None:
-    """Move the schedule past `due_at` and create that occurrence's run, in one transaction.
+async def claim_occurrences(db: Database, claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Claim several occurrences in one transaction: the runs created, in the order given.
 
-    The UPDATE is a compare-and-swap on `next_due_at`: when another worker moved it first (or
-    the schedule was paused or deleted meanwhile) nothing is created and None comes back. Two
-    workers racing on one schedule conflict in the database; `Database.query` retries the loser,
-    whose condition then fails.
+    Each claim is `{"schedule": key, "due_at": …, "advance": changes, "run": fields}`: move
+    the schedule past `due_at` and create that occurrence's run. The UPDATE is a
+    compare-and-swap on `next_due_at`: when another worker moved it first (or the schedule was
+    paused or deleted meanwhile) no run is created for that claim, and the others go on. A run
+    that already exists is not created again (a lost update let the schedule stay behind: it
+    moves on now). Two workers racing on one schedule conflict in the database;
+    `Database.query` retries the loser, whose condition then fails.
     """
-    sid = record("schedule", schedule_key)
-    async with _writing(db):
-        results = await db.query(
-            "BEGIN;"
-            "LET $moved = (UPDATE $sid MERGE $advance"
-            " WHERE state = 'active' AND next_due_at = $due RETURN VALUE id);"
-            "LET $made = IF array::len($moved) > 0 { (CREATE $rid CONTENT $run) } ELSE { [] };"
-            "RETURN $made;"
-            "COMMIT;",
+    items = []
+    for claim in claims:
+        sid = record("schedule", claim["schedule"])
+        due_at = claim["due_at"]
+        items.append(
             {
                 "sid": sid,
                 "due": due_at,
-                "advance": advance,
-                "rid": record("schedule_run", run_key(schedule_key, due_at)),
-                "run": {**run, "schedule": sid, "due_at": due_at},
-            },
+                "advance": claim["advance"],
+                "rid": record("schedule_run", run_key(claim["schedule"], due_at)),
+                "run": {**claim["run"], "schedule": sid, "due_at": due_at},
+            }
         )
-    made = results[-1]
-    return dict(plain(made[0])) if made else None
-
-
-async def claimable_runs(db: Database, now: datetime, limit: int) -> list[str]:
-    """Runs whose lease ran out (a worker died or released it) or whose retry is due."""
-    # Two statements, because with OR the engine scans the whole table instead of the index.
-    lapsed, retries = await db.query(
-        "SELECT VALUE id FROM schedule_run WHERE status = 'running' AND lease_until <= $now"
-        " LIMIT $limit;"
-        "SELECT VALUE id FROM schedule_run WHERE status = 'retrying' AND retry_at <= $now"
-        " LIMIT $limit;",
-        {"now": now, "limit": limit},
-    )
-    return [str(plain(r)) for r in [*lapsed, *retries][:limit]]
+    async with _writing(db):
+        results = await db.query(
+            "BEGIN;"
+            "LET $made = $items.map(|$i| {"
+            " LET $moved = (UPDATE $i.sid MERGE $i.advance"
+            " WHERE state = 'active' AND next_due_at = $i.due RETURN VALUE id);"
+            " RETURN IF array::len($moved) > 0 AND !record::exists($i.rid)"
+            " { (CREATE $i.rid CONTENT $i.run) } ELSE { [] };"
+            "});"
+            "RETURN array::flatten($made);"
+            "COMMIT;",
+            {"items": items},
+        )
+    return [dict(plain(row)) for row in results[-1]]
 
 
 async def take(
@@ -207,12 +209,28 @@ async def update_owned(
     db: Database, key: str, *, owner: str, changes: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Change a run only while `owner` still holds it (renew, finish, fail, release)."""
+    return (await update_all_owned(db, {key: changes}, owner=owner))[key]
+
+
+async def update_all_owned(
+    db: Database, changes: dict[str, dict[str, Any]], *, owner: str
+) -> dict[str, dict[str, Any] | None]:
+    """`update_owned` for several runs (key -> changes) in one transaction."""
+    # A closure does not see the query's parameters: everything it reads comes in `$i`.
+    items = [
+        {"id": record("schedule_run", key), "owner": owner, "changes": fields}
+        for key, fields in changes.items()
+    ]
     async with _writing(db):
-        rows = await db.one(
-            "UPDATE $id MERGE $changes WHERE status = 'running' AND owner = $owner RETURN AFTER",
-            {"id": record("schedule_run", key), "owner": owner, "changes": changes},
+        results = await db.query(
+            "BEGIN;"
+            "RETURN $items.map(|$i| (UPDATE $i.id MERGE $i.changes"
+            " WHERE status = 'running' AND owner = $i.owner RETURN AFTER));"
+            "COMMIT;",
+            {"items": items},
         )
-    return dict(plain(rows[0])) if rows else None
+    updated = zip(changes, results[-1], strict=True)
+    return {key: dict(plain(rows[0])) if rows else None for key, rows in updated}
 
 
 async def get_run(db: Database, key: str) -> dict[str, Any] | None:

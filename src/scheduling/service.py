@@ -170,10 +170,12 @@ async def get_run(db: Database, key: str) -> Run | None:
 
 async def claim(db: Database, policy: ClaimPolicy, *, clock: Clock, limit: int) -> list[Run]:
     """Up to `limit` runs for this worker: interrupted or retrying runs first, then due
-    occurrences. Candidates are shuffled so workers polling together rarely collide."""
+    occurrences, as many as there are free places in one transaction. Candidates are shuffled
+    so workers polling together rarely pick the same ones; those lost to another worker are
+    replaced from the remaining candidates."""
     claimed: list[Run] = []
     now = clock.now()
-    stale = await repository.claimable_runs(db, now, limit * 4)
+    stale, rows = await repository.candidates(db, now, limit * 4)
     random.shuffle(stale)
     for key in stale:
         if len(claimed) >= limit:
@@ -181,14 +183,12 @@ async def claim(db: Database, policy: ClaimPolicy, *, clock: Clock, limit: int) 
         run = await _take(db, key, policy, now)
         if run is not None:
             claimed.append(run)
-    due = await repository.due(db, now, limit * 4)
+    due = [Schedule.model_validate(row) for row in rows]
     random.shuffle(due)
-    for row in due:
-        if len(claimed) >= limit:
-            break
-        run = await _claim_occurrence(db, Schedule.model_validate(row), policy, now)
-        if run is not None and run.status is RunStatus.RUNNING:
-            claimed.append(run)
+    while due and len(claimed) < limit:
+        wanted = limit - len(claimed)
+        claimed += await _claim_occurrences(db, due[:wanted], policy, now)
+        due = due[wanted:]
     return claimed
 
 
@@ -214,9 +214,32 @@ async def _take(db: Database, key: str, policy: ClaimPolicy, now: datetime) -> R
     return run
 
 
-async def _claim_occurrence(
-    db: Database, schedule: Schedule, policy: ClaimPolicy, now: datetime
-) -> Run | None:
+async def _claim_occurrences(
+    db: Database, schedules: list[Schedule], policy: ClaimPolicy, now: datetime
+) -> list[Run]:
+    """Claim these schedules' due occurrences at once; returns the runs this worker now runs."""
+    plans = [_occurrence(schedule, policy, now) for schedule in schedules]
+    made = await repository.claim_occurrences(db, plans)
+    claimed = []
+    for row in made:
+        run = Run.model_validate(row)
+        skip = run.status is RunStatus.SKIPPED
+        log.info(
+            "campaigns.schedule_skipped" if skip else "campaigns.schedule_claimed",
+            schedule=run.schedule,
+            run=run.id,
+            worker=policy.owner,
+            due_at=run.due_at,
+            late=run.late,
+            latency_ms=round((now - run.due_at).total_seconds() * 1000),
+        )
+        if not skip:
+            claimed.append(run)
+    return claimed
+
+
+def _occurrence(schedule: Schedule, policy: ClaimPolicy, now: datetime) -> dict[str, Any]:
+    """What claiming a schedule's due occurrence writes (see `repository.claim_occurrences`)."""
     assert schedule.next_due_at is not None  # only schedules with a due time are due
     due_at = schedule.next_due_at
     late = (now - due_at).total_seconds() > policy.misfire_grace_seconds
@@ -248,26 +271,7 @@ async def _claim_occurrence(
             started_at=now,
             workers=[policy.owner],
         )
-    try:
-        row = await repository.claim_occurrence(
-            db, schedule.id, due_at=due_at, advance=advance, run=run
-        )
-    except Conflict:
-        return None  # the occurrence's run exists: another worker claimed it
-    if row is None:
-        return None
-    claimed = Run.model_validate(row)
-    event = "campaigns.schedule_skipped" if skip else "campaigns.schedule_claimed"
-    log.info(
-        event,
-        schedule=schedule.id,
-        run=claimed.id,
-        worker=policy.owner,
-        due_at=due_at,
-        late=late,
-        latency_ms=round((now - due_at).total_seconds() * 1000),
-    )
-    return claimed
+    return {"schedule": schedule.id, "due_at": due_at, "advance": advance, "run": run}
 
 
 async def renew(db: Database, run: Run, policy: ClaimPolicy, *, clock: Clock) -> bool:
@@ -282,16 +286,30 @@ async def renew(db: Database, run: Run, policy: ClaimPolicy, *, clock: Clock) ->
 async def succeed(
     db: Database, run: Run, policy: ClaimPolicy, outcome: RunOutcome, *, clock: Clock
 ) -> Run | None:
-    finished = await _finish(
+    return (await succeed_all(db, [(run, outcome)], policy, clock=clock))[0]
+
+
+async def succeed_all(
+    db: Database, outcomes: list[tuple[Run, RunOutcome]], policy: ClaimPolicy, *, clock: Clock
+) -> list[Run | None]:
+    """Record several runs' success in one transaction (runs of a worker that ended together);
+    None for a run whose lease was lost."""
+    now = clock.now()
+    rows = await repository.update_all_owned(
         db,
-        run,
-        policy.owner,
-        clock.now(),
-        RunStatus.SUCCEEDED,
-        counts=outcome.counts,
-        cost=outcome.cost,
+        {
+            run.id: _finished(RunStatus.SUCCEEDED, now, counts=outcome.counts, cost=outcome.cost)
+            for run, outcome in outcomes
+        },
+        owner=policy.owner,
     )
-    if finished is not None:
+    finished: list[Run | None] = []
+    for run, outcome in outcomes:
+        row = rows[run.id]
+        if row is None:
+            log.warning("campaigns.schedule_lease_lost", run=run.id, worker=policy.owner)
+            finished.append(None)
+            continue
         log.info(
             "campaigns.schedule_run_succeeded",
             run=run.id,
@@ -299,6 +317,7 @@ async def succeed(
             counts=outcome.counts,
             cost=outcome.cost,
         )
+        finished.append(Run.model_validate(row))
     return finished
 
 
@@ -358,12 +377,13 @@ async def _finish(
     **fields: Any,
 ) -> Run | None:
     row = await repository.update_owned(
-        db,
-        run.id,
-        owner=owner,
-        changes={**fields, "status": status.value, "finished_at": now, "lease_until": None},
+        db, run.id, owner=owner, changes=_finished(status, now, **fields)
     )
     if row is None:
         log.warning("campaigns.schedule_lease_lost", run=run.id, worker=owner)
         return None
     return Run.model_validate(row)
+
+
+def _finished(status: RunStatus, now: datetime, **fields: Any) -> dict[str, Any]:
+    return {**fields, "status": status.value, "finished_at": now, "lease_until": None}

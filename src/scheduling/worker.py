@@ -59,6 +59,8 @@ class Worker:
         self._stop = asyncio.Event()
         self._slot_freed = asyncio.Event()
         self._releasing = False
+        self._succeeded: list[tuple[Run, RunOutcome]] = []
+        self._recording = asyncio.Lock()
 
     @classmethod
     def from_settings(
@@ -110,6 +112,9 @@ class Worker:
 
     async def tick(self) -> list[Run]:
         """Claim as much work as there are free slots and start it; returns what was claimed."""
+        # A run ending from here on frees a slot this claim does not use: the next pause ends
+        # at once for it instead of missing it.
+        self._slot_freed.clear()
         free = self.concurrency - len(self._active)
         if free <= 0 or self._stop.is_set():
             return []
@@ -134,7 +139,6 @@ class Worker:
     async def _pause(self) -> None:
         """Sleep for the poll interval, or until the next occurrence falls due if that is
         sooner; wake early when asked to stop or a slot frees up."""
-        self._slot_freed.clear()
         waiters = [
             asyncio.ensure_future(self.clock.sleep(await self._idle_seconds())),
             asyncio.create_task(self._stop.wait()),
@@ -189,12 +193,26 @@ class Worker:
             return
         error = job.exception()
         if error is None:
-            await service.succeed(self.db, run, self.policy, job.result(), clock=self.clock)
+            await self._record_success(run, job.result())
             return
         if not isinstance(error, Exception):
             raise error
         log.warning("campaigns.schedule_job_error", run=run.id, worker=self.id, exc_info=error)
         await service.fail(self.db, run, self.policy, _describe(error), clock=self.clock)
+
+    async def _record_success(self, run: Run, outcome: RunOutcome) -> None:
+        """Runs ending together have their success written in one transaction: whoever writes
+        takes every success waiting, so once this returns, this run's was written."""
+        self._succeeded.append((run, outcome))
+        async with self._recording:
+            batch, self._succeeded = self._succeeded, []
+            if not batch:
+                return
+            try:
+                await service.succeed_all(self.db, batch, self.policy, clock=self.clock)
+            except BaseException:
+                self._succeeded[:0] = batch  # the next run to end writes them
+                raise
 
     async def _heartbeat(
         self, run: Run, job: asyncio.Task[RunOutcome], lost: asyncio.Event

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm.db import Database
+from crm.db import Database, record
 from factories import make_campaign, make_schedule
 from kernel.errors import Conflict, NotFound, ValidationFailed
 from scheduling import repository, service
@@ -149,6 +149,44 @@ class TestClaim:
         )
 
         assert sorted(len(r) for r in results) == [0] * 7 + [1]
+
+    async def test_racing_workers_share_a_burst_without_repeats(
+        self, db: Database, clock: FakeClock
+    ) -> None:
+        campaign = await make_campaign(db)
+        made = [await make_schedule(db, clock=clock, target=campaign.id) for _ in range(50)]
+        await clock.advance(3600)
+
+        # 60 free places for 50 due occurrences: whatever one worker takes, the others fill
+        # their places from the rest.
+        results = await asyncio.gather(
+            *(service.claim(db, policy(f"w{n}"), clock=clock, limit=20) for n in range(3))
+        )
+
+        claimed = [run for runs in results for run in runs]
+        assert all(len(runs) <= 20 for runs in results)
+        assert sorted(run.schedule for run in claimed) == sorted(s.id for s in made)
+        assert len(await service.runs(db, limit=100)) == 50
+        assert await service.claim(db, policy("w9"), clock=clock, limit=20) == []
+
+    async def test_an_occurrence_whose_run_exists_moves_on_without_a_second_run(
+        self, db: Database, clock: FakeClock
+    ) -> None:
+        schedule = await make_schedule(db, clock=clock, at=datetime(2026, 1, 5, 9, 0))
+        await clock.advance(3600)
+        [run] = await service.claim(db, policy("w1"), clock=clock, limit=1)
+        # What a lost update in the engine leaves: the schedule still due at the claimed time.
+        await db.query(
+            "UPDATE $id SET state = 'active', next_due_at = $due",
+            {"id": record("schedule", schedule.id), "due": run.due_at},
+        )
+
+        assert await service.claim(db, policy("w2"), clock=clock, limit=1) == []
+        [only] = await service.runs(db, schedule=schedule.id)
+        assert (only.id, only.owner) == (run.id, "w1")
+        moved = await service.get(db, schedule.id)
+        assert moved is not None
+        assert moved.state is ScheduleState.DONE
 
     async def test_one_time_is_done_once_claimed(self, db: Database, clock: FakeClock) -> None:
         schedule = await make_schedule(db, clock=clock, at=datetime(2026, 1, 5, 9, 30))
@@ -311,7 +349,7 @@ class TestNextDue:
         await clock.advance(6 * 3600)
 
         # Claims pick among these candidates; the most overdue must be among them.
-        candidates = await repository.due(db, clock.now(), 2)
+        _, candidates = await repository.candidates(db, clock.now(), 2)
 
         assert [row["id"] for row in candidates] == [made[1].id, made[2].id]
 

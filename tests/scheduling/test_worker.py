@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crm.db import Database
-from factories import make_schedule
+from factories import make_campaign, make_schedule
 from scheduling import service
 from scheduling.clock import FakeClock
 from scheduling.models import Run, RunOutcome, RunStatus
@@ -89,6 +89,26 @@ class TestOutcomes:
         assert [c.id for c in job.calls] == [run.id]
         assert not job.calls[0].resuming
         assert (run.status, run.counts, run.cost) == (RunStatus.SUCCEEDED, {"sent": 2}, 0.5)
+
+    async def test_runs_ending_together_are_all_recorded(
+        self, db: Database, clock: FakeClock
+    ) -> None:
+        campaign = await make_campaign(db)
+        for _ in range(6):
+            await make_schedule(db, clock=clock, target=campaign.id)
+        job = FakeJob(gate=True)
+        w = worker(db, job, clock, concurrency=6)
+        await clock.advance(3600)
+        assert len(await w.tick()) == 6
+
+        job.gate.set()  # all six end at once
+        await w.wait_idle()
+
+        runs = await service.runs(db, limit=10)
+        assert sorted(c.id for c in job.calls) == sorted(r.id for r in runs)
+        assert {(r.status, r.cost, r.finished_at) for r in runs} == {
+            (RunStatus.SUCCEEDED, 0.5, clock.now())
+        }
 
     async def test_a_failure_is_retried_through_the_resume_path(
         self, db: Database, clock: FakeClock
