@@ -130,6 +130,22 @@ async def page(
     return [dict(plain(r)) for r in rows]
 
 
+async def first_and_count(
+    db: Database, flt: ContactFilter, *, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The first `limit` matches in id order and how many match in all, from one scan (a page
+    and a count scan twice when few contacts match, and a count over an index fetches as many
+    records as it finds)."""
+    where, params = _where(flt)
+    found = await db.one(
+        # `where` holds field names and $params only.
+        f"LET $ids = SELECT VALUE id FROM contact:..{where};"  # noqa: S608
+        f" RETURN {{count: array::len($ids), items: ({_SELECT} array::slice($ids, 0, $limit))}}",
+        {**params, "limit": limit},
+    )
+    return [dict(plain(r)) for r in found["items"]], int(found["count"])
+
+
 async def custom_keys(db: Database) -> list[str]:
     keys = await db.one(
         "RETURN array::sort(array::distinct(array::flatten("
