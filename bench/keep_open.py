@@ -32,6 +32,8 @@ READS = {
     "contacts search": ["contacts", "list", "--json", "--search", "F4242"],
     "segments list": ["segments", "list", "--json"],
     "segments preview": ["segments", "preview", "de-ceo", "--json"],
+    # One member: the first page alone reads every contact too.
+    "rare preview": ["segments", "preview", "--rule", 'last_name = "L4242"', "--json"],
     "campaigns list": ["campaigns", "list", "--json"],
 }
 

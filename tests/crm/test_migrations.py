@@ -11,8 +11,11 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from crm import schema
+from crm.contacts import service as contacts
+from crm.contacts.repository import ContactFilter
 from crm.db import Database, connect, embedded_file
 from crm.schema import Migration, available, current_version, migrate
+from factories import make_contact
 from kernel.errors import DatabaseError
 from kernel.settings import Settings
 
@@ -100,6 +103,21 @@ class TestMigrate:
             assert await db.one("SELECT consent_explicit, consent_at FROM contact") == [
                 {"consent_explicit": False, "consent_at": None}
             ]
+
+    async def test_search_finds_contacts_written_before_the_search_key(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        async with connect(Settings(db_url="mem://")) as db:
+            with monkeypatch.context() as before_key:
+                before_key.setattr(schema, "available", lambda: available()[:19])
+                await migrate(db)
+            await make_contact(db, email="old@example.com", first_name="Grace")
+            await migrate(db)
+            await make_contact(db, email="new@example.com", first_name="Gracie")
+
+            page = await contacts.list_page(db, ContactFilter(text="GRAC"))
+
+            assert sorted(c.email for c in page.items) == ["new@example.com", "old@example.com"]
 
     async def test_a_failing_migration_records_nothing_and_leaves_no_schema(
         self, db: Database, monkeypatch: pytest.MonkeyPatch

@@ -71,8 +71,7 @@ async def _filter(
 ) -> ContactFilter:
     if segment is None:
         return ContactFilter(tag=tag, status=status, company=company, text=text)
-    # Imported here: segments load the country tables (phonenumbers' geodata, ~0.3 s), which
-    # only a command given --segment needs.
+    # Imported here: only a command given --segment needs the segment rules.
     from crm.segments.service import contact_filter
 
     return await contact_filter(db, segment, tag=tag, status=status, company=company, text=text)

@@ -136,6 +136,14 @@ async def list_page(
     return Page(items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)
 
 
+async def first_and_count(
+    db: Database, flt: ContactFilter, *, limit: int
+) -> tuple[list[Contact], int]:
+    """The first `limit` matching contacts (in id order) and how many match in all."""
+    rows, count = await repository.first_and_count(db, flt, limit=check_limit(limit))
+    return [Contact.model_validate(r) for r in rows], count
+
+
 async def timeline(
     db: Database, contact_key: str, *, more: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:

@@ -87,8 +87,7 @@ async def preview(
 ) -> tuple[list[Contact], int]:
     """The first `limit` members (in id order) and how many there are in all."""
     selecting = await _selecting(db, ref, rule)
-    page = await contacts.list_page(db, ContactFilter(rule=selecting), limit=check_limit(limit))
-    return page.items, await repository.count(db, selecting)
+    return await contacts.first_and_count(db, ContactFilter(rule=selecting), limit=limit)
 
 
 async def snapshot(db: Database, ref: str) -> Snapshot:

@@ -371,6 +371,35 @@ class TestList:
         assert found(await service.list_page(db, ContactFilter(text="ada"))) == [ada.id]
         assert found(await service.list_page(db, ContactFilter(text="nobody"))) == []
 
+    async def test_text_search_finds_a_prefix_the_middle_of_a_name_and_any_case(
+        self, db: Database
+    ) -> None:
+        asa = await make_contact(db, email="Asa.Berg@fjord.example.com", first_name="ÅSA")
+        await make_contact(db, email="bo@fjord.example.com", last_name="Lindqvist")
+
+        def found(text: str) -> object:
+            return service.list_page(db, ContactFilter(text=text))
+
+        assert [c.id for c in (await found("asa.b")).items] == [asa.id]
+        assert [c.id for c in (await found("åsa")).items] == [asa.id]
+        assert [c.email for c in (await found("DQV")).items] == ["bo@fjord.example.com"]
+        assert len((await found("FJORD")).items) == 2
+
+    async def test_text_search_follows_edits_and_never_matches_across_fields(
+        self, db: Database
+    ) -> None:
+        ada = await make_contact(db, email="ada@example.com", first_name="Ada", last_name="King")
+        await service.update(db, ada.id, ContactUpdate(last_name="Lovelace"))
+
+        def ids(text: str) -> object:
+            return service.list_page(db, ContactFilter(text=text))
+
+        assert [c.id for c in (await ids("lovelace")).items] == [ada.id]
+        assert (await ids("king")).items == []
+        # The end of the email and the start of the first name are not one string.
+        assert (await ids("example.com\nada")).items == []
+        assert (await ids("example.comada")).items == []
+
     async def test_an_empty_database_has_one_empty_page(self, db: Database) -> None:
         page = await service.list_page(db, ContactFilter())
 

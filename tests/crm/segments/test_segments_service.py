@@ -16,7 +16,7 @@ from crm.db import Database, plain, record
 from crm.events import service as engagement
 from crm.segments import service
 from crm.segments.models import SegmentCreate, SegmentUpdate
-from factories import make_campaign, make_contact, make_page
+from factories import make_campaign, make_contact, make_contacts, make_page
 from kernel.errors import Conflict, NotFound, ValidationFailed
 from kernel.settings import Settings
 
@@ -65,6 +65,23 @@ class TestMembers:
         items, total = await service.preview(db, "DACH VIP", limit=1)
         assert total == await service.count(db, "DACH VIP") == 2
         assert len(items) == 1
+
+    async def test_a_preview_shows_the_first_members_in_list_order_and_counts_them_all(
+        self, db: Database
+    ) -> None:
+        await make_contacts(db, count=5, domain="de.example.com", country="DE")
+        await make_contacts(db, count=3, domain="fr.example.com", country="FR")
+        rule = 'country = "DE"'
+
+        items, total = await service.preview(db, rule=rule, limit=2)
+        listed = await contacts.list_page(
+            db, ContactFilter(rule=await service.compiled(db, rule)), limit=2
+        )
+
+        assert total == 5
+        assert [c.id for c in items] == [c.id for c in listed.items]
+        assert all(c.country == "DE" for c in items)
+        assert await service.preview(db, rule='country = "IT"') == ([], 0)
 
     async def test_the_rule_plugs_into_the_contact_list(self, db: Database) -> None:
         await dach_vips(db)
