@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,24 @@ def process_ms(
             if attempt:
                 samples[name].append((time.perf_counter() - start) * 1000)
     return {name: statistics.median(times) for name, times in samples.items()}
+
+
+@dataclass
+class Child:
+    seconds: float
+    peak_mb: float
+
+
+def child_run(args: list[str], env: dict[str, str]) -> Child:
+    """Run a child process to completion: its wall time and its own peak RSS (not its
+    siblings'); exits with its stderr when it fails."""
+    start = time.perf_counter()
+    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{' '.join(args)} failed: {child.stderr.read().decode()}")  # type: ignore[union-attr]
+    return Child(elapsed, usage.ru_maxrss / 1024)
 
 
 def report(name: str, figures: dict[str, Any]) -> None:

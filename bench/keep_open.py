@@ -16,13 +16,11 @@ import csv
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from _common import report
+from _common import child_run, report
 from api import server_info
 
 COLD_RUNS = 3
@@ -51,18 +49,8 @@ def write_csv(path: Path, rows: int) -> None:
 
 def crm(env: dict[str, str], args: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one `crm` process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"crm {' '.join(args)} failed: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-    return wall, usage.ru_maxrss / 1024
+    ran = child_run([sys.executable, "-m", "cli.main", *args], env)
+    return ran.seconds, ran.peak_mb
 
 
 def medians(env: dict[str, str], args: list[str], runs: int) -> tuple[float, float]:

@@ -19,14 +19,11 @@ import asyncio
 import csv
 import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from _common import report
+from _common import child_run, report
 from crm.db import connect
 from kernel.settings import Settings
 
@@ -54,24 +51,6 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             )
 
 
-@dataclass
-class Run:
-    seconds: float
-    peak_mb: float
-
-
-def timed(args: list[str], env: dict[str, str]) -> Run:
-    """Run a child to completion; its wall time and its own peak RSS (not its siblings')."""
-    start = time.perf_counter()
-    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"{' '.join(args)} exited with {child.returncode}")
-    return Run(elapsed, usage.ru_maxrss / 1024)
-
-
 async def open_only() -> None:
     async with connect(Settings()) as db:
         await db.query("RETURN 1")
@@ -83,10 +62,10 @@ def measure(size: int, directory: Path) -> dict[str, float]:
     data_dir = directory / f"data-{size}"
     # Every command opens the file itself: no server kept open in the background, none used.
     env = {**os.environ, "CRM_DATA_DIR": str(data_dir), "CRM_API_URL": "", "CRM_KEEP_OPEN": "0"}
-    imported = timed([CRM, "contacts", "import", str(csv_path), "--json"], env)
+    imported = child_run([CRM, "contacts", "import", str(csv_path), "--json"], env)
     file_bytes = sum(f.stat().st_size for f in (data_dir / "crm.db").rglob("*") if f.is_file())
-    opened = timed([sys.executable, __file__, "--open"], env)
-    listed = timed([CRM, "contacts", "list", "--json"], env)
+    opened = child_run([sys.executable, __file__, "--open"], env)
+    listed = child_run([CRM, "contacts", "list", "--json"], env)
     csv_path.unlink()
     return {
         "import_s": imported.seconds,

@@ -164,6 +164,8 @@ class TestLeases:
                 return lease_until is not None and lease_until > fresh
 
             await eventually(renewed)
+            # ... and its heartbeat sleeps again, so the next step wakes it.
+            await eventually(lambda fresh=fresh: fresh in clock.deadlines)
             assert await service.claim(db, ClaimPolicy("w2"), clock=clock, limit=1) == []
         job.gate.set()
         await w1.wait_idle()
