@@ -16,6 +16,8 @@ from crm.companies.models import Company, CompanyCreate
 from crm.contacts import service as contacts
 from crm.contacts.models import ConsentRecord, Contact, ContactCreate
 from crm.db import Database, connect
+from llm_fakes import TEST_MODEL
+from llm_tools.calls import CallRecord
 from scheduling import service as schedules
 from scheduling.clock import Clock, FakeClock
 from scheduling.models import Schedule, ScheduleCreate
@@ -227,3 +229,21 @@ async def migrated_before(version: int, monkeypatch: Any) -> AsyncIterator[Datab
             )
             await schema.migrate(db)
         yield db
+
+
+def llm_call(
+    cost: float | None, *, run: str | None = None, at: datetime | None = None
+) -> CallRecord:
+    """One recorded LLM call (100 tokens in, 20 out) as the gateway stores it."""
+    return CallRecord(
+        tool="email",
+        model=TEST_MODEL,
+        tokens_in=100,
+        tokens_out=20,
+        cost=cost,
+        latency_ms=812.5,
+        cache_hit=False,
+        outcome="ok",
+        run=run,
+        created_at=at or datetime.now(UTC),
+    )

@@ -8,26 +8,10 @@ from datetime import UTC, datetime, timedelta
 from campaigns.models import State
 from crm.db import Database, record
 from crm.llm_calls.repository import SurrealCallStore
-from factories import make_campaign, make_contact, make_segment
+from factories import llm_call, make_campaign, make_contact, make_segment
 from insights.dashboard import dashboard
-from llm_fakes import TEST_MODEL
-from llm_tools.calls import CallRecord
 
 NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)
-
-
-def call(cost: float | None, at: datetime) -> CallRecord:
-    return CallRecord(
-        tool="email",
-        model=TEST_MODEL,
-        tokens_in=100,
-        tokens_out=20,
-        cost=cost,
-        latency_ms=10.0,
-        cache_hit=False,
-        outcome="ok",
-        created_at=at,
-    )
 
 
 async def test_the_dashboard_counts_this_week_these_campaigns_and_this_month(db: Database) -> None:
@@ -45,10 +29,10 @@ async def test_the_dashboard_counts_this_week_these_campaigns_and_this_month(db:
         {"id": record("campaign", running.id), "s": State.RUNNING.value},
     )
     store = SurrealCallStore(db)
-    await store.record(call(0.25, NOW - timedelta(hours=1)))
-    await store.record(call(None, NOW - timedelta(hours=2)))
-    await store.record(call(0.5, datetime(2026, 12, 1, tzinfo=UTC)))
-    await store.record(call(9.0, datetime(2026, 11, 30, 23, 59, tzinfo=UTC)))  # last month
+    await store.record(llm_call(0.25, at=NOW - timedelta(hours=1)))
+    await store.record(llm_call(None, at=NOW - timedelta(hours=2)))
+    await store.record(llm_call(0.5, at=datetime(2026, 12, 1, tzinfo=UTC)))
+    await store.record(llm_call(9.0, at=datetime(2026, 11, 30, 23, 59, tzinfo=UTC)))  # last month
 
     shown = await dashboard(db, now=NOW)
 

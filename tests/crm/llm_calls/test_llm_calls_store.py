@@ -9,6 +9,7 @@ import respx
 from crm.db import Database
 from crm.llm_calls import repository, service
 from crm.llm_calls.repository import SurrealCallStore
+from factories import llm_call
 from fake_llm import API_BASE, reply
 from kernel.settings import Settings
 from llm_fakes import TEST_MODEL
@@ -18,18 +19,7 @@ from llm_tools.inputs import ContactProfile
 
 
 def call(*, run: str | None, cost: float | None, minutes_ago: int = 0) -> CallRecord:
-    return CallRecord(
-        tool="email",
-        model=TEST_MODEL,
-        tokens_in=100,
-        tokens_out=20,
-        cost=cost,
-        latency_ms=812.5,
-        cache_hit=False,
-        outcome="ok",
-        run=run,
-        created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
-    )
+    return llm_call(cost, run=run, at=datetime.now(UTC) - timedelta(minutes=minutes_ago))
 
 
 async def test_records_sum_per_run_and_list_newest_first(db: Database) -> None:
