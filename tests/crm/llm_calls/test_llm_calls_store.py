@@ -16,6 +16,7 @@ from llm_fakes import TEST_MODEL
 from llm_tools.calls import CachedCompletion, CallRecord
 from llm_tools.enrich_contact import EnrichIn, enrich_contact
 from llm_tools.inputs import ContactProfile
+from llm_tools.provider import load_litellm
 
 
 def call(*, run: str | None, cost: float | None, minutes_ago: int = 0) -> CallRecord:
@@ -57,6 +58,7 @@ async def test_a_gateway_on_the_database_records_and_caches(db: Database) -> Non
         ]
     }
     inp = EnrichIn(contact=ContactProfile(email="ada@initech.com"), fields=["company"])
+    load_litellm().disable_aiohttp_transport = True  # respx cannot see aiohttp
 
     with respx.mock(base_url=API_BASE) as router:
         route = router.post("/chat/completions").mock(return_value=reply(answer))
