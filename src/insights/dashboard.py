@@ -1,6 +1,6 @@
-"""What the console's dashboard shows, in one call: the contact base (added this week), the
-campaigns running and scheduled, the daily activity of the last 30 days, this month's LLM
-spend."""
+"""What the console's dashboard shows, in one call: contacts (all, added this week, by status:
+counts from indexes where there is one, so it stays quick at 100k), the campaigns running and
+scheduled, the daily activity of the last 30 days, this month's LLM spend."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from campaigns.models import State
 from crm.contacts import service as contacts
 from crm.db import Database
 from crm.llm_calls import service as llm_calls
-from insights.analytics import ContactsOverview, DayActivity, daily_activity
+from insights.analytics import DayActivity, daily_activity
 
 WEEK = timedelta(days=7)
 CAMPAIGNS = 1000  # the latest campaigns the running and scheduled ones are counted among
 
 
 class Dashboard(BaseModel):
-    base: ContactsOverview = Field(
-        description="Its `new_recently` and `engaged_recently` count 7 days."
-    )
+    contacts: int
+    new_this_week: int = Field(description="Contacts added in the last 7 days.")
+    by_status: dict[str, int] = Field(description="The statuses that have contacts.")
     running: int
     scheduled: int = Field(description="Campaigns with a scheduled run to come.")
     spend: float = Field(description="LLM calls since the first of this month (UTC), USD.")
@@ -33,8 +33,11 @@ async def dashboard(db: Database, *, now: datetime | None = None) -> Dashboard:
     now = now or datetime.now(UTC)
     listed = await campaigns.list_all(db, limit=CAMPAIGNS)
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    glance = await contacts.glance(db, now - WEEK)
     return Dashboard(
-        base=ContactsOverview.model_validate(await contacts.overview(db, now - WEEK)),
+        contacts=glance["total"],
+        new_this_week=glance["new"],
+        by_status=glance["by_status"],
         running=sum(c.state is State.RUNNING for c in listed),
         scheduled=sum(bool(c.scheduled_run) for c in listed),
         spend=await llm_calls.cost_since(db, month),

@@ -16,7 +16,7 @@ NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)
 
 async def test_the_dashboard_counts_this_week_these_campaigns_and_this_month(db: Database) -> None:
     await make_contact(db, email="ada@example.com")
-    old = await make_contact(db, email="bo@example.com")
+    old = await make_contact(db, email="bo@example.com", status="customer")
     await db.query(
         "UPDATE $id SET created_at = $at",
         {"id": record("contact", old.id), "at": NOW - timedelta(days=8)},
@@ -36,7 +36,11 @@ async def test_the_dashboard_counts_this_week_these_campaigns_and_this_month(db:
 
     shown = await dashboard(db, now=NOW)
 
-    assert (shown.base.total, shown.base.new_recently) == (2, 1)
+    assert (shown.contacts, shown.new_this_week, shown.by_status) == (
+        2,
+        1,
+        {"new": 1, "customer": 1},
+    )
     assert (shown.running, shown.scheduled) == (1, 0)
     assert shown.spend == 0.75
     assert len(shown.activity) == 30 and shown.activity[-1].day == NOW.date()

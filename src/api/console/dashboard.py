@@ -25,7 +25,7 @@ SERIES = {
 @router.get("", **requires(Permission.READ))
 async def home(request: Request, caller: Person, db: Db) -> Response:
     shown = await dashboard(db)
-    by_status = list(shown.base.by_status.items())
+    by_status = list(shown.by_status.items())
     activity_charts = {
         label: charts.columns(
             [(d.day.isoformat(), getattr(d, name)) for d in shown.activity], f"{label} per day"
@@ -37,7 +37,8 @@ async def home(request: Request, caller: Person, db: Db) -> Response:
         "dashboard.jinja",
         caller=caller,
         title="Dashboard",
-        base=shown.base,
+        contacts=shown.contacts,
+        new_this_week=shown.new_this_week,
         running=shown.running,
         scheduled=shown.scheduled,
         spend=shown.spend,

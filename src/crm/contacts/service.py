@@ -232,3 +232,9 @@ async def overview(db: Database, since: datetime) -> dict[str, Any]:
     """Counts of all contacts: by status, by source, with explicit consent, engaged and added
     since `since`."""
     return await repository.overview(db, since)
+
+
+async def glance(db: Database, since: datetime) -> dict[str, Any]:
+    """What a dashboard shows at once, cheap at any size: `total`, `by_status` (those with
+    contacts) and `new` (added since `since`)."""
+    return await repository.glance(db, [s.value for s in Status], since)
