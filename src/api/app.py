@@ -35,6 +35,7 @@ from api.routers import (
     health,
     jobs,
     landing_pages,
+    llm_calls,
     public_pages,
     schedules,
     segments,
@@ -150,7 +151,7 @@ def create_app(
     )
     for module in (
         contacts, companies, segments, campaigns, schedules, landing_pages, analytics, jobs,
-        apikeys, audit,
+        apikeys, audit, llm_calls,
     ):  # fmt: skip
         v1.include_router(module.router)
     app.include_router(v1)

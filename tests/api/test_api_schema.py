@@ -34,7 +34,8 @@ SENDS = ("/api/v1/campaigns/{ref}/execute", "/api/v1/campaigns/{ref}/resume")
 # Rules a JSON schema cannot state, so a schema-valid request may still be refused with 422
 # (or 400 for a link): the segment language, email syntax and deliverability, cron syntax and
 # time zones, custom field names, opaque cursors, CSV content, signed tokens, known campaigns,
-# and a campaign's state machine (pausing a draft).
+# a campaign's state machine (pausing a draft), and text the database cannot store (NUL
+# characters, lone surrogates: api.storable).
 BEYOND_THE_SCHEMA: dict[str, list[str]] = {
     "/api/v1/contacts": ["422"],
     "/api/v1/contacts/import": ["422"],
@@ -57,6 +58,8 @@ BEYOND_THE_SCHEMA: dict[str, list[str]] = {
     "/api/v1/landing-pages/generate": ["422"],
     "/api/v1/landing-pages/{ref}": ["422"],
     "/api/v1/landing-pages/{ref}/submissions": ["422"],
+    "/api/v1/apikeys": ["422"],
+    "/api/v1/llm/calls": ["422"],
     "/lp/{slug}/submit": ["400", "422"],
     "/t/o/{token}": ["400"],
     "/t/c/{token}": ["400"],

@@ -44,6 +44,7 @@ SCRIPT: list[tuple[str, ...]] = [
     ("campaigns", "list"),
     ("campaigns", "show", CAMPAIGN),
     ("campaigns", "status", CAMPAIGN),
+    ("llm", "calls"),
     ("contacts", "delete", "linus@example.fi"),
     ("segments", "delete", "germans"),
 ]  # fmt: skip

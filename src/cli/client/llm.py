@@ -39,7 +39,8 @@ class RemoteLlm:
     api: Api
 
     async def recent_calls(self, limit: int, run: str | None) -> list[LLMCall]:
-        raise self.api.cannot()
+        found = await self.api.get("llm/calls", limit=limit, run=run)
+        return [LLMCall.model_validate(c) for c in found["items"]]
 
     async def summarize(self, ref: str) -> dict[str, Any]:
         found: dict[str, Any] = await self.api.post(f"contacts/{seg(ref)}/summary")
