@@ -45,6 +45,7 @@ SCRIPT: list[tuple[str, ...]] = [
     ("campaigns", "show", CAMPAIGN),
     ("campaigns", "status", CAMPAIGN),
     ("llm", "calls"),
+    ("campaigns", "cancel", CAMPAIGN),
     ("contacts", "delete", "linus@example.fi"),
     ("segments", "delete", "germans"),
 ]  # fmt: skip

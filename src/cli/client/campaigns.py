@@ -286,7 +286,7 @@ class RemoteCampaigns:
         return Campaign.model_validate(await self.api.post(f"campaigns/{seg(key)}/pause"))
 
     async def cancel(self, key: str) -> Campaign:
-        raise self.api.cannot()
+        return Campaign.model_validate(await self.api.post(f"campaigns/{seg(key)}/cancel"))
 
     async def status(self, key: str) -> Status:
         return Status.model_validate(await self.api.get(f"campaigns/{seg(key)}/status"))
