@@ -7,12 +7,22 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 import respx
 
 from api.deps import AppState
+from campaigns.models import Campaign
 from crm.db import Database
 from factories import make_campaign, make_contact, make_segment
 from fake_llm import EMAIL, MODEL, PAGE, SUMMARY, TOKENS_IN, TOKENS_OUT
+
+
+@pytest.fixture
+async def campaign(db: Database) -> Campaign:
+    """A draft email campaign to everyone, of one contact."""
+    await make_segment(db, name="all")
+    await make_contact(db, email="ada@example.com")
+    return await make_campaign(db, segment="all")
 
 
 async def finished(
@@ -32,10 +42,8 @@ async def test_generating_assets_answers_202_and_the_job_lists_its_cost(
     state: AppState,
     db: Database,
     provider: respx.Route,
+    campaign: Campaign,
 ) -> None:
-    await make_segment(db, name="all")
-    await make_contact(db, email="ada@example.com")
-    campaign = await make_campaign(db, segment="all")
 
     response = await client.post(f"/api/v1/campaigns/{campaign.id}/assets", headers=auth)
 
@@ -110,10 +118,8 @@ async def test_one_asset_is_written_again_as_a_job(
     state: AppState,
     db: Database,
     provider: respx.Route,
+    campaign: Campaign,
 ) -> None:
-    await make_segment(db, name="all")
-    await make_contact(db, email="ada@example.com")
-    campaign = await make_campaign(db, segment="all")
     url = f"/api/v1/campaigns/{campaign.id}/assets"
     await finished(client, auth, state, (await client.post(url, headers=auth)).json())
     await client.patch(f"{url}/email/segment", json={"subject": "By hand"}, headers=auth)
