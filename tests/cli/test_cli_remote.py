@@ -296,7 +296,7 @@ class TestApiUrl:
     ) -> None:
         monkeypatch.setenv("CRM_API_URL", live)
 
-        message = Crm(tmp_path / "unused.db").fails("llm", "calls")
+        message = Crm(tmp_path / "unused.db").fails("workspaces", "list")
 
         assert "cannot go through the API of a remote server" in message
         assert live in message
