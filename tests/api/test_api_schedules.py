@@ -100,7 +100,8 @@ class TestListAndManage:
     ) -> None:
         other = await make_campaign(db, name="Other")
         made = await client.post(url(campaign), json={"cron": "0 9 * * *"}, headers=auth)
-        await client.post(url(other), json={"cron": "0 10 * * *"}, headers=auth)  # not due
+        # Not due when the first is (a daily cron could be, at some hours of the day).
+        await client.post(url(other), json={"at": "2099-01-01T10:00:00Z"}, headers=auth)
         schedule_id = made.json()["id"]
         due = datetime.fromisoformat(made.json()["next_due_at"])
         clock = FakeClock(due)
