@@ -63,7 +63,10 @@ async def test_cancel_stops_at_once_and_resume_sends_the_rest_exactly_once(
     )
     try:
         campaign = await make_ready_campaign(
-            db, settings=settings, contacts_count=CONTACTS, config={"email": {"concurrency": WORKERS}}
+            db,
+            settings=settings,
+            contacts_count=CONTACTS,
+            config={"email": {"concurrency": WORKERS}},
         )
         run = asyncio.create_task(executor.run(db, campaign.id, settings))
         await asyncio.to_thread(sink.holding.wait, 30)
