@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from cli import runtime
 from cli.lazy import Lazy, lazy_group
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
+from kernel import lifetime
 
 # Every command but `init` and `demo`, imported when it runs (`crm --help` and completion show
 # these help lines; tests/cli/test_cli_help.py checks them against the commands' own).
@@ -114,7 +117,18 @@ def demo(as_json: bool = JSON_OPTION) -> None:
 
 
 def main() -> None:
-    app()
+    """The `crm` executable: one command, then the process ends (kernel.lifetime)."""
+    lifetime.runs_one_command()
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    lifetime.end(code or 0)
 
 
 if __name__ == "__main__":

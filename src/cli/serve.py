@@ -38,12 +38,16 @@ def run_server(
     import uvicorn
 
     from api.app import create_app
-    from cli.client.keep_open import release_held, serve_until_idle
+    from cli.client.keep_open import RELEASE_WAIT, release_held, serve_until_idle
     from kernel.logs import configure
     from kernel.settings import load_settings
 
     settings = load_settings()
-    if not keep_open:
+    if keep_open:
+        # Started by a command that still holds the file until it ends (cli.client.keep_open).
+        lock_wait = max(settings.db_lock_timeout, RELEASE_WAIT)
+        settings = settings.model_copy(update={"db_lock_timeout": lock_wait})
+    else:
         release_held(settings)
     configure(settings.log_level, file=settings.log_path, to_stderr=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from surrealdb import AsyncSurreal, RecordID
 from tenacity import (
     AsyncRetrying,
     retry_if_exception_type,
@@ -22,7 +21,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from crm import wire
+from crm.wire import EmbeddedEngine, RecordID
+from kernel import lifetime
 from kernel.errors import Conflict, DatabaseError, DatabaseLocked
 from kernel.logs import get_logger
 from kernel.settings import Settings
@@ -110,7 +110,6 @@ class Database:
         self.url = url
         self._default = default  # the database the connection was opened on: no USE needed
         self._use = f"USE DB {name};\n" if name and name != default else ""
-        self._execute = wire.embedded_execute(conn)
         self._writes = writes or _Writes()
 
     def using(self, name: str) -> Database:
@@ -139,11 +138,8 @@ class Database:
             self._writes.seen = True
         sql = self._use + sql
         try:
-            if self._execute is not None:
-                response = wire.decode(await self._execute(wire.encode_query(sql, params)))
-            else:
-                response = await self._conn.query_raw(sql, params)
-        except Exception as exc:  # the embedded SDK raises RuntimeError for parse errors
+            response = await self._conn.query_raw(sql, params)
+        except Exception as exc:  # the embedded engine raises RuntimeError for parse errors
             raise _classify(str(exc)) from exc
         if response.get("error"):
             raise _classify(str(response["error"].get("message", response["error"])))
@@ -183,8 +179,7 @@ def lock_owner(path: Path) -> dict[str, Any] | None:
     return data
 
 
-@asynccontextmanager
-async def _file_lock(path: Path, timeout: float) -> AsyncIterator[None]:
+async def _lock(path: Path, timeout: float) -> FileLock:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Acquired on a worker thread and released on this one: a thread-local lock would ignore
     # that release and stay held for the rest of the process.
@@ -202,32 +197,50 @@ async def _file_lock(path: Path, timeout: float) -> AsyncIterator[None]:
         ) from None
     owner = {"pid": os.getpid(), "command": " ".join(["crm", *sys.argv[1:]])[:200]}
     _owner_file(path).write_text(json.dumps(owner))
-    try:
-        yield
-    finally:
-        _owner_file(path).unlink(missing_ok=True)
-        lock.release()
+    return lock
 
 
-@asynccontextmanager
-async def _surreal(settings: Settings, writes: _Writes) -> AsyncIterator[Any]:
+def _unlock(path: Path, lock: FileLock) -> None:
+    _owner_file(path).unlink(missing_ok=True)
+    lock.release()
+
+
+REMOTE_SCHEMES = ("ws://", "wss://", "http://", "https://")
+
+
+async def _open(settings: Settings) -> Any:
     url = settings.database_url
-    conn = AsyncSurreal(url)
     try:
-        # Without the URL: `connect(url)` builds and opens a second embedded engine. Every
-        # connection class takes none (it keeps the constructor's); only the template wants one.
-        await conn.connect()  # type: ignore[call-arg]
+        if url.startswith(REMOTE_SCHEMES):
+            from crm.remote import RemoteServer
+
+            return await RemoteServer.open(settings)
+        engine = EmbeddedEngine(url)
     except Exception as exc:
         raise DatabaseError(f"Cannot connect to the database at {url}: {exc}") from exc
     try:
-        if settings.db_user:
-            await conn.signin({"username": settings.db_user, "password": settings.db_password})
-        await conn.use(settings.db_namespace, settings.db_database)
-        yield conn
-    finally:
-        await conn.close()
-        if writes.seen and not url.startswith(("ws://", "wss://", "http://", "https://")):
-            await asyncio.sleep(EMBEDDED_SETTLE_SECONDS)
+        await engine.use(settings.db_namespace, settings.db_database)
+    except BaseException:
+        await engine.close()
+        raise
+    return engine
+
+
+async def _close(conn: Any, url: str, writes: _Writes) -> None:
+    await conn.close()
+    if writes.seen and not url.startswith(REMOTE_SCHEMES):
+        await asyncio.sleep(EMBEDDED_SETTLE_SECONDS)
+
+
+# Engines that wrote nothing, left open with their file locks until the process ends
+# (kernel.lifetime): only in a process that ends after one command.
+_LEFT_OPEN: dict[Path, tuple[Any, FileLock]] = {}
+
+
+def _leave_open(path: Path, conn: Any, lock: FileLock) -> None:
+    _LEFT_OPEN[path] = (conn, lock)
+    # The OS releases the lock at the end; the owner record goes just before.
+    lifetime.before_end(lambda: _owner_file(path).unlink(missing_ok=True))
 
 
 @asynccontextmanager
@@ -237,8 +250,29 @@ async def connect(settings: Settings) -> AsyncIterator[Database]:
     path = embedded_file(url)
     writes = _Writes()
     if path is None:
-        async with _surreal(settings, writes) as conn:
+        conn = await _open(settings)
+        try:
             yield Database(conn, url, default=settings.db_database, writes=writes)
+        finally:
+            await _close(conn, url, writes)
         return
-    async with _file_lock(path, settings.db_lock_timeout), _surreal(settings, writes) as conn:
+    left = _LEFT_OPEN.pop(path, None)
+    if left is not None:  # a second connection in this process: the first one closes now
+        await _close(left[0], url, _Writes())
+        _unlock(path, left[1])
+    lock = await _lock(path, settings.db_lock_timeout)
+    try:
+        conn = await _open(settings)
+    except BaseException:
+        _unlock(path, lock)
+        raise
+    try:
         yield Database(conn, url, default=settings.db_database, writes=writes)
+    finally:
+        if lifetime.ends_after_this_command() and not writes.seen:
+            _leave_open(path, conn, lock)
+        else:
+            try:
+                await _close(conn, url, writes)
+            finally:
+                _unlock(path, lock)

@@ -1,31 +1,45 @@
-"""Queries to the embedded engine, encoded and decoded by cbor2's C codec.
+"""The embedded engine, spoken to in CBOR by cbor2's C codec, and the record ids it returns.
 
-The SDK speaks to the embedded engine in CBOR with SurrealDB's tags (NONE, record ids,
-datetimes, …) through a pure-Python codec, which was most of the Python time of a query: a
-large share of what an enrichment or a send costs. cbor2 in C, given the same tags, writes the
-same bytes and reads the same values (tests/crm/test_wire.py) several times faster. A value
-type only the SDK knows (its Table, Duration, geometry, …) is encoded by the SDK's codec;
-servers reached over ws/http go through the SDK as before.
+The SurrealDB SDK loads its whole HTTP and WebSocket stack on import (aiohttp, requests:
+about 0.13 s, a third of an everyday command), and its pure-Python CBOR codec was most of the
+Python time of a query. An embedded database needs neither: this module loads the SDK's engine
+extension on its own and speaks to it with cbor2 in C, given SurrealDB's tags (NONE, record
+ids, datetimes, …): the same bytes and values as the SDK's codec (tests/crm/test_wire.py),
+several times faster. A value type only the SDK knows (its Table, Duration, geometry, …) is
+left to the SDK's codec, imported then. Servers reached over ws/http go through the SDK
+(crm.remote).
 """
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import itertools
-from collections.abc import Awaitable, Callable
+import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import cbor2
-from surrealdb import RecordID
-from surrealdb.connections.async_embedded import AsyncEmbeddedSurrealConnection
-from surrealdb.data import cbor as sdk
-
-Execute = Callable[[bytes], Awaitable[bytes]]
 
 _NONE = b"\xc6\xf6"  # NONE is tag 6 around null; plain null would be NULL to the engine
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ENGINE_MODULE = "surrealdb._surrealdb_ext"
 _ids = itertools.count()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordID:
+    """A record id (`table:key`), as the engine returns and takes them."""
+
+    table_name: str
+    id: Any
+
+    def __str__(self) -> str:
+        return f"{self.table_name}:{self.id}"
 
 
 def _none(encoder: cbor2.CBOREncoder, _value: None) -> None:
@@ -48,11 +62,7 @@ class _SdkOnly(TypeError):
     """A value of a type only the SDK's codec knows how to write."""
 
 
-_ENCODERS: dict[type, Callable[[cbor2.CBOREncoder, Any], None]] = {
-    type(None): _none,
-    RecordID: _record_id,
-    Decimal: _decimal,
-}
+_ENCODERS: dict[type, Any] = {type(None): _none, RecordID: _record_id, Decimal: _decimal}
 
 
 def _datetime(value: list[int], _immutable: bool) -> datetime:
@@ -64,34 +74,94 @@ def _record(value: list[Any], _immutable: bool) -> RecordID:
     return RecordID(value[0], value[1])
 
 
-_DECODERS: dict[int, Callable[[Any, bool], Any]] = {
-    6: lambda _value, _immutable: None,
-    8: _record,
-    12: _datetime,
-}
+_DECODERS: dict[int, Any] = {6: lambda _value, _immutable: None, 8: _record, 12: _datetime}
 
 
 def _other_tag(tag: cbor2.CBORTag, _immutable: bool) -> Any:
     # Everything else as the SDK decodes it (it raises for tags it does not know).
+    from surrealdb.data import cbor as sdk
+
     return sdk.tag_decoder(None, tag)  # type: ignore[arg-type]
 
 
-def encode_query(sql: str, params: dict[str, Any]) -> bytes:
-    request = {"id": str(next(_ids)), "method": "query", "params": [sql, params]}
+def encode(request: dict[str, Any]) -> bytes:
     try:
         return cbor2.dumps(request, encoders=_ENCODERS, default=_unknown, timezone=UTC)
     except _SdkOnly:
-        return sdk.encode(request)
+        from surrealdb.data import cbor as sdk
+
+        return sdk.encode(to_sdk(request))
 
 
 def decode(data: bytes) -> Any:
     return cbor2.loads(data, semantic_decoders=_DECODERS, tag_hook=_other_tag)
 
 
-def embedded_execute(conn: Any) -> Execute | None:
-    """The embedded engine's `execute(cbor) -> cbor` behind an SDK connection; None for a
-    connection to a server, or an SDK that no longer has one where this version keeps it."""
-    if not isinstance(conn, AsyncEmbeddedSurrealConnection):
-        return None
-    execute: Execute | None = getattr(getattr(conn, "_db", None), "execute", None)
-    return execute
+def to_sdk(value: Any) -> Any:
+    """Record ids as the SDK's type, for its codec (the SDK is imported then)."""
+    from surrealdb import RecordID as SdkRecordID
+
+    if isinstance(value, RecordID):
+        return SdkRecordID(value.table_name, value.id)
+    if isinstance(value, dict):
+        return {k: to_sdk(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_sdk(v) for v in value]
+    return value
+
+
+def from_sdk(value: Any) -> Any:
+    """The SDK's record ids as crm's."""
+    from surrealdb import RecordID as SdkRecordID
+
+    if isinstance(value, SdkRecordID):
+        return RecordID(value.table_name, value.id)
+    if isinstance(value, dict):
+        return {k: from_sdk(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_sdk(v) for v in value]
+    return value
+
+
+def _engine_module() -> ModuleType:
+    """The SDK's engine extension, loaded without the SDK package (and shared with it)."""
+    loaded = sys.modules.get(_ENGINE_MODULE)
+    if loaded is not None:
+        return loaded
+    package = importlib.util.find_spec("surrealdb")
+    folders = (package.submodule_search_locations or []) if package is not None else []
+    for folder in folders:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = Path(folder) / f"_surrealdb_ext{suffix}"
+            spec = importlib.util.spec_from_file_location(_ENGINE_MODULE, path)
+            if not path.is_file() or spec is None or spec.loader is None:
+                continue
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[_ENGINE_MODULE] = module
+            spec.loader.exec_module(module)
+            return module
+    return importlib.import_module(_ENGINE_MODULE)  # through the SDK, wherever it keeps it
+
+
+class EmbeddedEngine:
+    """An embedded database (`mem://`, `surrealkv://…`), opened when constructed."""
+
+    def __init__(self, url: str) -> None:
+        self._db = _engine_module().AsyncEmbeddedDB(url)
+
+    async def call(self, method: str, params: list[Any]) -> dict[str, Any]:
+        """One RPC call; the engine's response (`result`, or `error`)."""
+        request = {"id": str(next(_ids)), "method": method, "params": params}
+        response: dict[str, Any] = decode(await self._db.execute(encode(request)))
+        return response
+
+    async def query_raw(self, sql: str, params: dict[str, Any]) -> dict[str, Any]:
+        return await self.call("query", [sql, params])
+
+    async def use(self, namespace: str, database: str) -> None:
+        response = await self.call("use", [namespace, database])
+        if response.get("error"):
+            raise RuntimeError(str(response["error"].get("message", response["error"])))
+
+    async def close(self) -> None:
+        await self._db.close()

@@ -100,6 +100,29 @@ def test_later_commands_go_through_the_process_that_keeps_the_database_open(
     assert emails == ["ada@example.com", "bob@example.com"]
 
 
+def test_a_read_hands_the_file_to_the_background_server_as_it_ends(
+    isolated_data_dir: Path, db_file: Path
+) -> None:
+    added = _crm(_env(isolated_data_dir, CRM_KEEP_OPEN="0"), "contacts", "add", "--email", "a@x.io")
+    assert added.returncode == 0, added.stderr
+    env = _env(isolated_data_dir, CRM_KEEP_OPEN="120")
+
+    # The read leaves its engine open to its end, so the server it starts takes the file then;
+    # until that server is ready, the next commands wait for it rather than open the file.
+    listed = _crm(env, "contacts", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [c["email"] for c in json.loads(listed.stdout)["items"]] == ["a@x.io"]
+    assert "Keeping the database open in the background" in listed.stderr
+    announced = server_info.read(db_file)
+    assert announced is not None and announced.kept_open
+    again = _crm(env, "contacts", "list", "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == json.loads(listed.stdout)
+    holder = _holder(db_file)
+    assert holder.pid == announced.pid
+    assert "Keeping the database open" not in again.stderr
+
+
 def test_the_background_server_stops_when_unused(isolated_data_dir: Path, db_file: Path) -> None:
     env = _env(isolated_data_dir, CRM_KEEP_OPEN="1")
     assert _crm(env, "contacts", "add", "--email", "ada@example.com").returncode == 0

@@ -94,5 +94,6 @@ def test_importing_the_cli_and_tools_does_not_import_litellm() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
 
-    # crm.llm_calls.service needs the database layer; litellm and llama.cpp stay unloaded.
-    assert found == "['surrealdb']"
+    # crm.llm_calls.service needs the database layer, which loads the embedded engine without
+    # the SurrealDB SDK (crm.wire); litellm and llama.cpp stay unloaded.
+    assert found == "[]"

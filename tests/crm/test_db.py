@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -112,16 +113,15 @@ class TestEmbeddedFile:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         # Each engine of a large file costs seconds and its size in memory to open.
-        from surrealdb.connections import async_embedded
-
+        extension = importlib.import_module("surrealdb._surrealdb_ext")  # the SDK's engine
         opened: list[str] = []
-        engine = async_embedded.AsyncEmbeddedDB
+        engine = extension.AsyncEmbeddedDB
 
         def counted(url: str) -> object:
             opened.append(url)
             return engine(url)
 
-        monkeypatch.setattr(async_embedded, "AsyncEmbeddedDB", counted)
+        monkeypatch.setattr(extension, "AsyncEmbeddedDB", counted)
         settings = Settings(db_url=f"surrealkv://{tmp_path / 'once.db'}")
         async with connect(settings) as db:
             await db.query("CREATE note:a SET text = 'x'")

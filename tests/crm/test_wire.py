@@ -1,4 +1,5 @@
-"""crm.wire: the C codec writes what the SDK's codec writes and reads what it reads."""
+"""crm.wire: the C codec writes what the SDK's codec writes and reads what it reads (record ids
+crossing to the SDK's type as they do for a server, crm.remote)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from typing import Any
 import cbor2
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from surrealdb import RecordID
 from surrealdb.data import cbor as sdk
 from surrealdb.data.types.duration import Duration
 
 from crm import wire
 from crm.db import Database, connect, record
+from crm.wire import RecordID, from_sdk, to_sdk
 from kernel.settings import Settings
 
 keys = st.text(max_size=8)
@@ -37,30 +38,34 @@ values = st.recursive(
 )
 
 
+def _query(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"id": "1", "method": "query", "params": [sql, params]}
+
+
 def _sdk_request(sql: str, params: dict[str, Any]) -> Any:
-    return sdk.decode(sdk.encode({"id": "1", "method": "query", "params": [sql, params]}))
+    return sdk.decode(sdk.encode(to_sdk(_query(sql, params))))
 
 
 @settings(max_examples=300, deadline=None)
 @given(params=st.dictionaries(keys, values, max_size=4))
 def test_a_query_reads_back_as_the_sdk_writes_it(params: dict[str, Any]) -> None:
-    mine = sdk.decode(wire.encode_query("SELECT 1", params))
+    mine = sdk.decode(wire.encode(_query("SELECT 1", params)))
 
     assert mine["method"] == "query"
     assert mine["params"] == _sdk_request("SELECT 1", params)["params"]
 
 
 def test_none_is_written_as_the_engine_none_not_null() -> None:
-    encoded = wire.encode_query("RETURN $x", {"x": None})
+    encoded = wire.encode(_query("RETURN $x", {"x": None}))
 
     assert cbor2.loads(encoded)["params"][1] == {"x": cbor2.CBORTag(6, None)}
 
 
 def test_a_value_only_the_sdk_knows_goes_through_the_sdk_codec() -> None:
-    params = {"d": Duration.parse("90s")}
+    params = {"d": Duration.parse("90s"), "id": RecordID("contact", "k1")}
 
     assert (
-        sdk.decode(wire.encode_query("RETURN $d", params))["params"]
+        sdk.decode(wire.encode(_query("RETURN $d", params)))["params"]
         == _sdk_request("RETURN $d", params)["params"]
     )
 
@@ -88,7 +93,7 @@ engine_values = st.recursive(
 def test_an_engine_response_decodes_as_the_sdk_decodes_it(result: Any) -> None:
     data = cbor2.dumps({"result": [{"status": "OK", "result": result}]})
 
-    assert wire.decode(data) == sdk.decode(data)
+    assert wire.decode(data) == from_sdk(sdk.decode(data))
 
 
 async def test_values_round_trip_through_the_embedded_engine() -> None:

@@ -59,11 +59,14 @@ def start(settings: Settings) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # outlives this command, and its Ctrl-C
     )
-    # Until it has announced itself, a next command could still open the file here.
-    while (found := server_info.read(path)) is None or found.pid != process.pid:
-        if process.poll() is not None:
-            return  # it could not start (see the log); the next command opens the file
-        time.sleep(POLL)
+    # Announced for it at once: from now on the next commands wait for it (it takes the file
+    # once this command has ended) instead of opening the file themselves.
+    found = server_info.read(path)
+    if found is None or found.pid != process.pid:
+        opening = server_info.ServerInfo(
+            url="", pid=process.pid, token="", kept_open=True, ready=False
+        )
+        server_info.write(path, opening)
     stderr.print(
         f"[dim]Keeping the database open in the background (pid {process.pid}) so the next "
         f"commands need not open it; it stops after {settings.keep_open:g} s unused "

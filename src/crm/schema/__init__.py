@@ -7,9 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
-from surrealdb import RecordID
-
 from crm.db import Database
+from crm.wire import RecordID
 
 _NAME = re.compile(r"^(\d{4})_(\w+)\.surql$")
 

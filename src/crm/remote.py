@@ -1,0 +1,42 @@
+"""A SurrealDB server (ws/http), through the SDK: imported only for one.
+
+The SDK has its own record id type; values cross between it and crm.wire's here
+(`to_sdk`, `from_sdk`), so the rest of crm sees one type whatever the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from surrealdb import AsyncSurreal
+
+from crm.wire import from_sdk, to_sdk
+from kernel.settings import Settings
+
+
+class RemoteServer:
+    """A connection to a SurrealDB server, signed in and on the configured database."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    @classmethod
+    async def open(cls, settings: Settings) -> RemoteServer:
+        conn = AsyncSurreal(settings.database_url)
+        await conn.connect()  # type: ignore[call-arg]
+        server = cls(conn)
+        try:
+            if settings.db_user:
+                await conn.signin({"username": settings.db_user, "password": settings.db_password})
+            await conn.use(settings.db_namespace, settings.db_database)
+        except BaseException:
+            await conn.close()
+            raise
+        return server
+
+    async def query_raw(self, sql: str, params: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = from_sdk(await self._conn.query_raw(sql, to_sdk(params)))
+        return response
+
+    async def close(self) -> None:
+        await self._conn.close()
