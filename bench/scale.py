@@ -5,8 +5,9 @@
 For each size, a CSV of that many clean contacts (each with its own company, a title, a
 country, tags for two thirds of them and a custom field) is imported with `crm contacts
 import` into a new data directory. Then, each in a fresh process: a script that opens the
-embedded file and runs one trivial query (the engine's open), and `crm contacts list --json`,
-with `CRM_KEEP_OPEN=0`: what a command costs when it opens the file itself (bench/keep_open.py
+embedded file, runs one trivial query and closes it (the engine's open and close), and `crm
+contacts list --json`, with `CRM_KEEP_OPEN=0`: what a command costs when it opens the file
+itself (a read leaves the engine to the end of its process, kernel.lifetime; bench/keep_open.py
 measures commands going through a server that holds it).
 Each child's wall time and peak RSS are reported, with the file's size on disk, and the growth
 from one size to the next in one table.
