@@ -50,8 +50,8 @@ async def delete(db: Database, key: str) -> None:
 
 
 async def count(db: Database, rule: tuple[str, dict[str, Any]]) -> int:
-    # Not `SELECT count() … GROUP ALL`: SurrealDB 3.0b10 answers that from index entries alone
-    # and ignores the rest of the WHERE clause (it returns wrong counts).
+    # Not `SELECT count() … GROUP ALL`: an earlier build of the embedded engine answered that
+    # from index entries alone, ignoring the rest of the WHERE clause (wrong counts).
     # The rule is compiled SurrealQL: allow-listed idioms with every value bound (see rules.py).
     sql = f"RETURN count(SELECT VALUE id FROM contact WHERE {rule[0]})"  # noqa: S608
     return int(await db.one(sql, rule[1]))
