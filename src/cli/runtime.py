@@ -62,13 +62,13 @@ def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) 
 
     async def session(target: Target | None) -> T:
         async with connected(settings, target, _upgrading) as client:
+            if target is None:  # the file is open here: a server to keep it open can start
+                keep_open.start(settings)
             # What the command changes that the audit log keeps is recorded once it succeeded.
             return await call(cast("Client", Watched(client)))
 
     def on_the_file() -> T:
-        result = asyncio.run(session(None))
-        keep_open.start(settings)
-        return result
+        return asyncio.run(session(None))
 
     settings = load_settings()
     if options.workspace:

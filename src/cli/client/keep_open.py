@@ -45,7 +45,8 @@ def size_of(path: Path) -> int:
 
 
 def start(settings: Settings) -> None:
-    """After a command that opened the embedded file here: keep it open when it is large."""
+    """While a command holds the embedded file here: keep it open after it when it is large.
+    The server loads while the command runs and takes the file once the command has ended."""
     path = embedded_file(settings.database_url)
     if path is None or settings.keep_open <= 0 or not path.exists():
         return
@@ -53,14 +54,14 @@ def start(settings: Settings) -> None:
         return
     command = [sys.executable, "-m", "cli.main", "serve", "--port", "0"]
     process = subprocess.Popen(  # noqa: S603 - our own command
-        [*command, "--keep-open", f"{settings.keep_open:g}"],
+        [*command, "--keep-open", f"{settings.keep_open:g}", "--after", str(os.getpid())],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # outlives this command, and its Ctrl-C
     )
-    # Announced for it at once: from now on the next commands wait for it (it takes the file
-    # once this command has ended) instead of opening the file themselves.
+    # Announced for it at once: from now on the next commands wait for it instead of opening
+    # the file themselves.
     found = server_info.read(path)
     if found is None or found.pid != process.pid:
         opening = server_info.ServerInfo(
