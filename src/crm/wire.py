@@ -16,6 +16,7 @@ import importlib.machinery
 import importlib.util
 import itertools
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -97,30 +98,30 @@ def decode(data: bytes) -> Any:
     return cbor2.loads(data, semantic_decoders=_DECODERS, tag_hook=_other_tag)
 
 
+def _replace_records(value: Any, kind: type, swap: Callable[[Any], Any]) -> Any:
+    """`value` with every record id of type `kind` in it (nested in dicts and lists) swapped.
+    (crm.db.plain, on every row read, walks the same way inlined: measured a quarter faster.)"""
+    if isinstance(value, kind):
+        return swap(value)
+    if isinstance(value, dict):
+        return {k: _replace_records(v, kind, swap) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_records(v, kind, swap) for v in value]
+    return value
+
+
 def to_sdk(value: Any) -> Any:
     """Record ids as the SDK's type, for its codec (the SDK is imported then)."""
     from surrealdb import RecordID as SdkRecordID
 
-    if isinstance(value, RecordID):
-        return SdkRecordID(value.table_name, value.id)
-    if isinstance(value, dict):
-        return {k: to_sdk(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_sdk(v) for v in value]
-    return value
+    return _replace_records(value, RecordID, lambda r: SdkRecordID(r.table_name, r.id))
 
 
 def from_sdk(value: Any) -> Any:
     """The SDK's record ids as crm's."""
     from surrealdb import RecordID as SdkRecordID
 
-    if isinstance(value, SdkRecordID):
-        return RecordID(value.table_name, value.id)
-    if isinstance(value, dict):
-        return {k: from_sdk(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_sdk(v) for v in value]
-    return value
+    return _replace_records(value, SdkRecordID, lambda r: RecordID(r.table_name, r.id))
 
 
 def _engine_module() -> ModuleType:

@@ -60,14 +60,10 @@ def start(settings: Settings) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # outlives this command, and its Ctrl-C
     )
-    # Announced for it at once: from now on the next commands wait for it instead of opening
-    # the file themselves.
-    found = server_info.read(path)
-    if found is None or found.pid != process.pid:
-        opening = server_info.ServerInfo(
-            url="", pid=process.pid, token="", kept_open=True, ready=False
-        )
-        server_info.write(path, opening)
+    # Announced for it at once (it announces itself only once this command has ended): from
+    # now on the next commands wait for it instead of opening the file themselves.
+    opening = server_info.ServerInfo(url="", pid=process.pid, token="", kept_open=True, ready=False)
+    server_info.write(path, opening)
     stderr.print(
         f"[dim]Keeping the database open in the background (pid {process.pid}) so the next "
         f"commands need not open it; it stops after {settings.keep_open:g} s unused "
