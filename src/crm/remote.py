@@ -6,6 +6,7 @@ The SDK has its own record id type; values cross between it and crm.wire's here
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from typing import Any
 
 from surrealdb import AsyncSurreal
@@ -17,26 +18,25 @@ from kernel.settings import Settings
 class RemoteServer:
     """A connection to a SurrealDB server, signed in and on the configured database."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, stack: AsyncExitStack) -> None:
         self._conn = conn
+        self._stack = stack
 
     @classmethod
     async def open(cls, settings: Settings) -> RemoteServer:
-        conn = AsyncSurreal(settings.database_url)
-        await conn.connect()  # type: ignore[call-arg]
-        server = cls(conn)
-        try:
+        # Entered as a context: what opens and closes a connection differs by protocol (the
+        # WebSocket connects and closes; over HTTP, a session of requests starts and ends).
+        async with AsyncExitStack() as stack:
+            conn = await stack.enter_async_context(AsyncSurreal(settings.database_url))
             if settings.db_user:
                 await conn.signin({"username": settings.db_user, "password": settings.db_password})
             await conn.use(settings.db_namespace, settings.db_database)
-        except BaseException:
-            await conn.close()
-            raise
-        return server
+            return cls(conn, stack.pop_all())
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def query_raw(self, sql: str, params: dict[str, Any]) -> dict[str, Any]:
         response: dict[str, Any] = from_sdk(await self._conn.query_raw(sql, to_sdk(params)))
         return response
 
     async def close(self) -> None:
-        await self._conn.close()
+        await self._stack.aclose()
