@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from surrealdb import RecordID
 
 from _common import fresh_db, report
 from accounts.roles import Role
@@ -31,7 +30,7 @@ from accounts.workspaces import service as workspaces
 from accounts.workspaces.models import DEFAULT_WORKSPACE
 from api.app import create_app
 from api.deps import open_system_of
-from crm.db import Database
+from crm.db import Database, record
 from kernel.settings import Settings
 
 PASSWORD = "bench password 123"
@@ -63,13 +62,13 @@ async def fill(db: Database, count: int) -> None:
 async def fill_activity(db: Database, count: int) -> None:
     """A sent delivery per contact and events, spread over the last SPREAD days."""
     now = datetime.now(UTC)
-    campaign = RecordID("campaign", "bench")
+    campaign = record("campaign", "bench")
     for start in range(0, count, 2000):
         people = range(start, min(start + 2000, count))
         deliveries = [
             {
                 "campaign": campaign,
-                "contact": RecordID("contact", f"p{i}"),
+                "contact": record("contact", f"p{i}"),
                 "channel": "email",
                 "state": "sent",
                 "sent_at": now - timedelta(days=i % SPREAD, minutes=i % 1440),
@@ -78,7 +77,7 @@ async def fill_activity(db: Database, count: int) -> None:
         ]
         events = [
             {
-                "contact": RecordID("contact", f"p{i}"),
+                "contact": record("contact", f"p{i}"),
                 "kind": kind,
                 "at": now - timedelta(days=(i * 7) % SPREAD, minutes=i % 1440),
             }

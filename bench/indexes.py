@@ -37,7 +37,7 @@ INSERT_PROBE = 2000
 CANDIDATES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "contact_status": ("status", "status = $v", {"v": "customer"}),
     "contact_company": ("company", "company = $v", {"v": record("company", "c17")}),
-    "contact_tags": ("tags", "tags CONTAINS $v", {"v": "vip"}),
+    "contact_tags": ("tags.*", "tags CONTAINS $v", {"v": "vip"}),
     "contact_country": ("country", "country = $v", {"v": "DE"}),
     "contact_created_at": ("created_at", "created_at > $v", {"v": NOW - timedelta(days=7)}),
     "contact_source": ("source", "source = $v", {"v": "form"}),

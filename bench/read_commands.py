@@ -1,10 +1,10 @@
-"""Everyday read commands on a small database next to a bare SDK script on the same file.
+"""Everyday read commands on a small database next to a bare script on the same file.
 
     python bench/read_commands.py [--contacts 200] [--runs 7]
 
 Each command runs as a fresh `crm` process (median wall of `--runs`); the baseline is a script
-that imports the SurrealDB SDK, opens the same file and runs one SELECT. Target (issue 14):
-every command <= 1.6x the baseline.
+that opens the same file with the embedded engine's own package (`surrealdb_embedded`, spoken
+to in CBOR) and runs one SELECT. Target (issue 14): every command <= 1.6x the baseline.
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ COMMANDS = {
     "companies list": ["companies", "list", "--json"],
 }
 BARE = (
-    "import asyncio, sys\n"
-    "from surrealdb import AsyncSurreal\n"
+    "import asyncio, sys, cbor2\n"
+    "from surrealdb_embedded import AsyncEmbeddedDB\n"
     "async def main():\n"
-    "    db = AsyncSurreal(sys.argv[1])\n"
-    "    await db.connect()\n"
-    "    await db.use('crm', 'main')\n"
-    "    await db.query('SELECT * FROM contact LIMIT 50')\n"
+    "    db = AsyncEmbeddedDB(sys.argv[1])\n"
+    "    for n, (method, params) in enumerate([('use', ['crm', 'main']),\n"
+    "                                          ('query', ['SELECT * FROM contact LIMIT 50'])]):\n"
+    "        cbor2.loads(await db.execute(cbor2.dumps(\n"
+    "            {'id': str(n), 'method': method, 'params': params})), tag_hook=lambda _d, t: t)\n"
     "    await db.close()\n"
     "asyncio.run(main())\n"
 )

@@ -3,11 +3,13 @@ outcomes, crash recovery, counts, the frequency limit's look-back, opens, clicks
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from crm.db import Database, plain, record
-from crm.paging import is_safe_key, range_source
+from crm.paging import is_safe_key
+from crm.wire import RecordID
 
 
 async def delete_unsent(db: Database, campaign: str, round_key: str) -> None:
@@ -49,20 +51,30 @@ SEND_FIELDS = (
 )
 
 
-async def queued_page(
-    db: Database, campaign: str, channel: str, *, after: str | None, limit: int
-) -> list[dict[str, Any]]:
-    """The next `limit` queued deliveries of the channel in key order after `after`, each with
-    its contact's SEND_FIELDS as `person` (None for campaign-level posts and for contacts
-    deleted since approval). A key-range scan: each page costs the same, however long the run."""
-    rows: list[dict[str, Any]] = await db.one(
-        # Only range_source's checked key is formatted in; values are bound parameters.
-        f"SELECT record::id(id) AS id, contact.{{{SEND_FIELDS}}} AS person"  # noqa: S608
-        f" FROM {range_source('delivery', after)}"
-        " WHERE campaign = $c AND channel = $ch AND state = 'queued' LIMIT $limit",
-        {"c": record("campaign", campaign), "ch": channel, "limit": limit},
+async def queued_pages(
+    db: Database, campaign: str, channel: str, size: int
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The channel's deliveries queued when this starts, `size` at a time in key order, each
+    with its contact's SEND_FIELDS as `person` (None for campaign-level posts and for contacts
+    deleted since approval); one sent or skipped meanwhile is left out.
+
+    The keys are found once and each page read by key: on SurrealDB 3 a page found from a
+    cursor reads every key before it (the executor sent 1,293 messages a second at 100,000
+    contacts that way, against 1,692 at 10,000)."""
+    keys = await db.one(
+        "SELECT VALUE record::id(id) FROM delivery"
+        " WHERE campaign = $c AND channel = $ch AND state = 'queued'",
+        {"c": record("campaign", campaign), "ch": channel},
     )
-    return rows
+    keys.sort()
+    for start in range(0, len(keys), size):
+        rows: list[dict[str, Any]] = await db.one(
+            f"SELECT record::id(id) AS id, contact.{{{SEND_FIELDS}}} AS person"  # noqa: S608
+            " FROM $ids WHERE state = 'queued'",
+            {"ids": [record("delivery", key) for key in keys[start : start + size]]},
+        )
+        if rows:
+            yield rows
 
 
 async def skip(db: Database, skipped: list[tuple[str, str]]) -> None:
@@ -88,19 +100,19 @@ async def skip(db: Database, skipped: list[tuple[str, str]]) -> None:
 
 Completion = tuple[str, dict[str, Any]]
 
-# The hot path passes delivery keys as strings and gets them back as strings: the SDK encodes
-# and decodes a tagged record id about ten times slower than a string, several per message.
+# The hot path gets delivery keys back as strings: the SDK decodes a tagged record id about ten
+# times slower than a string, several per message (on a server; crm.wire's codec is fast).
 _CLAIM = (
-    "UPDATE $claim.map(|$k| type::thing('delivery', $k)) SET state = 'sending', attempts += 1,"
+    "UPDATE $claim SET state = 'sending', attempts += 1,"
     " claimed_by = $run, claimed_at = $now, updated_at = $now WHERE state = 'queued'"
     " RETURN VALUE [record::id(id), attempts]"
 )
 # A sent outcome (the common case) is a bare key: the Message-ID is derived from the delivery
 # key (channels.message_id), so there is no per-row value to write.
 _COMPLETE = (
-    "UPDATE $sent.map(|$k| type::thing('delivery', $k)) SET state = 'sent', sent_at = $now,"
+    "UPDATE $sent SET state = 'sent', sent_at = $now,"
     " reason = NONE, updated_at = $now WHERE state = 'sending' AND claimed_by = $run RETURN NONE;"
-    "FOR $row IN $other { UPDATE type::thing('delivery', $row.id) MERGE $row.outcome"
+    "FOR $row IN $other { UPDATE $row.id MERGE $row.outcome"
     " WHERE state = 'sending' AND claimed_by = $run RETURN NONE }"
 )
 
@@ -114,7 +126,7 @@ async def claim(
     `complete` records earlier deliveries' outcomes in the same round trip: a worker finishes
     one group of messages and claims the next with one query.
     """
-    params: dict[str, Any] = {"claim": keys, "run": run, "now": _now()}
+    params: dict[str, Any] = {"claim": _records(keys), "run": run, "now": _now()}
     sql = _CLAIM
     if complete:
         sql = f"{_COMPLETE};\n{_CLAIM}"
@@ -132,11 +144,17 @@ async def complete(db: Database, done: list[Completion], run: str) -> None:
 
 def _completions(done: list[Completion]) -> dict[str, Any]:
     now = _now()
-    sent = [k for k, o in done if o["state"] == "sent"]
+    sent = _records([k for k, o in done if o["state"] == "sent"])
     other = [
-        {"id": k, "outcome": {**o, "updated_at": now}} for k, o in done if o["state"] != "sent"
+        {"id": record("delivery", k), "outcome": {**o, "updated_at": now}}
+        for k, o in done
+        if o["state"] != "sent"
     ]
     return {"sent": sent, "other": other, "now": now}
+
+
+def _records(keys: list[str]) -> list[RecordID]:
+    return [record("delivery", k) for k in keys]
 
 
 async def fail_queued(db: Database, campaign: str, channel: str, reason: str) -> int:
@@ -176,10 +194,10 @@ async def recover(
         "BEGIN;"
         "UPDATE delivery SET state = 'queued', updated_at = $now"
         " WHERE campaign = $c AND state = 'sending' AND channel IN $idem RETURN VALUE id;"
-        "UPDATE $unsent.map(|$k| type::thing('delivery', $k)) SET state = 'queued',"
+        "UPDATE $unsent SET state = 'queued',"
         " attempts -= 1, updated_at = $now WHERE campaign = $c AND state = 'sending'"
         " RETURN VALUE id;"
-        "UPDATE $sent.map(|$k| type::thing('delivery', $k)) SET state = 'sent',"
+        "UPDATE $sent SET state = 'sent',"
         " sent_at = claimed_at, reason = NONE, updated_at = $now"
         " WHERE campaign = $c AND state = 'sending' RETURN VALUE id;"
         "UPDATE delivery SET state = 'review', reason = 'outcome unknown: interrupted while"
@@ -188,7 +206,13 @@ async def recover(
         "UPDATE delivery SET state = 'queued', retryable = false, updated_at = $now"
         " WHERE campaign = $c AND state = 'failed' AND retryable = true RETURN VALUE id;"
         "COMMIT;",
-        {"c": c, "idem": idempotent, "unsent": unsent, "sent": sent, "now": _now()},
+        {
+            "c": c,
+            "idem": idempotent,
+            "unsent": _records(unsent),
+            "sent": _records(sent),
+            "now": _now(),
+        },
     )
     names = ("requeued", "unsent", "sent", "review", "retried")
     return {name: len(r or []) for name, r in zip(names, results[-5:], strict=True)}

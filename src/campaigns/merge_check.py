@@ -21,11 +21,7 @@ async def check(db: Database, campaign: Campaign) -> None:
     default = found[SEGMENT_VARIANT]["content"]
     unknown = Counter({name: 0 for name in merge_fields.unknown(default)})
     lacking: Counter[str] = Counter()
-    after: str | None = None
-    while rows := await delivery_repository.queued_page(
-        db, campaign.id, EMAIL, after=after, limit=PAGE
-    ):
-        after = rows[-1]["id"]
+    async for rows in delivery_repository.queued_pages(db, campaign.id, EMAIL, PAGE):
         contacts = {r["id"]: variants.contact_of(r.get("person")) for r in rows}
         personal = await variants.personal_assets(db, campaign, EMAIL, contacts)
         for contact in contacts.values():

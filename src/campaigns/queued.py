@@ -39,11 +39,7 @@ async def pages(
     found = await repository.latest_assets(db, campaign.id, channel, [SEGMENT_VARIANT])
     default: dict[str, Any] = found[SEGMENT_VARIANT]["content"] if found else {}
     recent = RecentEmails(campaign.id, rules.frequency_hours)
-    after: str | None = None
-    while rows := await delivery_repository.queued_page(
-        db, campaign.id, channel, after=after, limit=size
-    ):
-        after = rows[-1]["id"]
+    async for rows in delivery_repository.queued_pages(db, campaign.id, channel, size):
         contacts = {r["id"]: variants.contact_of(r.get("person")) for r in rows}
         skipped: dict[str, str] = {}
         if channel in (EMAIL, WEBHOOK):

@@ -44,6 +44,10 @@ def _upgrading(migration: Migration) -> None:
     )
 
 
+def _announce(message: str) -> None:
+    stderr.print(message, highlight=False)
+
+
 def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) -> T:
     """Run a command's one call on the client: a server's API when there is one to use, else
     the configured database. A call with no REST route says what to do instead.
@@ -61,7 +65,7 @@ def run(call: Callable[[Client], Awaitable[T]], *, log_to_stderr: bool = False) 
     from kernel.settings import load_settings
 
     async def session(target: Target | None) -> T:
-        async with connected(settings, target, _upgrading) as client:
+        async with connected(settings, target, _upgrading, _announce) as client:
             if target is None:  # the file is open here: a server to keep it open can start
                 keep_open.start(settings)
             # What the command changes that the audit log keeps is recorded once it succeeded.

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from crm import storage_upgrade
 from crm.wire import EmbeddedEngine, RecordID
 from kernel import lifetime
 from kernel.errors import Conflict, DatabaseError, DatabaseLocked
@@ -35,6 +36,8 @@ EMBEDDED_FILE_SCHEMES = ("surrealkv://", "rocksdb://", "file://")
 # connection ran a statement that may write. (Measured here without the wait: one abort in 130
 # runs that wrote, none in 200 that only read.)
 EMBEDDED_SETTLE_SECONDS = 0.05
+# A query that is one transaction, as crm writes them (BEGIN first, COMMIT last).
+_TRANSACTION = re.compile(r"\s*BEGIN\b.*\bCOMMIT\s*;?\s*", re.DOTALL | re.IGNORECASE)
 _MAY_WRITE = re.compile(
     r"\b(CREATE|UPDATE|UPSERT|INSERT|DELETE|RELATE|DEFINE|REMOVE|ALTER|REBUILD|BEGIN)\b",
     re.IGNORECASE,
@@ -136,9 +139,8 @@ class Database:
     async def _query_once(self, sql: str, params: dict[str, Any]) -> list[Any]:
         if not self._writes.seen and _MAY_WRITE.search(sql):
             self._writes.seen = True
-        sql = self._use + sql
         try:
-            response = await self._conn.query_raw(sql, params)
+            response = await self._conn.query_raw(self._use + sql, params)
         except Exception as exc:  # the embedded engine raises RuntimeError for parse errors
             raise _classify(str(exc)) from exc
         if response.get("error"):
@@ -150,8 +152,10 @@ class Database:
             # transaction"; the one that really failed says why.
             causes = [m for m in failed if _NOT_EXECUTED not in m]
             raise _classify((causes or failed)[0])
-        results = [s.get("result") for s in statements]
-        return results[1:] if self._use else results
+        results = [s.get("result") for s in statements][1 if self._use else 0 :]
+        if self._conn.answers_transaction_statements and _TRANSACTION.fullmatch(sql):
+            return results[1:-1]
+        return results
 
     async def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """The result of the last statement."""
@@ -244,8 +248,12 @@ def _leave_open(path: Path, conn: Any, lock: FileLock) -> None:
 
 
 @asynccontextmanager
-async def connect(settings: Settings) -> AsyncIterator[Database]:
-    """Open the configured database; embedded files are locked against a second process."""
+async def connect(
+    settings: Settings, *, announce: Callable[[str], None] | None = None
+) -> AsyncIterator[Database]:
+    """Open the configured database; embedded files are locked against a second process. A
+    file that SurrealDB 2 wrote is first copied into SurrealDB 3's format, which `announce`
+    (or the log) tells of."""
     url = settings.database_url
     path = embedded_file(url)
     writes = _Writes()
@@ -262,6 +270,8 @@ async def connect(settings: Settings) -> AsyncIterator[Database]:
         _unlock(path, left[1])
     lock = await _lock(path, settings.db_lock_timeout)
     try:
+        if storage_upgrade.written_by_surrealdb2(path):
+            await storage_upgrade.upgrade(path, announce or log.warning)
         conn = await _open(settings)
     except BaseException:
         _unlock(path, lock)

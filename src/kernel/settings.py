@@ -33,10 +33,11 @@ class Settings(BaseSettings):
         default=0.0, description="Seconds to wait for another process to release the database."
     )
     keep_open: float = Field(
-        default=600.0,
+        default=0.0,
         ge=0,
         description="Seconds a background process keeps a large embedded database open after "
-        "the last command that used it (0: never start one).",
+        "the last command that used it (0, the default: never start one; SurrealDB 3 opens a "
+        "100,000-contact file in about 0.03 s).",
     )
     keep_open_from_mb: float = Field(
         default=16.0, ge=0, description="The embedded database size from which it is kept open."

@@ -12,7 +12,7 @@ from accounts.sessions import service as sessions
 from accounts.system import open_system
 from accounts.users import service as users
 from accounts.workspaces import service as workspaces
-from crm.db import Database
+from crm.db import Database, record
 from kernel.settings import Settings
 
 
@@ -45,5 +45,5 @@ async def test_nothing_once_the_session_ended_or_its_workspace_is_gone(system: D
 
     await sessions.end(system, first)
     assert await sessions.resolve(system, first) is None
-    await system.query("DELETE type::thing('workspace', $w)", {"w": acme.id})
+    await system.query("DELETE $w", {"w": record("workspace", acme.id)})
     assert await sessions.resolve(system, second) is None

@@ -39,6 +39,7 @@ SENDS = ("/api/v1/campaigns/{ref}/execute", "/api/v1/campaigns/{ref}/resume")
 BEYOND_THE_SCHEMA: dict[str, list[str]] = {
     "/api/v1/contacts": ["422"],
     "/api/v1/contacts/import": ["422"],
+    "/api/v1/contacts/export": ["422"],
     "/api/v1/contacts/{ref}": ["422"],
     "/api/v1/companies": ["422"],
     "/api/v1/companies/{ref}": ["422"],

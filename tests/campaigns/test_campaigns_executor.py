@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from campaigns import delivery_repository, executor, service, suppression
+from campaigns.delivery_repository import queued_pages
 from campaigns.executor import Options
 from campaigns.models import DeliveryState, State
 from crm.contacts import service as contacts
@@ -253,8 +254,7 @@ async def test_the_queue_state_of_each_record_is_final_after_a_run(
 
 
 async def _queued_keys(db: Database, campaign: str) -> list[str]:
-    rows = await delivery_repository.queued_page(db, campaign, "email", after=None, limit=1000)
-    return [r["id"] for r in rows]
+    return [r["id"] async for page in queued_pages(db, campaign, "email", 1000) for r in page]
 
 
 async def test_small_batches_with_more_workers_than_queue_slots_finish(

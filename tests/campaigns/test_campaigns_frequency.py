@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from campaigns import delivery_repository, executor
+from campaigns import executor
+from campaigns.delivery_repository import queued_pages
 from campaigns.frequency import RecentEmails
 from crm.db import Database, record
 from factories import make_another_campaign, make_ready_campaign
@@ -50,9 +51,9 @@ async def test_a_campaign_sending_meanwhile_is_seen_and_its_emails_count_after_i
 ) -> None:
     waiting = await make_ready_campaign(db, settings=send_settings, contacts_count=2)
     other = await make_another_campaign(db, settings=send_settings)
-    contacts = [r["person"]["id"] for r in await delivery_repository.queued_page(
-        db, waiting.id, "email", after=None, limit=10
-    )]  # fmt: skip
+    contacts = [
+        r["person"]["id"] async for page in queued_pages(db, waiting.id, "email", 10) for r in page
+    ]
     recent = RecentEmails(waiting.id, 24, margin=timedelta(0))
     assert await recent.among(db, contacts) == set()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 
 from campaigns import delivery_repository, executor, handoff, service
+from campaigns.delivery_repository import queued_pages
 from campaigns.executor import Options
 from campaigns.models import Campaign, State
 from crm.db import Database
@@ -23,8 +24,7 @@ async def _crashed(db: Database, settings: Settings) -> tuple[Campaign, list[str
     campaign = await make_ready_campaign(db, settings=settings, contacts_count=6)
     runner = {"id": DEAD, "pid": 0, "host": socket.gethostname()}
     campaign = await service.move(db, campaign, State.RUNNING, runner=runner)
-    page = await delivery_repository.queued_page(db, campaign.id, "email", after=None, limit=10)
-    keys = [row["id"] for row in page]
+    keys = [r["id"] async for page in queued_pages(db, campaign.id, "email", 10) for r in page]
     await delivery_repository.claim(db, keys[:4], DEAD)
     return campaign, keys
 

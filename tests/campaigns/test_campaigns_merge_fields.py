@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from campaigns import approval, delivery_repository, executor, service
+from campaigns import approval, executor, service
 from campaigns import repository as campaign_rows
+from campaigns.delivery_repository import queued_pages
 from campaigns.models import State
 from crm.db import Database
 from factories import make_campaign, make_contact, make_segment
@@ -87,7 +88,7 @@ async def test_approval_refuses_an_unknown_field(db: Database, send_settings: Se
         await approval.approve(db, key, send_settings)
 
     assert (await service.require(db, key)).state == State.REVIEW
-    assert await delivery_repository.queued_page(db, key, "email", after=None, limit=10) == []
+    assert [page async for page in queued_pages(db, key, "email", 10)] == []
 
 
 async def test_approval_counts_members_lacking_a_field_without_fallback(

@@ -14,6 +14,7 @@ from campaigns import service as campaigns
 from campaigns.models import Campaign, State, check_transition
 from crm.db import Database
 from crm.schema import migrate
+from crm.wire import RecordID
 from factories import make_contacts, make_ready_campaign, make_schedule, migrated_before
 from kernel.errors import ValidationFailed
 from kernel.settings import Settings
@@ -203,7 +204,15 @@ async def test_deliveries_from_before_rounds_keep_their_identity(
     monkeypatch: pytest.MonkeyPatch, outbox_settings: Settings
 ) -> None:
     async for db in migrated_before(8, monkeypatch):
-        campaign = await make_ready_campaign(db, settings=outbox_settings, contacts_count=2)
+        campaign = await make_ready_campaign(
+            db, settings=outbox_settings, contacts_count=2, approve=False
+        )
+        # Deliveries as the code before rounds wrote them: no `round` field at all.
+        await db.query(
+            "INSERT INTO delivery (SELECT $campaign AS campaign, id AS contact,"
+            " 'email' AS channel, 'queued' AS state FROM contact)",
+            {"campaign": RecordID("campaign", campaign.id)},
+        )
 
         await migrate(db)
         await delivery_repository.insert_deliveries(

@@ -112,8 +112,9 @@ class TestEmbeddedFile:
     async def test_a_connection_opens_the_embedded_engine_once(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        # Each engine of a large file costs seconds and its size in memory to open.
-        extension = importlib.import_module("surrealdb._surrealdb_ext")  # the SDK's engine
+        # Each engine of a large file costs its size in memory to open (and with SurrealDB 2's
+        # engine, seconds).
+        extension = importlib.import_module("surrealdb_embedded._ext")
         opened: list[str] = []
         engine = extension.AsyncEmbeddedDB
 

@@ -89,16 +89,20 @@ class Client:
 
 @asynccontextmanager
 async def connected(
-    settings: Settings, target: Target | None, upgrading: Callable[[Migration], None]
+    settings: Settings,
+    target: Target | None,
+    upgrading: Callable[[Migration], None],
+    announce: Callable[[str], None],
 ) -> AsyncIterator[Client]:
     """Through `target`'s API when there is one, else on the configured database (applying
-    pending migrations, announced through `upgrading`)."""
+    pending migrations, announced through `upgrading`; a file SurrealDB 2 wrote is copied into
+    SurrealDB 3's format first, told through `announce`)."""
     if target is not None:
         async with Api(target) as api:
             yield Client("Remote", api=api)
         return
     wiring.register()
-    async with connect(settings) as db:
+    async with connect(settings, announce=announce) as db:
         await migrate(db, upgrading=upgrading)
         system = await open_system(db, settings)
         workspace = await workspaces.require(system, settings.workspace)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm.db import Database, new_key, plain, record
-from crm.paging import is_safe_key, range_source
+from crm.paging import is_safe_key, keyset
 from kernel.errors import Conflict
 
 
@@ -75,8 +75,6 @@ async def delete(db: Database, key: str) -> bool:
 
 
 async def page(db: Database, *, after: str | None, limit: int) -> list[dict[str, Any]]:
-    rows = await db.one(
-        f"SELECT * FROM {range_source('company', after)} LIMIT $limit",  # noqa: S608
-        {"limit": limit},
-    )
+    source, cursor = keyset("company", after)
+    rows = await db.one(f"SELECT * FROM {source} LIMIT $limit", {"limit": limit, **cursor})  # noqa: S608
     return [dict(plain(r)) for r in rows]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm.db import Database, plain, record
-from crm.paging import is_safe_key, range_source
+from crm.paging import is_safe_key, keyset
 
 _SELECT = "SELECT *, company.name AS company_name FROM"
 
@@ -51,7 +51,7 @@ def _where(flt: ContactFilter) -> tuple[str, dict[str, Any]]:
         # around it make the engine evaluate it about 13% slower.
         clauses.append(flt.rule[0])
         params.update(flt.rule[1])
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+    return " AND ".join(clauses), params
 
 
 async def create(db: Database, row: dict[str, Any]) -> dict[str, Any]:
@@ -121,11 +121,12 @@ async def delete(db: Database, key: str) -> bool:
 async def page(
     db: Database, flt: ContactFilter, *, after: str | None, limit: int
 ) -> list[dict[str, Any]]:
-    where, params = _where(flt)
+    condition, params = _where(flt)
+    source, cursor = keyset("contact", after, condition)
     rows = await db.one(
-        # range_source() admits only a checked key; `where` holds field names and $params only.
-        f"{_SELECT} {range_source('contact', after)}{where} LIMIT $limit",
-        {**params, "limit": limit},
+        # `condition` holds field names and $params only.
+        f"{_SELECT} {source} LIMIT $limit",
+        {**params, **cursor, "limit": limit},
     )
     return [dict(plain(r)) for r in rows]
 
@@ -136,10 +137,11 @@ async def first_and_count(
     """The first `limit` matches in id order and how many match in all, from one scan (a page
     and a count scan twice when few contacts match, and a count over an index fetches as many
     records as it finds)."""
-    where, params = _where(flt)
+    condition, params = _where(flt)
+    where = f" WHERE {condition}" if condition else ""
     found = await db.one(
-        # `where` holds field names and $params only.
-        f"LET $ids = SELECT VALUE id FROM contact:..{where};"  # noqa: S608
+        # `condition` holds field names and $params only.
+        f"LET $ids = SELECT VALUE id FROM contact{where};"  # noqa: S608
         f" RETURN {{count: array::len($ids), items: ({_SELECT} array::slice($ids, 0, $limit))}}",
         {**params, "limit": limit},
     )
@@ -184,30 +186,18 @@ async def overview(db: Database, since: datetime) -> dict[str, Any]:
 
 
 async def glance(db: Database, statuses: list[str], since: datetime) -> dict[str, Any]:
-    """The total and the count per status from indexes (each count has one condition, so the
-    engine's count from index entries is right), and those created since `since` (a scan)."""
-    # Only parameter names ($s0, $s1, …) are spliced; the statuses are bound.
-    counts = [
-        f"SELECT count() AS n FROM contact WHERE status = $s{i} GROUP ALL"  # noqa: S608
-        for i in range(len(statuses))
-    ]
-    statements = [
-        "SELECT count() AS n FROM contact GROUP ALL",
-        *counts,
-        "SELECT count() AS n FROM contact WHERE created_at > $since GROUP ALL",
-    ]
-    results = await db.query(
-        ";".join(statements), {"since": since, **{f"s{i}": s for i, s in enumerate(statuses)}}
+    """The total, the count of each of `statuses` and those created since `since`, from one
+    pass over the table."""
+    groups = await db.one(
+        "SELECT status, count() AS n, count(created_at > $since) AS new"
+        " FROM contact GROUP BY status",
+        {"since": since},
     )
-
-    def n(rows: list[dict[str, Any]]) -> int:
-        return int(rows[0]["n"]) if rows else 0
-
-    by_status = {s: n(rows) for s, rows in zip(statuses, results[1:-1], strict=True)}
+    by_status = {g["status"]: int(g["n"]) for g in groups}
     return {
-        "total": n(results[0]),
-        "by_status": {s: c for s, c in by_status.items() if c},
-        "new": n(results[-1]),
+        "total": sum(int(g["n"]) for g in groups),
+        "by_status": {s: by_status[s] for s in statuses if by_status.get(s)},
+        "new": sum(int(g["new"]) for g in groups),
     }
 
 

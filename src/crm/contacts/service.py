@@ -235,6 +235,6 @@ async def overview(db: Database, since: datetime) -> dict[str, Any]:
 
 
 async def glance(db: Database, since: datetime) -> dict[str, Any]:
-    """What a dashboard shows at once, cheap at any size: `total`, `by_status` (those with
-    contacts) and `new` (added since `since`)."""
+    """What a dashboard shows at once, from one pass over the contacts: `total`, `by_status`
+    (those with contacts) and `new` (added since `since`)."""
     return await repository.glance(db, [s.value for s in Status], since)

@@ -9,7 +9,6 @@ from typing import Any
 from crm.contacts import provenance
 from crm.db import Database, plain, record
 from crm.enrichment.apply import Outcome
-from crm.paging import range_source
 
 
 async def count(db: Database, rule: tuple[str, dict[str, Any]] | None) -> int:
@@ -21,25 +20,23 @@ async def count(db: Database, rule: tuple[str, dict[str, Any]] | None) -> int:
     return int(await db.one(sql, rule[1]))
 
 
-async def batch(
-    db: Database,
-    rule: tuple[str, dict[str, Any]] | None,
-    *,
-    after: str | None,
-    limit: int,
-    fields: tuple[str, ...],
-) -> list[dict[str, Any]]:
-    """The next contacts after key `after`, in key order (a range scan, so resumable).
-
-    Only `fields` (names from the enrichers, never from input) are read, as arrays rather than
-    objects (the field names once, not once per contact): decoding whole records costs more
-    than the enrichment itself. `enrichment` comes back as each field's current provenance,
-    `enrichment_runs` as enricher -> fingerprint."""
+async def keys(db: Database, rule: tuple[str, dict[str, Any]] | None) -> list[str]:
+    """The keys of the contacts to enrich, in one pass. Batches then read their contacts by
+    key: on SurrealDB 3 a page found from a cursor scans every key before it, which made a
+    pass over 100,000 contacts in pages of 500 spend 7 of its 11 s finding pages."""
     where, params = (f" WHERE {rule[0]}", rule[1]) if rule else ("", {})
-    source = range_source("contact", after)
+    found = await db.one(f"SELECT VALUE record::id(id) FROM contact{where}", params)  # noqa: S608
+    return [str(key) for key in found]
+
+
+async def batch(db: Database, keys: list[str], fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """These contacts (those still there), with only `fields` (names from the enrichers, never
+    from input), read as arrays rather than objects (the field names once, not once per
+    contact): decoding whole records costs more than the enrichment itself. `enrichment` comes
+    back as each field's current provenance, `enrichment_runs` as enricher -> fingerprint."""
     rows = await db.one(
-        f"SELECT VALUE [id, {', '.join(fields)}] FROM {source}{where} LIMIT $limit",  # noqa: S608
-        {**params, "limit": limit},
+        f"SELECT VALUE [id, {', '.join(fields)}] FROM $ids",  # noqa: S608
+        {"ids": [record("contact", key) for key in keys]},
     )
     names = ("id", *fields)
     found = [dict(zip(names, plain(row), strict=True)) for row in rows]

@@ -72,13 +72,11 @@ async def run(
     enricher = _ai(db, gateway, options, run_id) if options.ai else None
     report = RunReport()
     fields = _read_fields(options)
-    after = None
+    keys = await repository.keys(db, rule)
     saving: deque[asyncio.Task[None]] = deque()
     try:
-        while rows := await repository.batch(
-            db, rule, after=after, limit=options.batch_size, fields=fields
-        ):
-            after = rows[-1]["id"]
+        for start in range(0, len(keys), options.batch_size):
+            rows = await repository.batch(db, keys[start : start + options.batch_size], fields)
             companies = await _companies(db, planner, rows, report)
             outcomes = [planner.plan(row, companies) for row in rows]
             if enricher is not None:

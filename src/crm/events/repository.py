@@ -48,7 +48,7 @@ async def refresh_engagement(db: Database, contact_key: str, now: datetime) -> N
         "LET $events = SELECT kind, at, data.campaign AS campaign, $weights[kind] * math::pow(0.5,"
         " math::max([0, time::unix($now) - time::unix(at)]) / $half) AS score"
         " FROM event WHERE contact = $id AND kind IN object::keys($weights);"
-        "LET $named = $events[WHERE type::is::string(campaign)];"
+        "LET $named = $events[WHERE campaign.is_string()];"
         "UPDATE $id SET engagement_score = math::sum($events.score),"
         " opens = count($events[WHERE kind = 'email_opened']),"
         " clicks = count($events[WHERE kind = 'email_clicked']),"

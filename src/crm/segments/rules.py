@@ -408,9 +408,9 @@ class _Emitter:
         # contacts without a company; comparisons only hold for values of the right type.
         if field.kind == Kind.ANY:
             return (
-                f"(type::is::number({path}) = false OR {compare})"
+                f"(({path}).is_number() = false OR {compare})"
                 if negate
-                else f"(type::is::number({path}) AND {compare})"
+                else f"(({path}).is_number() AND {compare})"
             )
         return f"({path} = NONE OR {compare})" if negate else f"({path} != NONE AND {compare})"
 
@@ -420,8 +420,8 @@ class _Emitter:
             path = self.path(field)
             test = f"string::contains(string::lowercase({path}), {needle_param})"
             if negate:
-                return f"(type::is::string({path}) = false OR {test} = false)"
-            return f"(type::is::string({path}) AND {test})"
+                return f"(({path}).is_string() = false OR {test} = false)"
+            return f"(({path}).is_string() AND {test})"
         test = f"string::contains(string::lowercase({field.path} ?? ''), {needle_param})"
         return f"{test} = false" if negate else test
 
