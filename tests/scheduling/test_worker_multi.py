@@ -12,10 +12,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from crm.db import Database, record
 from factories import make_campaign, make_schedule
 from kernel.errors import Conflict
+from kernel.settings import Settings
 from scheduling import service
 from scheduling.clock import FakeClock
 from scheduling.models import Run, RunOutcome, RunStatus
@@ -25,6 +29,13 @@ from scheduling.worker import Worker
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 ITEMS = 5  # "deliveries" per run
 LEASE = 60.0
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The file engine, as users run it: the in-memory one loses an update now and then under
+    concurrent transactions (tests/crm/test_db.py), which is what these tests rule out."""
+    return Settings(db_url=f"surrealkv://{tmp_path}/crm.db")
 
 
 class DeliveringJob:
