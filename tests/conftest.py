@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import fastapi.dependencies.models as fastapi_dependency_models
 import pytest
 import respx
 from aiosmtpd.controller import Controller
@@ -19,11 +20,30 @@ from fake_llm import LLM_SETTINGS, fake_provider
 from kernel.settings import Settings
 from smtp_sink import Sink, free_port
 
+_FASTAPI_CALLABLE_CACHES = (
+    "_is_async_gen_callable_cached",
+    "_is_coroutine_callable_cached",
+    "_is_gen_callable_cached",
+)
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _campaigns_wired() -> None:
     """As the CLI and the API app do: campaign schedules, campaign names in segment rules."""
     wiring.register()
+
+
+@pytest.fixture(autouse=True)
+def _apps_freed() -> Iterator[None]:
+    """FastAPI keeps the last 4,096 dependency callables it classified in module-level caches,
+    and ours close over their app: without this every test's app stayed in memory (3 GB after
+    tests/api, and minutes of garbage collection when pytest exits). One app per process in
+    production, so nothing to do there."""
+    yield
+    for name in _FASTAPI_CALLABLE_CACHES:
+        cached = getattr(fastapi_dependency_models, name, None)
+        if cached is not None:
+            cached.cache_clear()
 
 
 @pytest.fixture(autouse=True)
