@@ -1,10 +1,12 @@
-"""Cursor pagination in key order: a page starts past the last key of the one before."""
+"""Paging in key order: a cursor page starts past the last key of the one before; a pass over
+many records reads its keys once, then a batch of them at a time."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from crm.wire import RecordID
@@ -34,6 +36,14 @@ def keyset(table: str, after: str | None, condition: str = "") -> tuple[str, dic
     where = f" WHERE {' AND '.join(terms)}" if terms else ""
     cursor = {} if after is None else {"after": RecordID(table, after)}
     return f"{table} WITH NOINDEX{where}", cursor
+
+
+def in_batches(keys: list[str], size: int) -> Iterator[list[str]]:
+    """`keys` `size` at a time. A pass over many records finds their keys once and reads them a
+    batch at a time by key: SurrealDB 3 has no seek to a cursor, so a page found from one scans
+    every key before it."""
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]
 
 
 def encode_cursor(key: str) -> str:

@@ -72,11 +72,9 @@ async def run(
     enricher = _ai(db, gateway, options, run_id) if options.ai else None
     report = RunReport()
     fields = _read_fields(options)
-    keys = await repository.keys(db, rule)
     saving: deque[asyncio.Task[None]] = deque()
     try:
-        for start in range(0, len(keys), options.batch_size):
-            rows = await repository.batch(db, keys[start : start + options.batch_size], fields)
+        async for rows in repository.batches(db, rule, fields, options.batch_size):
             companies = await _companies(db, planner, rows, report)
             outcomes = [planner.plan(row, companies) for row in rows]
             if enricher is not None:
