@@ -5,6 +5,8 @@
 Each command runs as a fresh `crm` process (median wall of `--runs`); the baseline is a script
 that opens the same file with the embedded engine's own package (`surrealdb_embedded`, spoken
 to in CBOR) and runs one SELECT. Target (issue 14): every command <= 1.6x the baseline.
+A second baseline is the same script importing what a typer CLI on pydantic models loads
+(`typer`, `pydantic.BaseModel`) first: the floor of any command built on those two.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ BARE = (
     "    await db.close()\n"
     "asyncio.run(main())\n"
 )
+FRAMEWORKS = "import typer\nfrom pydantic import BaseModel\n" + BARE
 
 
 def prepare(data_dir: Path, contacts: int) -> dict[str, str]:
@@ -72,16 +75,25 @@ def main() -> None:
         env = prepare(data_dir, args.contacts)
         url = f"surrealkv://{(data_dir / 'crm.db').resolve()}"
         walls = process_ms(
-            {"bare": [sys.executable, "-c", BARE, url]}
+            {
+                "bare": [sys.executable, "-c", BARE, url],
+                "frameworks": [sys.executable, "-c", FRAMEWORKS, url],
+            }
             | {name: [*CRM, *argv] for name, argv in COMMANDS.items()},
             args.runs,
             env,
         )
-        bare = walls.pop("bare")
-        figures: dict[str, object] = {"contacts": args.contacts, "bare_sdk_select_ms": bare}
+        bare, frameworks = walls.pop("bare"), walls.pop("frameworks")
+        figures: dict[str, object] = {
+            "contacts": args.contacts,
+            "bare_select_ms": bare,
+            "frameworks_select_ms": frameworks,
+            "frameworks_over_bare": frameworks / bare,
+        }
         for name, wall in walls.items():
             figures[f"{name}_ms"] = wall
             figures[f"{name}_over_bare"] = wall / bare
+            figures[f"{name}_over_frameworks"] = wall / frameworks
     report("read_commands", figures)
 
 

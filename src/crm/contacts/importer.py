@@ -25,6 +25,8 @@ from crm.normalize import coerce_scalar, email_key, normalize_tags
 from kernel.errors import ValidationFailed
 
 BATCH_SIZE = 1000
+# Rows parsed between two looks at the write in flight (see import_csv).
+YIELD_EVERY = 50
 # What `surrogateescape` turns undecodable bytes into.
 _UNDECODED = re.compile("[\udc80-\udcff]")
 COMPANY_CACHE_SIZE = 100_000
@@ -79,6 +81,8 @@ class _Parsed:
     line: int
     values: list[str]
     data: ContactCreate
+    # Its stored form, made while the write before it runs (the company's id comes at the write).
+    row: dict[str, Any]
 
 
 def _describe(exc: ValidationError) -> str:
@@ -144,9 +148,10 @@ class _RowParser:
         if "email" not in fields:
             return RowError(row.line, "no email", row.values)
         try:
-            return _Parsed(row.line, row.values, ContactCreate.model_validate(fields))
+            data = ContactCreate.model_validate(fields)
         except ValidationError as exc:
             return RowError(row.line, _describe(exc), row.values)
+        return _Parsed(row.line, row.values, data, service.new_row(data))
 
 
 def _update_fields(existing: dict[str, Any], data: ContactCreate) -> dict[str, Any]:
@@ -190,7 +195,13 @@ class _Importer:
         companies = await self._companies([p.data.company for p in parsed if p.data.company])
         # One statement decides new vs. existing against the unique email index, atomically:
         # None for a created contact and the stored contact for a duplicate.
-        befores = await service.insert_or_get(self.db, [p.data for p in parsed], companies)
+        rows = [
+            service.at_company(p.row, companies[name_key(p.data.company)])
+            if p.data.company
+            else p.row
+            for p in parsed
+        ]
+        befores = await repository.insert_or_get(self.db, rows)
         first_line: dict[str, int] = {}
         updates: list[tuple[_Parsed, dict[str, Any]]] = []
         for item, before in zip(parsed, befores, strict=True):
@@ -284,7 +295,11 @@ async def import_csv(
     try:
         for batch in _batches(_chain(first, rows), BATCH_SIZE):
             parsed: list[_Parsed] = []
-            for row in batch:
+            for n, row in enumerate(batch):
+                if n % YIELD_EVERY == 0:
+                    # The write in flight takes up its next step (its insert, once its companies
+                    # are resolved) as soon as the database answers, not after this batch.
+                    await asyncio.sleep(0)
                 result = parser.parse(row)
                 if isinstance(result, RowError):
                     importer.fail(result)

@@ -36,16 +36,10 @@ def _where(flt: ContactFilter) -> tuple[str, dict[str, Any]]:
         clauses.append("company = $company")
         params["company"] = record("company", flt.company)
     if flt.text:
-        # search_key (schema 0020) holds the three fields below, lower-cased and joined by
-        # newlines: one cheap test skips the contacts that cannot match, the fields decide.
-        # A contact written before 0020 has no key and is tested field by field.
-        clauses.append(
-            "string::contains(search_key ?? $text, $text)"
-            " AND (string::contains(email_key, $text)"
-            " OR string::contains(string::lowercase(first_name ?? ''), $text)"
-            " OR string::contains(string::lowercase(last_name ?? ''), $text))"
-        )
-        params["text"] = flt.text.strip().lower()
+        # search_key (schemas 0020, 0023) joins the email key and the lower-cased names with
+        # line breaks; a text without any is found in the key only where one field holds it.
+        clauses.append("search_key CONTAINS $text")
+        params["text"] = flt.text.strip().lower().replace("\n", " ")
     if flt.rule:
         # Spliced bare: a compiled rule is a flat AND of self-contained terms, and parentheses
         # around it make the engine evaluate it about 13% slower.

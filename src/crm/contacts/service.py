@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,16 +30,19 @@ TIMELINE_LIMIT = 200
 MoreEntries = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
 
 
-def new_row(data: ContactCreate, company_id: str | None) -> dict[str, Any]:
-    """The stored form of a new contact."""
+def new_row(data: ContactCreate, company_id: str | None = None) -> dict[str, Any]:
+    """The stored form of a new contact; its company's id, when not known yet, is added later
+    with `at_company`."""
     row = data.model_dump(exclude_none=True, exclude={"company"})
     row["email_key"] = email_key(data.email)
     row["consent_source"] = data.source
     if data.consent:
         row |= {"consent_explicit": True, "consent_at": data.consent.at}
-    if company_id:
-        row["company"] = record("company", company_id)
-    return row
+    return at_company(row, company_id) if company_id else row
+
+
+def at_company(row: dict[str, Any], company_id: str) -> dict[str, Any]:
+    return {**row, "company": record("company", company_id)}
 
 
 async def add(db: Database, data: ContactCreate) -> Contact:
@@ -172,26 +175,17 @@ async def history(
     return contact, found
 
 
-async def insert_or_get(
-    db: Database, data: list[ContactCreate], company_ids: Mapping[str, str]
-) -> list[dict[str, Any] | None]:
-    """Insert each contact unless its email exists; per contact, None (created) or the stored
-    one. `company_ids` maps the name key of each company named to its id (`resolve_names`)."""
-    rows = [new_row(d, company_ids[name_key(d.company)] if d.company else None) for d in data]
-    return await repository.insert_or_get(db, rows)
-
-
 async def upsert_from_form(db: Database, data: ContactCreate) -> tuple[str, bool]:
     """A form's contact: created, or the existing one filled in (`form_changes`).
     Returns the contact id and whether it was created."""
     company_ids = await resolve_names(db, [data.company]) if data.company else {}
-    before = (await insert_or_get(db, [data], company_ids))[0]
+    company_id = company_ids[name_key(data.company)] if data.company else None
+    before = (await repository.insert_or_get(db, [new_row(data, company_id)]))[0]
     if before is None:
         stored = await repository.get_by_email_key(db, email_key(data.email))
         if stored is None:  # pragma: no cover - deleted in between
             raise Conflict("the contact was deleted while the form was being saved")
         return str(stored["id"]), True
-    company_id = company_ids[name_key(data.company)] if data.company else None
     if changes := form_changes(before, data, company_id):
         await repository.update(db, str(before["id"]), changes)
     return str(before["id"]), False

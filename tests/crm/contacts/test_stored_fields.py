@@ -1,0 +1,61 @@
+"""What a contact stores, whichever path wrote it: only fields its table defined while it checked
+every field (schema 0022 stopped the check; the service's models hold writes to these)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crm.contacts import service as contacts
+from crm.contacts.importer import ImportOptions, OnDuplicate, import_csv
+from crm.contacts.models import ContactCreate, ContactUpdate, Status
+from crm.db import Database
+from crm.enrichment import service as enrichment
+from crm.enrichment.models import RunOptions
+from crm.events import service as events
+from factories import consent_record, csv_text, make_contact
+
+DEFINED_BEFORE_0022 = frozenset({
+    "city", "clicked_campaigns", "clicks", "company", "consent", "consent_at", "consent_explicit",
+    "consent_source", "country", "created_at", "custom", "department", "disposable", "email",
+    "email_domain", "email_key", "engagement_score", "enrichment", "enrichment_runs",
+    "first_name", "free_mail", "last_clicked_at", "last_engaged_at", "last_name",
+    "last_opened_at", "last_submitted_at", "opened_campaigns", "opens", "phone", "role_address",
+    "search_key", "seniority", "source", "source_detail", "status", "submissions",
+    "submitted_campaigns", "tags", "title", "updated_at",
+})  # fmt: skip
+
+
+async def stored_fields(db: Database) -> set[str]:
+    return {field for row in await db.one("SELECT * FROM contact") for field in row} - {"id"}
+
+
+async def test_every_write_stores_only_the_contact_fields(db: Database, tmp_path: Path) -> None:
+    ada = await make_contact(
+        db, email="ada@example.com", first_name="Ada", company="Acme", tags=["vip"],
+        custom={"plan": "pro"}, consent=consent_record(),
+    )  # fmt: skip
+    await contacts.update(
+        db, ada.id, ContactUpdate(last_name="Lovelace", company=None, status=Status.CONTACTED)
+    )
+    await contacts.upsert_from_form(
+        db, ContactCreate(email="bob@example.com", first_name="Bob", company="Beta",
+                          consent=consent_record())
+    )  # fmt: skip
+    await contacts.upsert_from_form(
+        db, ContactCreate(email="ada@example.com", phone="+49 30 1234567", consent=consent_record())
+    )
+    for kind in ("email_opened", "email_clicked", "form_submitted"):
+        await events.record_event(db, ada.id, kind, campaign="c1")
+    rows = tmp_path / "contacts.csv"
+    rows.write_text(
+        csv_text([["email", "title", "company"], ["ada@example.com", "CTO", "Acme"],
+                  ["cy@example.org", "Head of Sales", "Gamma"]])
+    )  # fmt: skip
+    await import_csv(db, rows, ImportOptions(on_duplicate=OnDuplicate.UPDATE))
+    await enrichment.run(db, RunOptions())
+
+    fields = await stored_fields(db)
+
+    assert fields <= DEFINED_BEFORE_0022, sorted(fields - DEFINED_BEFORE_0022)
+    # The writes above did store what each path sets.
+    assert {"company", "consent", "phone", "opens", "seniority", "enrichment"} <= fields
