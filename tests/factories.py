@@ -216,6 +216,18 @@ async def make_another_campaign(
     return campaign
 
 
+async def make_bare_contacts(db: Database, *, count: int) -> None:
+    """`count` contacts `person0@example.com`, … with only what every schema version takes
+    (email, its key, a first name): for a database on an earlier schema (`migrated_before`),
+    where today's contacts would hold fields its tables do not define."""
+    rows = [
+        {"email": f"person{n}@example.com", "email_key": f"person{n}@example.com",
+         "first_name": "Pat"}
+        for n in range(count)
+    ]  # fmt: skip
+    await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})
+
+
 async def migrated_before(version: int, monkeypatch: Any) -> AsyncIterator[Database]:
     """A `mem://` database with every migration before `version`, to test an upgrade."""
     from crm import schema

@@ -15,7 +15,13 @@ from campaigns.models import Campaign, State, check_transition
 from crm.db import Database
 from crm.schema import migrate
 from crm.wire import RecordID
-from factories import make_contacts, make_ready_campaign, make_schedule, migrated_before
+from factories import (
+    make_bare_contacts,
+    make_contacts,
+    make_ready_campaign,
+    make_schedule,
+    migrated_before,
+)
 from kernel.errors import ValidationFailed
 from kernel.settings import Settings
 from scheduling import service
@@ -204,8 +210,9 @@ async def test_deliveries_from_before_rounds_keep_their_identity(
     monkeypatch: pytest.MonkeyPatch, outbox_settings: Settings
 ) -> None:
     async for db in migrated_before(8, monkeypatch):
+        await make_bare_contacts(db, count=2)
         campaign = await make_ready_campaign(
-            db, settings=outbox_settings, contacts_count=2, approve=False
+            db, settings=outbox_settings, contacts_count=0, approve=False
         )
         # Deliveries as the code before rounds wrote them: no `round` field at all.
         await db.query(

@@ -18,7 +18,7 @@ from crm.companies.models import name_key
 from crm.companies.service import resolve_names
 from crm.contacts import repository, service
 from crm.contacts.csv_format import CsvSource, Row, map_header, restore
-from crm.contacts.models import ContactCreate
+from crm.contacts.models import ContactCreate, with_search_key
 from crm.db import Database, record
 from crm.events import service as events
 from crm.normalize import coerce_scalar, email_key, normalize_tags
@@ -243,7 +243,9 @@ class _Importer:
         self, items: list[tuple[_Parsed, dict[str, Any]]], companies: dict[str, str]
     ) -> None:
         merged: dict[str, dict[str, Any]] = {}
+        befores: dict[str, dict[str, Any]] = {}
         for item, before in items:
+            befores[before["id"]] = before
             state = {**before, **merged.get(before["id"], {})}
             changes = _update_fields(state, item.data)
             if item.data.company:
@@ -255,7 +257,9 @@ class _Importer:
                 self.report.updated += 1
             else:
                 self.report.skipped += 1
-        await repository.update_many(self.db, list(merged.items()))
+        await repository.update_many(
+            self.db, [(key, with_search_key(befores[key], ch)) for key, ch in merged.items()]
+        )
         await events.add(
             self.db,
             [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -13,6 +14,7 @@ from crm.normalize import (
     CustomValue,
     clean_text,
     custom_field_value,
+    email_key,
     normalize_email,
     normalize_phone,
     normalize_tags,
@@ -33,6 +35,22 @@ class Status(StrEnum):
 
 FUNNEL = [Status.NEW, Status.CONTACTED, Status.ENGAGED, Status.QUALIFIED, Status.CUSTOMER]
 NOT_SENDABLE = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED})
+# What a contact search looks in (`search_key`).
+SEARCHED = frozenset({"email", "first_name", "last_name"})
+
+
+def search_key(contact: Mapping[str, Any]) -> str:
+    """The one stored text a search tests: the email key and the lower-cased names, one per
+    line (a search text holds no line break, so it is found only where one of them holds it)."""
+    names = ((contact.get(name) or "").lower() for name in ("first_name", "last_name"))
+    return "\n".join((email_key(contact["email"]), *names))
+
+
+def with_search_key(before: Mapping[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` to a contact and, when they change what a search looks in, its new key."""
+    if SEARCHED.isdisjoint(changes):
+        return changes
+    return {**changes, "search_key": search_key({**before, **changes})}
 
 
 def check_transition(current: Status, target: Status) -> None:

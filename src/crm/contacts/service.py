@@ -17,6 +17,8 @@ from crm.contacts.models import (
     Status,
     TimelineEvent,
     check_transition,
+    search_key,
+    with_search_key,
 )
 from crm.contacts.repository import ContactFilter
 from crm.db import Database, record
@@ -36,6 +38,7 @@ def new_row(data: ContactCreate, company_id: str | None = None) -> dict[str, Any
     row = data.model_dump(exclude_none=True, exclude={"company"})
     row["email_key"] = email_key(data.email)
     row["consent_source"] = data.source
+    row["search_key"] = search_key(row)
     if data.consent:
         row |= {"consent_explicit": True, "consent_at": data.consent.at}
     return at_company(row, company_id) if company_id else row
@@ -109,7 +112,7 @@ async def update(db: Database, ref: str, data: ContactUpdate) -> Contact:
         changes["company"] = None
     if not changes:
         return contact
-    updated = await repository.update(db, contact.id, changes)
+    updated = await repository.update(db, contact.id, with_search_key(vars(contact), changes))
     # email_key is internal: the user changed the email.
     added = [events.event(contact.id, "updated", fields=sorted(changes.keys() - {"email_key"}))]
     if "status" in changes:
@@ -187,7 +190,7 @@ async def upsert_from_form(db: Database, data: ContactCreate) -> tuple[str, bool
             raise Conflict("the contact was deleted while the form was being saved")
         return str(stored["id"]), True
     if changes := form_changes(before, data, company_id):
-        await repository.update(db, str(before["id"]), changes)
+        await repository.update(db, str(before["id"]), with_search_key(before, changes))
     return str(before["id"]), False
 
 

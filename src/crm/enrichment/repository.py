@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from crm.contacts import provenance
+from crm.contacts.models import with_search_key
 from crm.db import Database, plain, record
 from crm.enrichment.apply import Outcome
 from crm.paging import in_batches
@@ -83,7 +84,8 @@ async def save(db: Database, outcomes: list[Outcome], now: datetime, run_key: st
         runs = (outcome.work.get("enrichment_runs") or {}) | outcome.runs
         merge: dict[str, Any] = {"enrichment_runs": _runs_text(runs)}
         if outcome.changes:
-            merge |= {k: _stored(k, v) for k, v in outcome.changes.items()}
+            changes = with_search_key(outcome.work, outcome.changes)
+            merge |= {k: _stored(k, v) for k, v in changes.items()}
             merge |= {"enrichment": {run_key: provenance.encode(outcome.provenance)}}
             merge["updated_at"] = now
         statements.append(f"UPDATE $id{n} MERGE $m{n} RETURN NONE")

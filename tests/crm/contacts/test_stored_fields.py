@@ -1,13 +1,15 @@
 """What a contact stores, whichever path wrote it: only fields its table defined while it checked
-every field (schema 0022 stopped the check; the service's models hold writes to these)."""
+every field (schema 0022 stopped the check; the service's models hold writes to these), and a
+search key that matches its email and names (written by crm since schema 0024)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from crm.contacts import service as contacts
 from crm.contacts.importer import ImportOptions, OnDuplicate, import_csv
-from crm.contacts.models import ContactCreate, ContactUpdate, Status
+from crm.contacts.models import ContactCreate, ContactUpdate, Status, search_key
 from crm.db import Database
 from crm.enrichment import service as enrichment
 from crm.enrichment.models import RunOptions
@@ -25,37 +27,50 @@ DEFINED_BEFORE_0022 = frozenset({
 })  # fmt: skip
 
 
-async def stored_fields(db: Database) -> set[str]:
-    return {field for row in await db.one("SELECT * FROM contact") for field in row} - {"id"}
+async def stored(db: Database) -> list[dict[str, Any]]:
+    return [dict(row) for row in await db.one("SELECT * FROM contact")]
 
 
-async def test_every_write_stores_only_the_contact_fields(db: Database, tmp_path: Path) -> None:
+async def test_every_write_stores_only_the_contact_fields_and_the_right_key(
+    db: Database, tmp_path: Path
+) -> None:
     ada = await make_contact(
         db, email="ada@example.com", first_name="Ada", company="Acme", tags=["vip"],
         custom={"plan": "pro"}, consent=consent_record(),
     )  # fmt: skip
+    await contacts.upsert_from_form(
+        db, ContactCreate(email="ada@example.com", last_name="Byron", phone="+49 30 1234567",
+                          consent=consent_record())
+    )  # fmt: skip
     await contacts.update(
-        db, ada.id, ContactUpdate(last_name="Lovelace", company=None, status=Status.CONTACTED)
+        db, ada.id, ContactUpdate(last_name="Lovelace", company=None, status=Status.QUALIFIED)
     )
     await contacts.upsert_from_form(
         db, ContactCreate(email="bob@example.com", first_name="Bob", company="Beta",
                           consent=consent_record())
     )  # fmt: skip
-    await contacts.upsert_from_form(
-        db, ContactCreate(email="ada@example.com", phone="+49 30 1234567", consent=consent_record())
-    )
     for kind in ("email_opened", "email_clicked", "form_submitted"):
         await events.record_event(db, ada.id, kind, campaign="c1")
     rows = tmp_path / "contacts.csv"
     rows.write_text(
-        csv_text([["email", "title", "company"], ["ada@example.com", "CTO", "Acme"],
-                  ["cy@example.org", "Head of Sales", "Gamma"]])
+        csv_text([["email", "first_name", "title", "company"],
+                  ["ada@example.com", "Augusta", "CTO", "Acme"],
+                  ["grace.hopper@navy.example.org", "", "Head of Sales", "Gamma"]])
     )  # fmt: skip
     await import_csv(db, rows, ImportOptions(on_duplicate=OnDuplicate.UPDATE))
+    await contacts.update(db, "bob@example.com", ContactUpdate(email="Robert@Example.com"))
     await enrichment.run(db, RunOptions())
 
-    fields = await stored_fields(db)
+    contacts_stored = await stored(db)
 
+    fields = {field for row in contacts_stored for field in row} - {"id"}
     assert fields <= DEFINED_BEFORE_0022, sorted(fields - DEFINED_BEFORE_0022)
     # The writes above did store what each path sets.
     assert {"company", "consent", "phone", "opens", "seniority", "enrichment"} <= fields
+    assert {(row["email"], row["search_key"]) for row in contacts_stored} == {
+        (row["email"], search_key(row)) for row in contacts_stored
+    }
+    names = {row["email"]: (row.get("first_name"), row.get("last_name")) for row in contacts_stored}
+    assert names["ada@example.com"] == ("Augusta", "Lovelace")
+    assert names["grace.hopper@navy.example.org"] == ("Grace", "Hopper")  # by the enrichment
+    assert "Robert@example.com" in names
