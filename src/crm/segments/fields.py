@@ -38,10 +38,9 @@ class Field:
     normalize: Callable[[str], str] | None = None
     choices: tuple[str, ...] = ()
     required: bool = False  # always set on a contact, so comparisons need no missing-value guard
-    # What a missing value reads as (a SurrealQL literal): counts and lists a contact has none
-    # of yet are not stored (migration 0019), so rules read `(opens ?? 0)`; such fields are
-    # `required`.
-    empty: str | None = None
+    # What a missing value reads as: counts and lists a contact has none of yet are not stored
+    # (migration 0019); such fields are `required`. None: no such value.
+    empty: bool | float | tuple[str, ...] | None = None
     custom_key: str | None = None
 
     def __str__(self) -> str:
@@ -68,7 +67,7 @@ _FIELDS = [
     Field("source_detail", "source_detail", Kind.TEXT),
     Field("status", "status", Kind.TEXT, choices=tuple(Status), required=True),
     Field("tags", "tags", Kind.TAGS, normalize=_lower, required=True),
-    Field("consent_explicit", "consent_explicit", Kind.BOOL, required=True, empty="false"),
+    Field("consent_explicit", "consent_explicit", Kind.BOOL, required=True, empty=False),
     Field("created", "created_at", Kind.DATE, required=True),
     Field("updated", "updated_at", Kind.DATE, required=True),
     Field("email_domain", "email_domain", Kind.TEXT, normalize=_lower),
@@ -78,10 +77,10 @@ _FIELDS = [
     Field("seniority", "seniority", Kind.TEXT, choices=SENIORITIES),
     Field("department", "department", Kind.TEXT, choices=DEPARTMENTS),
     # Kept up to date from the timeline by crm.events (not stored before the first event).
-    Field("engagement_score", "engagement_score", Kind.NUMBER, required=True, empty="0.0"),
-    Field("opens", "opens", Kind.NUMBER, required=True, empty="0"),
-    Field("clicks", "clicks", Kind.NUMBER, required=True, empty="0"),
-    Field("submissions", "submissions", Kind.NUMBER, required=True, empty="0"),
+    Field("engagement_score", "engagement_score", Kind.NUMBER, required=True, empty=0.0),
+    Field("opens", "opens", Kind.NUMBER, required=True, empty=0),
+    Field("clicks", "clicks", Kind.NUMBER, required=True, empty=0),
+    Field("submissions", "submissions", Kind.NUMBER, required=True, empty=0),
     Field("last_engaged", "last_engaged_at", Kind.DATE),
     Field("last_opened", "last_opened_at", Kind.DATE),
     Field("last_clicked", "last_clicked_at", Kind.DATE),
@@ -107,7 +106,7 @@ EVENT_FIELDS = {"opened": "last_opened", "clicked": "last_clicked", "submitted":
 # What `opened campaign "x"` reads: the keys of the campaigns the contact did that for. Not in
 # FIELDS: rules name campaigns by id or name, never these keys directly.
 CAMPAIGN_FIELDS = {
-    verb: Field(f"{verb} campaign", f"{verb}_campaigns", Kind.TAGS, required=True, empty="[]")
+    verb: Field(f"{verb} campaign", f"{verb}_campaigns", Kind.TAGS, required=True, empty=())
     for verb in EVENT_FIELDS
 }
 CUSTOM_PREFIXES = {"custom.": "custom[$key]", "company.custom.": "company.custom[$key]"}

@@ -339,6 +339,36 @@ def _chain(parts: list[str], joiner: str) -> str:
     return joiner.join(parts)
 
 
+def _meets(cond: Condition, value: Any) -> bool:
+    """Whether `value` meets `cond` (as SurrealQL compares it: the value of a missing field)."""
+    match cond.op:
+        case Op.EQ:
+            return bool(value == cond.value)
+        case Op.NE:
+            return bool(value != cond.value)
+        case Op.IN:
+            return value in cond.value
+        case Op.NOT_IN:
+            return value not in cond.value
+        case Op.LT:
+            return bool(value < cond.value)
+        case Op.LE:
+            return bool(value <= cond.value)
+        case Op.GT:
+            return bool(value > cond.value)
+        case Op.GE:
+            return bool(value >= cond.value)
+        case Op.HAS:
+            return cond.value in value
+        case Op.HAS_ANY:
+            return any(item in value for item in cond.value)
+        case Op.HAS_ALL:
+            return all(item in value for item in cond.value)
+        case Op.EXISTS:
+            return bool(value) if cond.field.kind == Kind.TAGS else True
+    raise AssertionError(cond.op)  # no field with an empty value takes text matching
+
+
 class _Emitter:
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
@@ -369,11 +399,21 @@ class _Emitter:
         path = (field.key_path or field.path) if key else field.path
         if field.custom_key is not None:
             return path.replace("$key", self.param(field.custom_key))
-        if field.empty is not None:
-            return f"({path} ?? {field.empty})"
         return path
 
     def condition(self, cond: Condition, negate: bool) -> str:
+        if cond.field.empty is None:
+            return self.present(cond, negate)
+        # A contact without the field reads as its empty value. Whether that value meets the
+        # condition is decided here, once: the engine scans 10x slower when each contact is
+        # read through `(opens ?? 0)` (bench/segments.py, 100,000 contacts).
+        path, sql = cond.field.path, self.present(cond, negate)
+        if _meets(cond, cond.field.empty) != negate:
+            return f"({path} = NONE OR {sql})"
+        return f"({path} != NONE AND {sql})"
+
+    def present(self, cond: Condition, negate: bool) -> str:
+        """The condition on a contact that has the field."""
         field, op = cond.field, cond.op
         if op in (Op.EQ, Op.NE, Op.IN, Op.NOT_IN):
             flip = {Op.EQ: Op.NE, Op.NE: Op.EQ, Op.IN: Op.NOT_IN, Op.NOT_IN: Op.IN}

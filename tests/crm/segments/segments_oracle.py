@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from crm.segments.fields import Field, Kind
@@ -35,7 +34,7 @@ def _read(contact: dict[str, Any], field: Field, *, key: bool) -> Any:
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     if value is None and field.empty is not None:
-        return json.loads(field.empty)
+        return list(field.empty) if isinstance(field.empty, tuple) else field.empty
     return value
 
 

@@ -57,7 +57,8 @@ class TestValidRules:
             "engagement_score >= 5 and clicks > 0 and last_engaged within 14d", now=NOW
         )
         assert sql == (
-            "(engagement_score ?? 0.0) >= $r0 AND (clicks ?? 0) > $r1"
+            "(engagement_score != NONE AND engagement_score >= $r0)"
+            " AND (clicks != NONE AND clicks > $r1)"
             " AND (last_engaged_at != NONE AND last_engaged_at >= $r2)"
         )
         assert params == {"r0": 5, "r1": 0, "r2": NOW - timedelta(days=14)}
@@ -173,13 +174,14 @@ SPRING = {"Spring launch": ("k1",), "k2": ("k2",), "Webinar": ("k3", "k4")}
 class TestCampaignFacts:
     def test_the_campaign_is_among_those_the_contact_engaged_with(self) -> None:
         assert compile_rule('clicked campaign "Spring launch"', campaigns=SPRING) == (
-            "(clicked_campaigns ?? []) CONTAINS $r0",
+            "(clicked_campaigns != NONE AND clicked_campaigns CONTAINS $r0)",
             {"r0": "k1"},
         )
         assert compile_rule(
             'opened campaign "k2" and not submitted campaign "Spring launch"', campaigns=SPRING
         ) == (
-            "(opened_campaigns ?? []) CONTAINS $r0 AND (submitted_campaigns ?? []) CONTAINSNOT $r1",
+            "(opened_campaigns != NONE AND opened_campaigns CONTAINS $r0)"
+            " AND (submitted_campaigns = NONE OR submitted_campaigns CONTAINSNOT $r1)",
             {"r0": "k2", "r1": "k1"},
         )
 
