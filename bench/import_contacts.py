@@ -7,10 +7,8 @@ clock starts) in batched INSERTs over the same SDK, each into a fresh surrealkv 
 - `schema`: the same schema and indexes as `crm` (what the importer itself adds: parsing,
   validation, duplicate handling, reports);
 - `minimal`: the minimal correct importer of issue 14, a SCHEMALESS table with one unique index
-  on the email key, given the same stored fields (what the schema's defaults would add, filled
-  in beforehand): what the schema and its indexes add on top;
-- `minimal_lean`: the same without those fields (the rows as the importer hands them over; the
-  definition of this benchmark before schema 0022).
+  on the email key, given the same rows (every stored field in them since schema 0025): what
+  the schema and its indexes add on top.
 Each ratio is baseline seconds / import seconds (issue 14: >= 0.5 against `minimal`). With
 --rss-rows, a child process imports a file of that many rows and its peak RSS is reported.
 """
@@ -26,9 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from _common import fresh_db, report
 from crm.companies.models import name_key
@@ -110,23 +106,12 @@ async def run_import(directory: Path, path: Path) -> tuple[float, dict[str, int]
     return elapsed, counts
 
 
-def as_stored(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """`row` with what the contact table's defaults add to it on insert."""
-    return {
-        "tags": [], "custom": {}, "source": "manual", "consent_source": "manual", "status": "new",
-        "created_at": now, "updated_at": now, **row,
-    }  # fmt: skip
-
-
 async def run_baseline(directory: Path, contacts: list[ContactCreate], kind: str) -> float:
     """Seconds to insert the rows; the file is left as `baseline-{kind}.db` in `directory`."""
     async with fresh_db(directory, f"baseline-{kind}.db") as db:
         companies = await resolve_names(db, sorted({c.company for c in contacts if c.company}))
         rows = [new_row(c, companies[name_key(c.company)] if c.company else None) for c in contacts]
         if kind == "minimal":
-            now = datetime.now(UTC)
-            rows = [as_stored(row, now) for row in rows]
-        if kind != "schema":
             await db.query(
                 "REMOVE TABLE contact; DEFINE TABLE contact SCHEMALESS;"
                 " DEFINE INDEX contact_email_key ON contact FIELDS email_key UNIQUE;"
@@ -171,7 +156,6 @@ def main() -> None:
         import_s, counts = asyncio.run(run_import(directory, path))
         schema_s = asyncio.run(run_baseline(directory, contacts, "schema"))
         minimal_s = asyncio.run(run_baseline(directory, contacts, "minimal"))
-        lean_s = asyncio.run(run_baseline(directory, contacts, "minimal_lean"))
 
         def per_contact(name: str) -> float:
             return disk_bytes(directory / name) / len(contacts)
@@ -185,15 +169,12 @@ def main() -> None:
             # 5,000 companies shared by all the contacts; bench/scale.py gives each its own.
             "bytes_per_contact": per_contact("import.db"),
             "minimal_baseline_bytes_per_contact": per_contact("baseline-minimal.db"),
-            "minimal_lean_baseline_bytes_per_contact": per_contact("baseline-minimal_lean.db"),
             "schema_baseline_seconds": schema_s,
             "schema_baseline_rows_per_s": len(contacts) / schema_s,
             "ratio_schema_baseline_over_import": schema_s / import_s,
             "minimal_baseline_seconds": minimal_s,
             "minimal_baseline_rows_per_s": len(contacts) / minimal_s,
             "ratio_minimal_baseline_over_import": minimal_s / import_s,
-            "minimal_lean_baseline_rows_per_s": len(contacts) / lean_s,
-            "ratio_minimal_lean_baseline_over_import": lean_s / import_s,
         }
         if args.rss_rows:
             figures[f"peak_rss_mb_{args.rss_rows}_rows"] = peak_rss_mb(args.rss_rows, directory)

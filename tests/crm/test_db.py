@@ -56,7 +56,7 @@ class TestQuery:
             await db.query(
                 "BEGIN;"
                 "CREATE company CONTENT {name: 'a', name_key: 'a'};"
-                "CREATE contact CONTENT {email: 'x@y.z', email_key: 'x@y.z', status: 'bogus'};"
+                "CREATE landing_page CONTENT {slug: 'a', title: 'A', spec: {}, status: 'bogus'};"
                 "COMMIT;"
             )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from crm.companies.models import name_key
@@ -33,12 +33,13 @@ MoreEntries = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
 
 
 def new_row(data: ContactCreate, company_id: str | None = None) -> dict[str, Any]:
-    """The stored form of a new contact; its company's id, when not known yet, is added later
-    with `at_company`."""
-    row = data.model_dump(exclude_none=True, exclude={"company"})
+    """The stored form of a new contact, every field the table once gave a default included
+    (schema 0025); its company's id, when not known yet, is added later with `at_company`."""
+    row = {"tags": [], "custom": {}, **data.model_dump(exclude_none=True, exclude={"company"})}
     row["email_key"] = email_key(data.email)
     row["consent_source"] = data.source
     row["search_key"] = search_key(row)
+    row["created_at"] = row["updated_at"] = datetime.now(UTC)
     if data.consent:
         row |= {"consent_explicit": True, "consent_at": data.consent.at}
     return at_company(row, company_id) if company_id else row
