@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import cbor2
 
@@ -34,6 +34,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ENGINE_MODULE = "surrealdb_embedded._ext"
 _LEGACY_ENGINE_MODULE = "surrealdb._surrealdb_ext"
 _ids = itertools.count()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +48,36 @@ class RecordID:
         return f"{self.table_name}:{self.id}"
 
 
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A parameter's value encoded ahead of its query (`encoded_ahead`), written as it is."""
+
+    data: bytes
+
+
+def _encoded(encoder: cbor2.CBOREncoder, value: Encoded) -> None:
+    encoder.write(value.data)
+
+
 def _none(encoder: cbor2.CBOREncoder, _value: None) -> None:
     encoder.write(_NONE)
 
 
+# The tagged values are written as bytes: a CBORTag around a list made encoding 1,000 contacts
+# (a record id and two times each) 1.5x slower.
 def _record_id(encoder: cbor2.CBOREncoder, value: RecordID) -> None:
-    encoder.encode(cbor2.CBORTag(8, [value.table_name, value.id]))
+    encoder.write(b"\xc8\x82")  # tag 8 around an array of two: the table and the key
+    encoder.encode(value.table_name)
+    encoder.encode(value.id)
+
+
+def _datetime_out(encoder: cbor2.CBOREncoder, value: datetime) -> None:
+    # SurrealDB's compact form, seconds and nanoseconds since the epoch: written 2x faster than
+    # cbor2's ISO text, and half the bytes. A naive time is taken as UTC.
+    delta = (value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH
+    encoder.write(b"\xcc\x82")  # tag 12 around an array of two
+    encoder.encode_int(delta.days * 86_400 + delta.seconds)
+    encoder.encode_int(delta.microseconds * 1000)
 
 
 def _decimal(encoder: cbor2.CBOREncoder, value: Decimal) -> None:
@@ -78,14 +103,16 @@ _ENCODERS: dict[type, Any] = {
     bool: cbor2.CBOREncoder.encode_bool,
     float: cbor2.CBOREncoder.encode_float,
     type(None): _none,
+    datetime: _datetime_out,
     RecordID: _record_id,
     Decimal: _decimal,
+    Encoded: _encoded,
 }
 
 
 def _datetime(value: list[int], _immutable: bool) -> datetime:
     seconds, nanos = value
-    return _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
+    return _EPOCH + timedelta(0, seconds, nanos // 1000)  # positional: 1.5x faster
 
 
 def _record(value: list[Any], _immutable: bool) -> RecordID:
@@ -104,11 +131,21 @@ def _other_tag(tag: cbor2.CBORTag, _immutable: bool) -> Any:
 
 def encode(request: dict[str, Any]) -> bytes:
     try:
-        return cbor2.dumps(request, encoders=_ENCODERS, default=_unknown, timezone=UTC)
+        return cbor2.dumps(request, encoders=_ENCODERS, default=_unknown)
     except _SdkOnly:
         from surrealdb.data import cbor as sdk
 
         return sdk.encode(to_sdk(request))
+
+
+def encoded_ahead(value: T) -> Encoded | T:
+    """`value` as a query parameter, encoded now rather than when its query is sent (a batch
+    encoded while the one before it is written keeps the engine busy); a value only the SDK's
+    codec writes stays as it is."""
+    try:
+        return Encoded(cbor2.dumps(value, encoders=_ENCODERS, default=_unknown))
+    except _SdkOnly:
+        return value
 
 
 def decode(data: bytes) -> Any:
@@ -120,6 +157,8 @@ def _replace_records(value: Any, kind: type, swap: Callable[[Any], Any]) -> Any:
     (crm.db.plain, on every row read, walks the same way inlined: measured a quarter faster.)"""
     if isinstance(value, kind):
         return swap(value)
+    if isinstance(value, Encoded):  # back to values, for the SDK's codec
+        return _replace_records(decode(value.data), kind, swap)
     if isinstance(value, dict):
         return {k: _replace_records(v, kind, swap) for k, v in value.items()}
     if isinstance(value, list):

@@ -113,3 +113,27 @@ async def test_values_round_trip_through_the_embedded_engine() -> None:
         "n": Decimal("2.50"),
         "list": [None, 1],
     }
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=values)
+def test_a_value_encoded_ahead_is_sent_as_the_value_itself(value: Any) -> None:
+    ahead = wire.encoded_ahead(value)
+
+    assert wire.encode(_query("RETURN $v", {"v": ahead})) == wire.encode(
+        _query("RETURN $v", {"v": value})
+    )
+    # and through the SDK's codec, as for a server (crm.remote)
+    assert (
+        sdk.decode(sdk.encode(to_sdk({"v": ahead})))
+        == _sdk_request("RETURN $v", {"v": value})["params"][1]
+    )
+
+
+async def test_rows_encoded_ahead_are_stored_as_given() -> None:
+    at = datetime(2026, 11, 23, 14, 5, 6, 789123, tzinfo=UTC)
+    rows = [{"id": record("contact", "k1"), "at": at, "n": 1}, {"id": record("contact", "k2")}]
+    async with connect(Settings(db_url="mem://")) as db:
+        await db.query("INSERT INTO contact $rows", {"rows": wire.encoded_ahead(rows)})
+
+        assert await db.one("SELECT * FROM contact ORDER BY id") == rows

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import re
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,12 +23,11 @@ from crm.contacts.csv_format import CsvSource, Row, map_header, restore
 from crm.contacts.models import ContactCreate, with_search_key
 from crm.db import Database, record
 from crm.events import service as events
-from crm.normalize import coerce_scalar, email_key, normalize_tags
+from crm.normalize import coerce_scalar, normalize_tags
+from crm.wire import Encoded, encoded_ahead
 from kernel.errors import ValidationFailed
 
 BATCH_SIZE = 1000
-# Rows parsed between two looks at the write in flight (see import_csv).
-YIELD_EVERY = 50
 # What `surrogateescape` turns undecodable bytes into.
 _UNDECODED = re.compile("[\udc80-\udcff]")
 COMPANY_CACHE_SIZE = 100_000
@@ -83,6 +84,7 @@ class _Parsed:
     data: ContactCreate
     # Its stored form, made while the write before it runs (the company's id comes at the write).
     row: dict[str, Any]
+    company_key: str | None
 
 
 def _describe(exc: ValidationError) -> str:
@@ -151,7 +153,8 @@ class _RowParser:
             data = ContactCreate.model_validate(fields)
         except ValidationError as exc:
             return RowError(row.line, _describe(exc), row.values)
-        return _Parsed(row.line, row.values, data, service.new_row(data))
+        company_key = name_key(data.company) if data.company else None
+        return _Parsed(row.line, row.values, data, service.new_row(data), company_key)
 
 
 def _update_fields(existing: dict[str, Any], data: ContactCreate) -> dict[str, Any]:
@@ -191,21 +194,35 @@ class _Importer:
             self.report.errors.append(error)
         self.error_sink(error)
 
-    async def write(self, parsed: list[_Parsed]) -> None:
-        companies = await self._companies([p.data.company for p in parsed if p.data.company])
-        # One statement decides new vs. existing against the unique email index, atomically:
-        # None for a created contact and the stored contact for a duplicate.
-        rows = [
-            service.at_company(p.row, companies[name_key(p.data.company)])
-            if p.data.company
-            else p.row
+    def ahead(self, parsed: list[_Parsed]) -> list[dict[str, Any]] | Encoded | None:
+        """The rows to insert, encoded while the write before them runs (the engine gets them
+        as soon as it is done); None while a company of theirs is still to be resolved."""
+        if any(p.company_key and p.company_key not in self.company_ids for p in parsed):
+            return None
+        return encoded_ahead(self._rows(parsed, self.company_ids))
+
+    def _rows(self, parsed: list[_Parsed], companies: dict[str, str]) -> list[dict[str, Any]]:
+        return [
+            service.at_company(p.row, companies[p.company_key]) if p.company_key else p.row
             for p in parsed
         ]
+
+    async def write(
+        self, parsed: list[_Parsed], ahead: list[dict[str, Any]] | Encoded | None = None
+    ) -> None:
+        if not parsed:
+            return
+        rows = ahead
+        if rows is None:
+            companies = await self._companies([p.data.company for p in parsed if p.data.company])
+            rows = self._rows(parsed, companies)
+        # One statement decides new vs. existing against the unique email index, atomically:
+        # None for a created contact and the stored contact for a duplicate.
         befores = await repository.insert_or_get(self.db, rows)
         first_line: dict[str, int] = {}
         updates: list[tuple[_Parsed, dict[str, Any]]] = []
         for item, before in zip(parsed, befores, strict=True):
-            key = email_key(item.data.email)
+            key = item.row["email_key"]
             if before is None:
                 first_line[key] = item.line
                 self.report.created += 1
@@ -227,29 +244,28 @@ class _Importer:
                     )
                 )
         if updates:
-            await self._update(updates, companies)
+            await self._update(updates)
 
     async def _companies(self, names: list[str]) -> dict[str, str]:
         """Company name key -> id; remembered across batches (files repeat companies a lot)."""
         wanted = {name_key(n): n for n in names}
         missing = [n for k, n in wanted.items() if k not in self.company_ids]
+        if missing and len(self.company_ids) + len(missing) > COMPANY_CACHE_SIZE:
+            self.company_ids.clear()
+            missing = list(wanted.values())
         if missing:
-            if len(self.company_ids) > COMPANY_CACHE_SIZE:
-                self.company_ids.clear()
             self.company_ids |= await resolve_names(self.db, missing)
         return self.company_ids
 
-    async def _update(
-        self, items: list[tuple[_Parsed, dict[str, Any]]], companies: dict[str, str]
-    ) -> None:
+    async def _update(self, items: list[tuple[_Parsed, dict[str, Any]]]) -> None:
         merged: dict[str, dict[str, Any]] = {}
         befores: dict[str, dict[str, Any]] = {}
         for item, before in items:
             befores[before["id"]] = before
             state = {**before, **merged.get(before["id"], {})}
             changes = _update_fields(state, item.data)
-            if item.data.company:
-                company = companies[name_key(item.data.company)]
+            if item.company_key:
+                company = self.company_ids[item.company_key]
                 if company != state.get("company"):
                     changes["company"] = record("company", company)
             if changes:
@@ -296,23 +312,31 @@ async def import_csv(
     errors_out = _ErrorsFile(options.errors_file, source.header)
     importer = _Importer(db, options, report, errors_out.write)
     pending: asyncio.Task[None] | None = None
+    # The engine answers from its own thread, which needs the GIL to do so. Each look at the
+    # write lets go of the GIL for a moment; let go more often than the interpreter's switch
+    # interval and the waiting thread never gets it (no answer until the batch was parsed: a
+    # 1 ms query took 60). Looking a bit less often lets it in after one interval.
+    pause = sys.getswitchinterval() * 1.2
     try:
         for batch in _batches(_chain(first, rows), BATCH_SIZE):
             parsed: list[_Parsed] = []
-            for n, row in enumerate(batch):
-                if n % YIELD_EVERY == 0:
+            look = time.monotonic() + pause
+            for row in batch:
+                if time.monotonic() >= look:
                     # The write in flight takes up its next step (its insert, once its companies
-                    # are resolved) as soon as the database answers, not after this batch.
+                    # are resolved) when the database answers, not after this batch.
                     await asyncio.sleep(0)
+                    look = time.monotonic() + pause
                 result = parser.parse(row)
                 if isinstance(result, RowError):
                     importer.fail(result)
                 else:
                     parsed.append(result)
             report.read += len(batch)
+            ahead = importer.ahead(parsed)
             if pending is not None:
                 await pending
-            pending = asyncio.ensure_future(importer.write(parsed))
+            pending = asyncio.ensure_future(importer.write(parsed, ahead))
             await asyncio.sleep(0)  # let the write reach the database before parsing on
             if on_progress:
                 on_progress(source.bytes_read, source.size)

@@ -8,6 +8,7 @@ from typing import Any
 
 from crm.db import Database, plain, record
 from crm.paging import is_safe_key, keyset
+from crm.wire import Encoded
 
 _SELECT = "SELECT *, company.name AS company_name FROM"
 
@@ -55,8 +56,11 @@ async def create(db: Database, row: dict[str, Any]) -> dict[str, Any]:
     return dict(plain(created[0]))
 
 
-async def insert_or_get(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+async def insert_or_get(
+    db: Database, rows: list[dict[str, Any]] | Encoded
+) -> list[dict[str, Any] | None]:
     """Insert each row unless its email exists; per row, None (created) or the stored contact.
+    The rows may come encoded ahead (`crm.wire.encoded_ahead`).
 
     Duplicates are decided by the unique email index inside the statement, so concurrent
     writers cannot both create one. Later rows see the ones before them in the same list.

@@ -323,6 +323,27 @@ class TestBatches:
         items, _ = await companies.list_page(db, cursor=None, limit=100)
         assert len(items) == 4
 
+    async def test_companies_past_the_remembered_limit_are_looked_up_again(
+        self, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Files with more companies than the importer remembers: each batch still links each
+        # contact to its own company, and no company is created twice.
+        rows = [["Email", "Company"]]
+        rows += [[f"p{n}@example.com", f"Company {n % 5}"] for n in range(12)]
+        path = write_csv(tmp_path / "in.csv", rows)
+        monkeypatch.setattr(importer, "BATCH_SIZE", 3)
+        monkeypatch.setattr(importer, "COMPANY_CACHE_SIZE", 2)
+
+        report = await run(db, path)
+
+        assert counts(report) == (12, 12, 0, 0, 0)
+        items, _ = await companies.list_page(db, cursor=None, limit=100)
+        names = {c.id: c.name for c in items}
+        assert sorted(names.values()) == [f"Company {n}" for n in range(5)]
+        for contact in await everyone(db):
+            n = int(contact.email.removeprefix("p").split("@")[0])
+            assert names[contact.company] == f"Company {n % 5}"
+
 
 class TestErrorsFile:
     async def test_failed_rows_can_be_fixed_and_imported_again(
