@@ -2,11 +2,16 @@
 
     python bench/read_commands.py [--contacts 200] [--runs 7]
 
-Each command runs as a fresh `crm` process (median wall of `--runs`); the baseline is a script
-that opens the same file with the embedded engine's own package (`surrealdb_embedded`, spoken
-to in CBOR) and runs one SELECT. Target (issue 14): every command <= 1.6x the baseline.
-A second baseline is the same script importing what a typer CLI on pydantic models loads
-(`typer`, `pydantic.BaseModel`) first: the floor of any command built on those two.
+Each command runs as a fresh `crm` process (median wall of `--runs`) next to three scripts
+that open the same file and run one SELECT (target, issue 14: every command <= 1.6x the bare
+script):
+- `sdk`: the bare script as issue 14 measured it, importing the SurrealDB SDK first (its HTTP
+  and WebSocket stack: about 0.3 s; crm no longer loads it). The SDK's own engine cannot read
+  SurrealDB 3's files, so the file is opened as below;
+- `bare`: the same without the SDK, with the embedded engine's own package
+  (`surrealdb_embedded`, spoken to in CBOR): the stricter floor;
+- `frameworks`: `bare` importing what a typer CLI on pydantic models loads (`typer`,
+  `pydantic.BaseModel`) first: the floor of any command built on those two.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ BARE = (
     "asyncio.run(main())\n"
 )
 FRAMEWORKS = "import typer\nfrom pydantic import BaseModel\n" + BARE
+SDK = "import surrealdb\n" + BARE
 
 
 def prepare(data_dir: Path, contacts: int) -> dict[str, str]:
@@ -78,20 +84,23 @@ def main() -> None:
             {
                 "bare": [sys.executable, "-c", BARE, url],
                 "frameworks": [sys.executable, "-c", FRAMEWORKS, url],
+                "sdk": [sys.executable, "-c", SDK, url],
             }
             | {name: [*CRM, *argv] for name, argv in COMMANDS.items()},
             args.runs,
             env,
         )
-        bare, frameworks = walls.pop("bare"), walls.pop("frameworks")
+        bare, frameworks, sdk = walls.pop("bare"), walls.pop("frameworks"), walls.pop("sdk")
         figures: dict[str, object] = {
             "contacts": args.contacts,
             "bare_select_ms": bare,
             "frameworks_select_ms": frameworks,
+            "sdk_select_ms": sdk,
             "frameworks_over_bare": frameworks / bare,
         }
         for name, wall in walls.items():
             figures[f"{name}_ms"] = wall
+            figures[f"{name}_over_sdk"] = wall / sdk
             figures[f"{name}_over_bare"] = wall / bare
             figures[f"{name}_over_frameworks"] = wall / frameworks
     report("read_commands", figures)
