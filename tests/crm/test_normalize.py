@@ -47,6 +47,10 @@ class TestEmail:
             "ada@example",
             "ada@exa mple.com",
             "ada@-example.com",
+            f"ada@{'a' * 64}.com",
+            "ada@mail.local",
+            "ada@host.123",
+            "ada@ab--cd.com",
         ],
     )
     def test_rejects_what_is_not_an_address(self, raw: str) -> None:
@@ -85,6 +89,29 @@ class TestEmail:
         domain = once.rpartition("@")[2]
         assert domain == domain.lower()
         assert once == once.strip()
+
+    @settings(max_examples=400, deadline=None)
+    @given(
+        labels=st.lists(st.from_regex(r"\A[A-Za-z0-9-]{0,8}\Z"), min_size=1, max_size=4),
+        top=st.sampled_from(
+            ["com", "De", "example", "arpa", "local", "Test", "onion", "123", "x1", "1x", "-a", ""]
+        ),
+    )
+    def test_a_plain_domain_is_judged_as_email_validator_judges_it(
+        self, labels: list[str], top: str
+    ) -> None:
+        # Plain ASCII domains skip email-validator's per-domain checks (crm.normalize): the
+        # verdict and the stored form stay its own.
+        from email_validator import EmailNotValidError, validate_email
+
+        domain = ".".join([*labels, top])
+        try:
+            expected = f"ada@{validate_email(f'ada@{domain}', check_deliverability=False).domain}"
+        except EmailNotValidError:
+            with pytest.raises(ValidationFailed):
+                normalize_email(f"ada@{domain}")
+            return
+        assert normalize_email(f"ada@{domain}") == expected.lower()
 
 
 class TestPhone:

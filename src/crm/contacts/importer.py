@@ -87,6 +87,13 @@ class _Parsed:
     company_key: str | None
 
 
+@dataclass
+class _Batch:
+    parsed: list[_Parsed]
+    companies: dict[str, str]  # name key -> id, for its rows' companies
+    rows: list[dict[str, Any]] | Encoded
+
+
 def _describe(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
@@ -194,31 +201,26 @@ class _Importer:
             self.report.errors.append(error)
         self.error_sink(error)
 
-    def ahead(self, parsed: list[_Parsed]) -> list[dict[str, Any]] | Encoded | None:
-        """The rows to insert, encoded while the write before them runs (the engine gets them
-        as soon as it is done); None while a company of theirs is still to be resolved."""
-        if any(p.company_key and p.company_key not in self.company_ids for p in parsed):
-            return None
-        return encoded_ahead(self._rows(parsed, self.company_ids))
-
-    def _rows(self, parsed: list[_Parsed], companies: dict[str, str]) -> list[dict[str, Any]]:
-        return [
+    async def prepare(self, parsed: list[_Parsed]) -> _Batch:
+        """`parsed` ready to write: its companies resolved (created where new) and its rows
+        encoded, while the write of the batch before runs, so that the engine gets them as soon
+        as it is done. Batches are prepared one at a time, in order: a company is created once.
+        """
+        known = await self._companies([p.data.company for p in parsed if p.data.company])
+        companies = {p.company_key: known[p.company_key] for p in parsed if p.company_key}
+        rows = [
             service.at_company(p.row, companies[p.company_key]) if p.company_key else p.row
             for p in parsed
         ]
+        return _Batch(parsed, companies, encoded_ahead(rows))
 
-    async def write(
-        self, parsed: list[_Parsed], ahead: list[dict[str, Any]] | Encoded | None = None
-    ) -> None:
+    async def write(self, batch: _Batch) -> None:
+        parsed = batch.parsed
         if not parsed:
             return
-        rows = ahead
-        if rows is None:
-            companies = await self._companies([p.data.company for p in parsed if p.data.company])
-            rows = self._rows(parsed, companies)
         # One statement decides new vs. existing against the unique email index, atomically:
         # None for a created contact and the stored contact for a duplicate.
-        befores = await repository.insert_or_get(self.db, rows)
+        befores = await repository.insert_or_get(self.db, batch.rows)
         first_line: dict[str, int] = {}
         updates: list[tuple[_Parsed, dict[str, Any]]] = []
         for item, before in zip(parsed, befores, strict=True):
@@ -244,7 +246,7 @@ class _Importer:
                     )
                 )
         if updates:
-            await self._update(updates)
+            await self._update(updates, batch.companies)
 
     async def _companies(self, names: list[str]) -> dict[str, str]:
         """Company name key -> id; remembered across batches (files repeat companies a lot)."""
@@ -257,7 +259,9 @@ class _Importer:
             self.company_ids |= await resolve_names(self.db, missing)
         return self.company_ids
 
-    async def _update(self, items: list[tuple[_Parsed, dict[str, Any]]]) -> None:
+    async def _update(
+        self, items: list[tuple[_Parsed, dict[str, Any]]], companies: dict[str, str]
+    ) -> None:
         merged: dict[str, dict[str, Any]] = {}
         befores: dict[str, dict[str, Any]] = {}
         for item, before in items:
@@ -265,7 +269,7 @@ class _Importer:
             state = {**before, **merged.get(before["id"], {})}
             changes = _update_fields(state, item.data)
             if item.company_key:
-                company = self.company_ids[item.company_key]
+                company = companies[item.company_key]
                 if company != state.get("company"):
                     changes["company"] = record("company", company)
             if changes:
@@ -298,8 +302,8 @@ async def import_csv(
 ) -> ImportReport:
     """Import contacts from a CSV file. `on_progress(bytes_read, total_bytes)` after each batch.
 
-    Each batch is written in whole rows; validating the next batch overlaps with writing this
-    one (the database works on its own threads meanwhile).
+    Each batch is written in whole rows; validating the next batch and resolving its companies
+    overlap with writing this one (the database works on its own threads meanwhile).
     """
     source = CsvSource(path, options.encoding)
     report = ImportReport()
@@ -323,8 +327,8 @@ async def import_csv(
             look = time.monotonic() + pause
             for row in batch:
                 if time.monotonic() >= look:
-                    # The write in flight takes up its next step (its insert, once its companies
-                    # are resolved) when the database answers, not after this batch.
+                    # The write in flight takes up its next step when the database answers,
+                    # not after this batch.
                     await asyncio.sleep(0)
                     look = time.monotonic() + pause
                 result = parser.parse(row)
@@ -333,10 +337,10 @@ async def import_csv(
                 else:
                     parsed.append(result)
             report.read += len(batch)
-            ahead = importer.ahead(parsed)
+            ready = await importer.prepare(parsed)
             if pending is not None:
                 await pending
-            pending = asyncio.ensure_future(importer.write(parsed, ahead))
+            pending = asyncio.ensure_future(importer.write(ready))
             await asyncio.sleep(0)  # let the write reach the database before parsing on
             if on_progress:
                 on_progress(source.bytes_read, source.size)
