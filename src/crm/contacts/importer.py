@@ -82,7 +82,8 @@ class _Parsed:
     line: int
     values: list[str]
     data: ContactCreate
-    # Its stored form, made while the write before it runs (the company's id comes at the write).
+    # Its stored form, made while the write before it runs (its company's id comes with
+    # `_Importer.prepare`).
     row: dict[str, Any]
     company_key: str | None
 
