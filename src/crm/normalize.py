@@ -25,17 +25,12 @@ MAX_EMAIL = 254
 
 
 @lru_cache(maxsize=65_536)
-def _valid_domain(domain: str, *, quiet: bool = False) -> str:
+def _valid_domain(domain: str) -> str:
     """email-validator's verdict on a domain, remembered: lists repeat domains a lot, and the
-    domain's IDNA checks are most of email-validator's cost. `quiet`: "" when not valid."""
-    from email_validator import EmailNotValidError, validate_email
+    domain's IDNA checks are most of email-validator's cost."""
+    from email_validator import validate_email
 
-    try:
-        return str(validate_email(f"a@{domain}", check_deliverability=False).domain).lower()
-    except EmailNotValidError:
-        if quiet:
-            return ""
-        raise
+    return str(validate_email(f"a@{domain}", check_deliverability=False).domain).lower()
 
 
 # An ASCII host name: labels of letters, digits and inner hyphens, 1-63 each, at least two.
@@ -49,6 +44,8 @@ MAX_DOMAIN = 253
 
 
 def _checked_domain(domain: str) -> str:
+    from email_validator import EmailNotValidError
+
     lowered = domain.lower()
     if (
         domain.isascii()
@@ -56,8 +53,11 @@ def _checked_domain(domain: str) -> str:
         and "--" not in lowered
         and _HOST_NAME.fullmatch(lowered)
     ):
-        top = lowered.rpartition(".")[2]
-        if _valid_domain(f"a.{top}", quiet=True):
+        try:
+            _valid_domain(f"a.{lowered.rpartition('.')[2]}")
+        except EmailNotValidError:
+            pass  # the whole domain's check says why
+        else:
             return lowered
     return _valid_domain(domain)
 

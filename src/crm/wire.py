@@ -129,9 +129,14 @@ def _other_tag(tag: cbor2.CBORTag, _immutable: bool) -> Any:
     return sdk.tag_decoder(None, tag)  # type: ignore[arg-type]
 
 
+def _dumps(value: Any) -> bytes:
+    """`value` in CBOR by cbor2; raises _SdkOnly for a value only the SDK's codec writes."""
+    return cbor2.dumps(value, encoders=_ENCODERS, default=_unknown)
+
+
 def encode(request: dict[str, Any]) -> bytes:
     try:
-        return cbor2.dumps(request, encoders=_ENCODERS, default=_unknown)
+        return _dumps(request)
     except _SdkOnly:
         from surrealdb.data import cbor as sdk
 
@@ -143,7 +148,7 @@ def encoded_ahead(value: T) -> Encoded | T:
     encoded while the one before it is written keeps the engine busy); a value only the SDK's
     codec writes stays as it is."""
     try:
-        return Encoded(cbor2.dumps(value, encoders=_ENCODERS, default=_unknown))
+        return Encoded(_dumps(value))
     except _SdkOnly:
         return value
 

@@ -207,7 +207,9 @@ class _Importer:
         encoded, while the write of the batch before runs, so that the engine gets them as soon
         as it is done. Batches are prepared one at a time, in order: a company is created once.
         """
-        known = await self._companies([p.data.company for p in parsed if p.data.company])
+        known = await self._companies(
+            {p.company_key: p.data.company for p in parsed if p.company_key and p.data.company}
+        )
         companies = {p.company_key: known[p.company_key] for p in parsed if p.company_key}
         rows = [
             service.at_company(p.row, companies[p.company_key]) if p.company_key else p.row
@@ -249,9 +251,9 @@ class _Importer:
         if updates:
             await self._update(updates, batch.companies)
 
-    async def _companies(self, names: list[str]) -> dict[str, str]:
-        """Company name key -> id; remembered across batches (files repeat companies a lot)."""
-        wanted = {name_key(n): n for n in names}
+    async def _companies(self, wanted: dict[str, str]) -> dict[str, str]:
+        """Company name key -> id for `wanted` (name key -> name); remembered across batches
+        (files repeat companies a lot)."""
         missing = [n for k, n in wanted.items() if k not in self.company_ids]
         if missing and len(self.company_ids) + len(missing) > COMPANY_CACHE_SIZE:
             self.company_ids.clear()
