@@ -46,8 +46,7 @@ async def insert_deliveries(db: Database, rows: list[dict[str, Any]]) -> None:
 # times come as strings: the SDK decodes a tagged record id or datetime about ten times slower.
 SEND_FIELDS = (
     "id: record::id(id), email, first_name, last_name, company_name: company.name, custom,"
-    " status, consent_explicit: consent_explicit ?? false, created_at: <string> created_at,"
-    " updated_at: <string> updated_at"
+    " status, consent_explicit: consent_explicit ?? false, created_at: <string> created_at"
 )
 
 

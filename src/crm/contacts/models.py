@@ -14,7 +14,6 @@ from crm.normalize import (
     CustomValue,
     clean_text,
     custom_field_value,
-    email_key,
     normalize_email,
     normalize_phone,
     normalize_tags,
@@ -35,15 +34,15 @@ class Status(StrEnum):
 
 FUNNEL = [Status.NEW, Status.CONTACTED, Status.ENGAGED, Status.QUALIFIED, Status.CUSTOMER]
 NOT_SENDABLE = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED})
-# What a contact search looks in (`search_key`).
-SEARCHED = frozenset({"email", "first_name", "last_name"})
+# What a contact's `search_key` holds; a search looks in it and in the email key.
+SEARCHED = frozenset({"first_name", "last_name"})
 
 
 def search_key(contact: Mapping[str, Any]) -> str:
-    """The one stored text a search tests: the email key and the lower-cased names, one per
-    line (a search text holds no line break, so it is found only where one of them holds it)."""
-    names = ((contact.get(name) or "").lower() for name in ("first_name", "last_name"))
-    return "\n".join((email_key(contact["email"]), *names))
+    """The lower-cased names, one per line (a search text holds no line break, so it is found
+    only where one of them holds it). Keys written before issue 14's bytes diet start with the
+    email key too, which the search tests anyway."""
+    return "\n".join((contact.get(name) or "").lower() for name in ("first_name", "last_name"))
 
 
 def with_search_key(before: Mapping[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -222,6 +221,19 @@ class Contact(BaseModel):
     enrichment: dict[str, FieldProvenance] = {}
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unstored(cls, value: Any) -> Any:
+        """A contact does not store what equals another field (`crm.contacts.service.new_row`):
+        its consent source until it differs from its source, its update time until it is
+        updated."""
+        if isinstance(value, Mapping) and not {"consent_source", "updated_at"} <= value.keys():
+            value = dict(value)
+            value.setdefault("consent_source", value.get("source", "manual"))
+            if "created_at" in value:
+                value.setdefault("updated_at", value["created_at"])
+        return value
 
     @field_validator("enrichment", mode="before")
     @classmethod

@@ -37,9 +37,9 @@ def _where(flt: ContactFilter) -> tuple[str, dict[str, Any]]:
         clauses.append("company = $company")
         params["company"] = record("company", flt.company)
     if flt.text:
-        # search_key (schemas 0020, 0023) joins the email key and the lower-cased names with
-        # line breaks; a text without any is found in the key only where one field holds it.
-        clauses.append("search_key CONTAINS $text")
+        # search_key (crm.contacts.models) joins the lower-cased names with line breaks; a text
+        # without any is found in it only where one name holds it.
+        clauses.append("(email_key CONTAINS $text OR search_key CONTAINS $text)")
         params["text"] = flt.text.strip().lower().replace("\n", " ")
     if flt.rule:
         # Spliced bare: a compiled rule is a flat AND of self-contained terms, and parentheses

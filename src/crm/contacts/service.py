@@ -33,13 +33,14 @@ MoreEntries = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
 
 
 def new_row(data: ContactCreate, company_id: str | None = None) -> dict[str, Any]:
-    """The stored form of a new contact, every field the table once gave a default included
-    (schema 0025); its company's id, when not known yet, is added later with `at_company`."""
+    """The stored form of a new contact, the defaults the table once gave included (schema
+    0025); its company's id, when not known yet, is added later with `at_company`. What equals
+    another field is left out (issue 14, bytes per contact): `consent_source` (the source) and
+    `updated_at` (the creation time) read as that field until they differ (`Contact`)."""
     row = {"tags": [], "custom": {}, **data.model_dump(exclude_none=True, exclude={"company"})}
     row["email_key"] = email_key(data.email)
-    row["consent_source"] = data.source
     row["search_key"] = search_key(row)
-    row["created_at"] = row["updated_at"] = datetime.now(UTC)
+    row["created_at"] = datetime.now(UTC)
     if data.consent:
         row |= {"consent_explicit": True, "consent_at": data.consent.at}
     return at_company(row, company_id) if company_id else row

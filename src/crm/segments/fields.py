@@ -41,6 +41,9 @@ class Field:
     # What a missing value reads as: counts and lists a contact has none of yet are not stored
     # (migration 0019); such fields are `required`. None: no such value.
     empty: bool | float | tuple[str, ...] | None = None
+    # The field a missing value reads as: a contact stores no update time until it is updated
+    # (crm.contacts.service.new_row).
+    stand_in: str | None = None
     custom_key: str | None = None
 
     def __str__(self) -> str:
@@ -69,7 +72,7 @@ _FIELDS = [
     Field("tags", "tags", Kind.TAGS, normalize=_lower, required=True),
     Field("consent_explicit", "consent_explicit", Kind.BOOL, required=True, empty=False),
     Field("created", "created_at", Kind.DATE, required=True),
-    Field("updated", "updated_at", Kind.DATE, required=True),
+    Field("updated", "updated_at", Kind.DATE, required=True, stand_in="created"),
     Field("email_domain", "email_domain", Kind.TEXT, normalize=_lower),
     Field("free_mail", "free_mail", Kind.BOOL),
     Field("role_address", "role_address", Kind.BOOL),

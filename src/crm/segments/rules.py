@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -407,6 +408,15 @@ class _Emitter:
         return path
 
     def condition(self, cond: Condition, negate: bool) -> str:
+        if cond.field.stand_in is not None:
+            # Not `(updated_at ?? created_at) > $t`: the engine scans 5-8x slower through `??`
+            # (a count over 30,000 contacts: 240-370 ms against 45-66 ms for this form).
+            stand_in = replace(cond, field=FIELDS[cond.field.stand_in])
+            path = cond.field.path
+            return (
+                f"(({path} != NONE AND {self.present(cond, negate)})"
+                f" OR ({path} = NONE AND {self.present(stand_in, negate)}))"
+            )
         if cond.field.empty is None:
             return self.present(cond, negate)
         # A contact without the field reads as its empty value. Whether that value meets the

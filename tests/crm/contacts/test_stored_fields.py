@@ -74,3 +74,24 @@ async def test_every_write_stores_only_the_contact_fields_and_the_right_key(
     assert names["ada@example.com"] == ("Augusta", "Lovelace")
     assert names["grace.hopper@navy.example.org"] == ("Grace", "Hopper")  # by the enrichment
     assert "Robert@example.com" in names
+
+
+async def test_a_contact_stores_no_copy_of_its_source_or_creation_time(db: Database) -> None:
+    # Issue 14 (bytes per contact): what equals another field is read from it.
+    ada = await make_contact(db, email="ada@example.com", first_name="Ada")
+    [row] = await stored(db)
+    assert "consent_source" not in row and "updated_at" not in row
+    assert (ada.consent_source, ada.updated_at) == (ada.source, row["created_at"])
+
+    await contacts.upsert_from_form(
+        db, ContactCreate(email="ada@example.com", source="form", consent=consent_record())
+    )
+    changed = await contacts.require(db, ada.id)
+
+    [row] = await stored(db)
+    assert (row["consent_source"], changed.consent_source, changed.source) == (
+        "form",
+        "form",
+        ada.source,
+    )
+    assert row["updated_at"] == changed.updated_at > changed.created_at == ada.created_at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.segments.fields import Field, Kind
+from crm.segments.fields import FIELDS, Field, Kind
 from crm.segments.nodes import AllOf, AnyOf, Condition, Node, Not, Op
 
 
@@ -35,6 +35,8 @@ def _read(contact: dict[str, Any], field: Field, *, key: bool) -> Any:
         value = value.get(part) if isinstance(value, dict) else None
     if value is None and field.empty is not None:
         return list(field.empty) if isinstance(field.empty, tuple) else field.empty
+    if value is None and field.stand_in is not None:
+        return _read(contact, FIELDS[field.stand_in], key=key)
     return value
 
 

@@ -39,6 +39,8 @@ contacts = st.fixed_dictionaries(
         "seats": st.one_of(st.none(), st.integers(-5, 100), st.floats(-5, 100), st.just("ten")),
         "company": st.sampled_from([None, "acme", "tiny"]),
         "age_days": st.integers(0, 400),
+        # None: never updated, so no update time is stored (crm.contacts.service.new_row).
+        "updated_days": st.one_of(st.none(), st.integers(0, 400)),
         "consent_explicit": st.booleans(),
         "seniority": st.sampled_from([None, "head", "c_level"]),
         "opens": st.integers(0, 3),
@@ -143,6 +145,14 @@ def leaf() -> st.SearchStrategy[dict[str, Any]]:
             st.sampled_from([{"ago": "30d"}, {"ago": "1y"}, {"date": "2025-01-01"}]),
         ),
         st.builds(cond, st.just("created"), st.just("within"), st.sampled_from(["60d", "2w"])),
+        st.builds(
+            cond,
+            st.just("updated"),
+            st.sampled_from(["<", ">="]),
+            st.sampled_from([{"ago": "30d"}, {"ago": "1y"}, {"date": "2025-01-01"}]),
+        ),
+        st.builds(cond, st.just("updated"), st.just("within"), st.just("60d")),
+        st.builds(cond, st.just("updated"), st.sampled_from(["exists", "not exists"])),
         st.builds(
             cond,
             st.sampled_from(["opens", "engagement_score"]),
@@ -259,6 +269,8 @@ async def load(db: Database, people: list[dict[str, Any]]) -> list[dict[str, Any
         for key in ("country", "title", "seniority"):
             if p[key] is not None:
                 row[key] = p[key]
+        if p["updated_days"] is not None:
+            row["updated_at"] = NOW - timedelta(days=p["updated_days"])
         if p["company"]:
             row["company"] = record("company", p["company"])
         rows.append(row)
