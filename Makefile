@@ -26,8 +26,9 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# One pytest worker per core (pytest-xdist): a single process keeps one core busy.
 unit: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 # Headless Chromium for the landing page browser test (Debian packages; never `playwright
 # install`). Quick when installed; skipped with a message without root or apt-get.
