@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import time
@@ -20,7 +21,8 @@ from kernel.settings import Settings
 
 @asynccontextmanager
 async def fresh_db(directory: Path, name: str) -> AsyncIterator[Database]:
-    """A migrated, empty surrealkv database in `directory`."""
+    """A migrated, empty surrealkv database in `directory` (one left there before is removed)."""
+    shutil.rmtree(directory / name, ignore_errors=True)
     settings = Settings(db_url=f"surrealkv://{(directory / name).resolve()}")
     async with connect(settings) as db:
         await migrate(db)

@@ -1,6 +1,6 @@
 """Import rate of `crm contacts import` vs a bare batched INSERT of the same clean rows.
 
-    python bench/import_contacts.py [--rows 100000] [--rss-rows 1000000]
+    python bench/import_contacts.py [--rows 100000] [--repeat 3] [--rss-rows 1000000]
 
 Two baselines insert the clean rows (the stored form `crm` writes, companies resolved before the
 clock starts) in batched INSERTs over the same SDK, each into a fresh surrealkv file:
@@ -9,8 +9,10 @@ clock starts) in batched INSERTs over the same SDK, each into a fresh surrealkv 
 - `minimal`: the minimal correct importer of issue 14, a SCHEMALESS table with one unique index
   on the email key, given the same rows (every stored field in them since schema 0025): what
   the schema and its indexes add on top.
-Each ratio is baseline seconds / import seconds (issue 14: >= 0.5 against `minimal`). With
---rss-rows, a child process imports a file of that many rows and its peak RSS is reported.
+The three take turns, --repeat times (a machine busy for a while slows them all alike); each
+time is their median, each ratio baseline seconds / import seconds of those medians (issue 14:
+>= 0.5 against `minimal`). With --rss-rows, a child process imports a file of that many rows
+and its peak RSS is reported.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import asyncio
 import csv
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,6 +101,7 @@ def clean_rows(path: Path) -> list[ContactCreate]:
 
 
 async def run_import(directory: Path, path: Path) -> tuple[float, dict[str, int]]:
+    """Seconds to import `path`; the file is left as `import.db` in `directory`."""
     async with fresh_db(directory, "import.db") as db:
         start = time.perf_counter()
         result = await import_csv(db, path, ImportOptions())
@@ -142,6 +146,7 @@ async def child(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rss-rows", type=int, default=0)
     parser.add_argument("--child", type=Path)
     args = parser.parse_args()
@@ -153,9 +158,13 @@ def main() -> None:
         path = directory / "contacts.csv"
         generate(path, args.rows)
         contacts = clean_rows(path)
-        import_s, counts = asyncio.run(run_import(directory, path))
-        schema_s = asyncio.run(run_baseline(directory, contacts, "schema"))
-        minimal_s = asyncio.run(run_baseline(directory, contacts, "minimal"))
+        runs: dict[str, list[float]] = {"import": [], "schema": [], "minimal": []}
+        for _ in range(args.repeat):
+            import_s, counts = asyncio.run(run_import(directory, path))
+            runs["import"].append(import_s)
+            for kind in ("schema", "minimal"):
+                runs[kind].append(asyncio.run(run_baseline(directory, contacts, kind)))
+        import_s, schema_s, minimal_s = (statistics.median(runs[k]) for k in runs)
 
         def per_contact(name: str) -> float:
             return disk_bytes(directory / name) / len(contacts)

@@ -42,7 +42,8 @@ def search_key(contact: Mapping[str, Any]) -> str:
     """The lower-cased names, one per line (a search text holds no line break, so it is found
     only where one of them holds it). Keys written before issue 14's bytes diet start with the
     email key too, which the search tests anyway."""
-    return "\n".join((contact.get(name) or "").lower() for name in ("first_name", "last_name"))
+    first, last = contact.get("first_name") or "", contact.get("last_name") or ""
+    return f"{first.lower()}\n{last.lower()}"
 
 
 def with_search_key(before: Mapping[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
