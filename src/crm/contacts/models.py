@@ -228,12 +228,15 @@ class Contact(BaseModel):
     def _unstored(cls, value: Any) -> Any:
         """A contact does not store what equals another field (`crm.contacts.service.new_row`):
         its consent source until it differs from its source, its update time until it is
-        updated."""
-        if isinstance(value, Mapping) and not {"consent_source", "updated_at"} <= value.keys():
+        updated. A projection that names them reads them as None."""
+        if isinstance(value, Mapping) and (
+            value.get("consent_source") is None or value.get("updated_at") is None
+        ):
             value = dict(value)
-            value.setdefault("consent_source", value.get("source", "manual"))
-            if "created_at" in value:
-                value.setdefault("updated_at", value["created_at"])
+            if value.get("consent_source") is None:
+                value["consent_source"] = value.get("source") or "manual"
+            if value.get("updated_at") is None and "created_at" in value:
+                value["updated_at"] = value["created_at"]
         return value
 
     @field_validator("enrichment", mode="before")

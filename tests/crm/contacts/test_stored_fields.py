@@ -9,7 +9,7 @@ from typing import Any
 
 from crm.contacts import service as contacts
 from crm.contacts.importer import ImportOptions, OnDuplicate, import_csv
-from crm.contacts.models import ContactCreate, ContactUpdate, Status, search_key
+from crm.contacts.models import Contact, ContactCreate, ContactUpdate, Status, search_key
 from crm.db import Database
 from crm.enrichment import service as enrichment
 from crm.enrichment.models import RunOptions
@@ -95,3 +95,15 @@ async def test_a_contact_stores_no_copy_of_its_source_or_creation_time(db: Datab
         ada.source,
     )
     assert row["updated_at"] == changed.updated_at > changed.created_at == ada.created_at
+
+
+async def test_a_projection_naming_the_unstored_fields_reads_them_from_the_others(
+    db: Database,
+) -> None:
+    await make_contact(db, email="ada@example.com", source="api")
+    [row] = await db.one("SELECT *, record::id(id) AS id, consent_source, updated_at FROM contact")
+    assert row["updated_at"] is None  # what the engine gives for a field not stored
+
+    contact = Contact.model_validate(row)
+
+    assert (contact.consent_source, contact.updated_at) == ("api", contact.created_at)
