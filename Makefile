@@ -64,7 +64,7 @@ bench: install
 
 # The growth 10k -> 100k -> 1M contacts (import, bytes on disk, a fresh command's open and
 # memory). The million alone takes 9-18 minutes to import on 2 cores (2.4 GB of memory),
-# and each of the first two commands opening it afterwards about 2.1 GB (README, "What to
+# and each of the first two commands opening it afterwards about 2 GB (README, "What to
 # expect at scale").
 bench-large: install
 	$(PY) bench/scale.py --sizes 10000,100000,1000000
