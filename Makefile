@@ -63,7 +63,7 @@ bench: install
 	$(PY) bench/local_model_quality.py
 
 # The growth 10k -> 100k -> 1M contacts (import, bytes on disk, a fresh command's open and
-# memory). The million alone takes 9-18 minutes to import on 2 cores (2.4 GB of memory),
+# memory). The million alone takes 9-19 minutes to import on 2 cores (2.4 GB of memory),
 # and each of the first two commands opening it afterwards about 2 GB (README, "What to
 # expect at scale").
 bench-large: install

@@ -60,6 +60,7 @@ def main() -> None:
         {
             "pass": [sys.executable, "-c", "pass"],
             "typer_rich": TYPER_AND_RICH,
+            "typer_help": TYPER_HELP,
             "help": [*CRM, "--help"],
         },
         args.runs,
@@ -72,6 +73,8 @@ def main() -> None:
         {
             "python_-c_pass_ms": walls["pass"],
             "import_typer_rich_ms": base,
+            "two_command_typer_app_--help_ms": walls["typer_help"],
+            "two_command_typer_app_--help_over_typer_rich": walls["typer_help"] / base,
             "crm_--help_ms": walls["help"],
             "crm_--help_over_typer_rich": walls["help"] / base,
             "completion_ms (crm contacts li<TAB>)": completion["completion"],

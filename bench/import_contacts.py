@@ -8,7 +8,9 @@ clock starts) in batched INSERTs over the same SDK, each into a fresh surrealkv 
   validation, duplicate handling, reports);
 - `minimal`: the minimal correct importer of issue 14, a SCHEMALESS table with one unique index
   on the email key, given the same rows (every stored field in them since schema 0025): what
-  the schema and its indexes add on top.
+  the schema and its indexes add on top;
+- `minimal_writers`: the same, written `WRITERS` batches at a time as the importer writes them
+  (issue 14's baseline writes one at a time).
 The three take turns, --repeat times (a machine busy for a while slows them all alike); each
 time is their median, each ratio baseline seconds / import seconds of those medians (issue 14:
 >= 0.5 against `minimal`). With --rss-rows, a child process imports a file of that many rows
@@ -32,7 +34,7 @@ from pathlib import Path
 from _common import fresh_db, report
 from crm.companies.models import name_key
 from crm.companies.service import resolve_names
-from crm.contacts.importer import BATCH_SIZE, ImportOptions, import_csv
+from crm.contacts.importer import BATCH_SIZE, WRITERS, ImportOptions, import_csv
 from crm.contacts.models import ContactCreate
 from crm.contacts.service import new_row
 from crm.normalize import email_key
@@ -115,15 +117,22 @@ async def run_baseline(directory: Path, contacts: list[ContactCreate], kind: str
     async with fresh_db(directory, f"baseline-{kind}.db") as db:
         companies = await resolve_names(db, sorted({c.company for c in contacts if c.company}))
         rows = [new_row(c, companies[name_key(c.company)] if c.company else None) for c in contacts]
-        if kind == "minimal":
+        if kind.startswith("minimal"):
             await db.query(
                 "REMOVE TABLE contact; DEFINE TABLE contact SCHEMALESS;"
                 " DEFINE INDEX contact_email_key ON contact FIELDS email_key UNIQUE;"
             )
+        writers = WRITERS if kind == "minimal_writers" else 1
+        step = BATCH_SIZE * writers
         start = time.perf_counter()
-        for i in range(0, len(rows), BATCH_SIZE):
-            await db.query(
-                "INSERT INTO contact $rows RETURN NONE", {"rows": rows[i : i + BATCH_SIZE]}
+        for i in range(0, len(rows), step):
+            await asyncio.gather(
+                *(
+                    db.query(
+                        "INSERT INTO contact $rows RETURN NONE", {"rows": rows[j : j + BATCH_SIZE]}
+                    )
+                    for j in range(i, min(i + step, len(rows)), BATCH_SIZE)
+                )
             )
         return time.perf_counter() - start
 
@@ -158,13 +167,15 @@ def main() -> None:
         path = directory / "contacts.csv"
         generate(path, args.rows)
         contacts = clean_rows(path)
-        runs: dict[str, list[float]] = {"import": [], "schema": [], "minimal": []}
+        runs: dict[str, list[float]] = {
+            "import": [], "schema": [], "minimal": [], "minimal_writers": []
+        }  # fmt: skip
         for _ in range(args.repeat):
             import_s, counts = asyncio.run(run_import(directory, path))
             runs["import"].append(import_s)
-            for kind in ("schema", "minimal"):
+            for kind in ("schema", "minimal", "minimal_writers"):
                 runs[kind].append(asyncio.run(run_baseline(directory, contacts, kind)))
-        import_s, schema_s, minimal_s = (statistics.median(runs[k]) for k in runs)
+        import_s, schema_s, minimal_s, writers_s = (statistics.median(runs[k]) for k in runs)
 
         def per_contact(name: str) -> float:
             return disk_bytes(directory / name) / len(contacts)
@@ -184,6 +195,8 @@ def main() -> None:
             "minimal_baseline_seconds": minimal_s,
             "minimal_baseline_rows_per_s": len(contacts) / minimal_s,
             "ratio_minimal_baseline_over_import": minimal_s / import_s,
+            f"minimal_baseline_{WRITERS}_writers_seconds": writers_s,
+            f"ratio_minimal_baseline_{WRITERS}_writers_over_import": writers_s / import_s,
         }
         if args.rss_rows:
             figures[f"peak_rss_mb_{args.rss_rows}_rows"] = peak_rss_mb(args.rss_rows, directory)

@@ -3,7 +3,6 @@ expected error as one red line on stderr."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -69,6 +68,8 @@ def to_jsonable(value: Any) -> Any:
 
 
 def emit(data: Any, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
+    import json  # here: `crm --help` and completion do without it (3 ms, bench/cli_startup.py)
+
     if as_json:
         sys.stdout.write(json.dumps(to_jsonable(data), default=_default, ensure_ascii=False) + "\n")
     elif render is not None:

@@ -56,6 +56,16 @@ async def create(db: Database, row: dict[str, Any]) -> dict[str, Any]:
     return dict(plain(created[0]))
 
 
+async def insert_new(db: Database, rows: list[dict[str, Any]] | Encoded) -> int:
+    """Insert each row whose email no contact has (later rows see the ones before them); the
+    number inserted. The unique email index decides, as in `insert_or_get`, which costs the
+    engine twice as much for a row whose email is taken."""
+    if not rows:
+        return 0
+    # One NONE per inserted row: returning their ids made the import 6-8% slower.
+    return len(await db.one("INSERT IGNORE INTO contact $rows RETURN BEFORE", {"rows": rows}))
+
+
 async def insert_or_get(
     db: Database, rows: list[dict[str, Any]] | Encoded
 ) -> list[dict[str, Any] | None]:

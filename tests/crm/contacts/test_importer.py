@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crm.companies import service as companies
-from crm.contacts import csv_format, importer, service
+from crm.contacts import csv_format, importer, repository, service
 from crm.contacts.importer import ImportOptions, ImportReport, OnDuplicate, import_csv
 from crm.contacts.models import Contact, Status
 from crm.contacts.repository import ContactFilter
@@ -299,6 +301,55 @@ class TestDuplicates:
 
         assert counts(again) == (4, 0, 0, 4, 0)
         assert await everyone(db) == before
+
+    @pytest.mark.parametrize("mode", [OnDuplicate.UPDATE, OnDuplicate.ERROR])
+    async def test_a_later_row_never_overtakes_a_slow_write_of_the_same_email(
+        self, db: Database, tmp_path: Path, mode: OnDuplicate, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Batches are written two at a time; the one holding line 2 is slow to reach the
+        # database, and line 3 (the same email) waits for it all the same.
+        path = write_csv(
+            tmp_path / "in.csv",
+            [["Email", "First Name"], ["new@example.com", "Early"], ["NEW@example.com", "Late"]],
+        )
+        real = repository.insert_or_get
+
+        async def slow_early(db: Database, rows: Any) -> list[dict[str, Any] | None]:
+            if b"Early" in getattr(rows, "data", b""):
+                await asyncio.sleep(0.3)
+            return await real(db, rows)
+
+        monkeypatch.setattr(repository, "insert_or_get", slow_early)
+        monkeypatch.setattr(importer, "BATCH_SIZE", 1)
+
+        report = await run(db, path, on_duplicate=mode)
+
+        new = await service.require(db, "new@example.com")
+        if mode is OnDuplicate.UPDATE:
+            assert counts(report) == (2, 1, 1, 0, 0)
+            assert new.first_name == "Late"
+        else:
+            assert [e.line for e in report.errors] == [3]
+            assert new.first_name == "Early"
+
+    @pytest.mark.parametrize("remembered", [1, 2, 1000])
+    async def test_repeats_are_skipped_however_many_emails_are_remembered(
+        self, db: Database, tmp_path: Path, remembered: int, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The importer skips a repeat it remembers without asking the database; past that
+        # many emails it forgets, and the database's unique index turns the repeat away.
+        rows = [["Email", "First Name"]]
+        rows += [[f"p{n % 6}@example.com", f"Row {n}"] for n in range(15)]
+        path = write_csv(tmp_path / "in.csv", rows)
+        monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+        monkeypatch.setattr(importer, "SEEN_EMAILS_SIZE", remembered)
+
+        report = await run(db, path)
+
+        assert counts(report) == (15, 6, 0, 9, 0)
+        assert [(c.email, c.first_name) for c in await everyone(db)] == [
+            (f"p{n}@example.com", f"Row {n}") for n in range(6)
+        ]
 
 
 class TestBatches:
