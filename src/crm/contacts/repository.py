@@ -58,8 +58,8 @@ async def create(db: Database, row: dict[str, Any]) -> dict[str, Any]:
 
 async def insert_new(db: Database, rows: list[dict[str, Any]] | Encoded) -> int:
     """Insert each row whose email no contact has (later rows see the ones before them); the
-    number inserted. The unique email index decides, as in `insert_or_get`, which costs the
-    engine twice as much for a row whose email is taken."""
+    number inserted. The unique email index decides, as in `insert_or_get`; a row whose email
+    is taken is left alone here, where `insert_or_get` rewrites it at twice the engine's cost."""
     if not rows:
         return 0
     # One NONE per inserted row: returning their ids made the import 6-8% slower.
