@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from accounts.roles import Role
+from cli.app import command_group
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
 
 if TYPE_CHECKING:
     from accounts.apikeys.models import ApiKey
 
-app = typer.Typer(help="API keys for `crm serve`.", no_args_is_help=True)
+app = command_group("API keys for `crm serve`.", no_args_is_help=True)
 
 
 @app.command()

@@ -43,8 +43,8 @@ def audit(
     limit: int = typer.Option(100, "--limit", min=1, max=1000, help="At most this many."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Show the audit log, newest first: key creation and revocation, exports, approvals,
-    runs, pauses, deletions and workspace changes."""
+    """Show the audit log, newest first. It holds key creation and revocation, exports,
+    approvals, runs, pauses, deletions and workspace changes."""
     start = parse_since(since) if since else None
     found = run(lambda client: client.audit.entries(start, limit))
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cli.app import command_group
 from cli.bounces import bounces as _bounces
 from cli.campaign_review import approve, edit_asset, show
 from cli.options import validated
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from campaigns.models import Campaign, Status
     from cli.client.connect import Client
 
-app = typer.Typer(
-    help="Create campaigns, generate and review their assets, approve and send them.",
+app = command_group(
+    "Create campaigns, generate and review their assets, approve and send them.",
     no_args_is_help=True,
 )
 

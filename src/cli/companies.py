@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cli.app import command_group
 from cli.options import FIELD_OPTION, parse_fields, validated
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
@@ -13,7 +14,7 @@ from cli.runtime import run
 if TYPE_CHECKING:
     from crm.companies.models import Company
 
-app = typer.Typer(help="Companies and the contacts who work there.", no_args_is_help=True)
+app = command_group("Companies and the contacts who work there.", no_args_is_help=True)
 
 
 def _print_companies(items: list[Company]) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
+from cli.app import command_group
 from cli.options import FIELD_OPTION, TAG_OPTION, parse_fields, validated
 from cli.output import JSON_OPTION, emit, fail, plain, show_progress, stderr, stdout
 from cli.runtime import run
@@ -15,7 +16,7 @@ from cli.runtime import run
 if TYPE_CHECKING:
     from crm.contacts.models import Contact, Page, TimelineEvent
 
-app = typer.Typer(help="Add, find, change, import and export contacts.", no_args_is_help=True)
+app = command_group("Add, find, change, import and export contacts.", no_args_is_help=True)
 
 
 def contact_table(items: list[Contact]) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from cli.app import command_group
 from kernel.lazy import load
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class Lazy:
             group = typer.main.get_group(found)
             group.name = name
             return group
-        single = typer.Typer(add_completion=False)
+        single = command_group(add_completion=False)
         single.command(name)(found)
         return typer.main.get_command(single)
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import typer
 
+from cli.app import command_group
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
 
-app = typer.Typer(help="The LLM gateway: recorded calls, tokens and cost.", no_args_is_help=True)
+app = command_group("The LLM gateway: recorded calls, tokens and cost.", no_args_is_help=True)
 
 CALL_FIELDS = (
     "tool",

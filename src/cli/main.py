@@ -7,6 +7,7 @@ import sys
 import typer
 
 from cli import runtime
+from cli.app import command_group
 from cli.lazy import Lazy, lazy_group
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
@@ -25,8 +26,8 @@ COMMANDS = {
     ),
     "audit": Lazy(
         "cli.audit:audit",
-        "Show the audit log, newest first: key creation and revocation, exports, approvals, "
-        "runs, pauses, deletions and workspace changes.",
+        "Show the audit log, newest first. It holds key creation and revocation, exports, "
+        "approvals, runs, pauses, deletions and workspace changes.",
     ),
     "serve": Lazy(
         "cli.serve:serve",
@@ -34,8 +35,8 @@ COMMANDS = {
     ),
     "worker": Lazy(
         "cli.schedules:worker",
-        "Run due schedules until SIGTERM or Ctrl-C (then finish or hand back the current "
-        "work), logging each run's start, progress and end on stderr.",
+        "Run due schedules until SIGTERM or Ctrl-C. The current work is then finished or "
+        "handed back; each run's start, progress and end are logged on stderr.",
     ),
     "contacts": Lazy("cli.contacts:app", "Add, find, change, import and export contacts."),
     "companies": Lazy("cli.companies:app", "Companies and the contacts who work there."),
@@ -57,9 +58,9 @@ COMMANDS = {
     ),
 }
 
-app = typer.Typer(
+app = command_group(
+    "AI-first campaign and enrichment toolkit: contacts, segments, campaigns.",
     name="crm",
-    help="AI-first campaign and enrichment toolkit: contacts, segments, campaigns.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     cls=lazy_group(COMMANDS),

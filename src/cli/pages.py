@@ -7,11 +7,12 @@ from typing import Any
 
 import typer
 
+from cli.app import command_group
 from cli.output import JSON_OPTION, emit, stderr, stdout
 from cli.runtime import run
 from landing_pages.preview import PREVIEW_SECONDS
 
-app = typer.Typer(help="Hosted landing pages.", no_args_is_help=True)
+app = command_group("Hosted landing pages.", no_args_is_help=True)
 
 
 class TextFormat(StrEnum):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cli.app import command_group
 from cli.output import JSON_OPTION, emit, stdout
 from cli.runtime import run
 
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
     from cli.client.connect import Client
     from scheduling.models import Run, Schedule
 
-app = typer.Typer(
-    help="Schedule campaign sends and enrichment runs; list, pause, resume and delete them.",
+app = command_group(
+    "Schedule campaign sends and enrichment runs; list, pause, resume and delete them.",
     no_args_is_help=True,
 )
 
@@ -218,8 +219,8 @@ def worker(
         "through while the worker holds the database (0: any free port).",
     ),
 ) -> None:
-    """Run due schedules until SIGTERM or Ctrl-C (then finish or hand back the current work),
-    logging each run's start, progress and end on stderr.
+    """Run due schedules until SIGTERM or Ctrl-C. The current work is then finished or handed
+    back; each run's start, progress and end are logged on stderr.
 
     On an embedded database the worker holds the file, so it also serves the REST API on
     127.0.0.1 (like `crm serve --worker`) and the other `crm` commands go through it. Start as

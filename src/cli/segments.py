@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cli.app import command_group
 from cli.contacts import contact_table
 from cli.options import validated
 from cli.output import JSON_OPTION, count_of, emit, fail, stdout
@@ -14,8 +15,8 @@ from cli.runtime import run
 if TYPE_CHECKING:
     from crm.segments.models import Segment
 
-app = typer.Typer(
-    help="Saved rules that select contacts (language: docs/segments.md).", no_args_is_help=True
+app = command_group(
+    "Saved rules that select contacts (language: docs/segments.md).", no_args_is_help=True
 )
 
 RULE_HELP = 'A rule, e.g. \'country in ["DE","AT"] and tags contains "vip"\', or its JSON form.'

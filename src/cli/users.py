@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from accounts.roles import Role
+from cli.app import command_group
 from cli.output import JSON_OPTION, emit, fail, stdout
 from cli.runtime import run
 
 if TYPE_CHECKING:
     from accounts.users.models import Added, Membership, PasswordMail
 
-app = typer.Typer(
-    help="People, their roles, invitations and password resets.", no_args_is_help=True
-)
+app = command_group("People, their roles, invitations and password resets.", no_args_is_help=True)
 
 WORKSPACE_OPTION = typer.Option(
     None,

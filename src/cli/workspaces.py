@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from cli.app import command_group
 from cli.output import JSON_OPTION, emit, fail, stdout
 from cli.runtime import run
 
 if TYPE_CHECKING:
     from accounts.workspaces.models import Workspace
 
-app = typer.Typer(help="Workspaces: one per team, client or brand.", no_args_is_help=True)
+app = command_group("Workspaces: one per team, client or brand.", no_args_is_help=True)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""`--help` of every command and sub-command renders (rich markup in help texts included), and
+"""`--help` of every command and sub-command renders (brackets in help texts included), and
 `crm --help` shows each command's own help line without importing it."""
 
 from __future__ import annotations
