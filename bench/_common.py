@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crm.contacts.models import ContactCreate, search_key
+from crm.contacts.service import new_row
 from crm.db import Database, connect
 from crm.schema import migrate
 from kernel.settings import Settings
@@ -27,6 +29,14 @@ async def fresh_db(directory: Path, name: str) -> AsyncIterator[Database]:
     async with connect(settings) as db:
         await migrate(db)
         yield db
+
+
+def stored_contact(**fields: Any) -> dict[str, Any]:
+    """A contact as crm stores a new one (`crm.contacts.service.new_row`: its defaults and keys,
+    which the table no longer fills in since schema 0025), with `fields` set as given: not
+    validated, so a bench can store the raw values enrichers clean up."""
+    row = {**new_row(ContactCreate(email=fields["email"])), **fields}
+    return {**row, "search_key": search_key(row)}
 
 
 async def median_ms(fn: Callable[[], Awaitable[Any]], repeat: int = 7) -> float:

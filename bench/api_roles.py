@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from _common import median_ms, report
+from _common import median_ms, report, stored_contact
 from accounts.apikeys import service as apikeys
 from accounts.roles import Permission, Role
 from accounts.system import open_system
@@ -39,7 +39,7 @@ PAGE = "/api/v1/contacts?limit=50"
 async def fill(db: Database, count: int) -> None:
     for start in range(0, count, 2000):
         rows = [
-            {"email": f"p{i}@example.com", "email_key": f"p{i}@example.com", "first_name": f"P{i}"}
+            stored_contact(email=f"p{i}@example.com", first_name=f"P{i}")
             for i in range(start, min(start + 2000, count))
         ]
         await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from _common import fresh_db, report
+from _common import fresh_db, report, stored_contact
 from accounts.roles import Role
 from accounts.users import service as users
 from accounts.workspaces import service as workspaces
@@ -46,14 +46,13 @@ async def fill(db: Database, count: int) -> None:
     statuses = ["new", "contacted", "engaged", "qualified", "customer"]
     for start in range(0, count, 2000):
         rows = [
-            {
-                "id": f"p{i}",
-                "email": f"p{i}@example.com",
-                "email_key": f"p{i}@example.com",
-                "first_name": f"P{i}",
-                "status": statuses[i % len(statuses)],
-                "tags": ["vip"] if i % 10 == 0 else [],
-            }
+            stored_contact(
+                id=f"p{i}",
+                email=f"p{i}@example.com",
+                first_name=f"P{i}",
+                status=statuses[i % len(statuses)],
+                tags=["vip"] if i % 10 == 0 else [],
+            )
             for i in range(start, min(start + 2000, count))
         ]
         await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})

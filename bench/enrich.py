@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import fresh_db, report
+from _common import fresh_db, report, stored_contact
 from crm.db import Database
 from crm.enrichment import service
 from crm.enrichment.models import RunOptions
@@ -37,7 +37,7 @@ async def fill(db: Database, count: int) -> None:
         for i in range(start, min(start + 2000, count)):
             domain = rnd.choice(["gmail.com", "web.de"]) if i % 4 == 0 else f"firm{i % 2000}.de"
             email = f"{rnd.choice(FIRST)}.{rnd.choice(LAST)}{i}@{domain}"
-            row: dict[str, Any] = {"email": email, "email_key": email, "title": rnd.choice(TITLES),
+            row: dict[str, Any] = {"email": email, "title": rnd.choice(TITLES),
                    "country": rnd.choice(COUNTRIES), "custom": {}}  # fmt: skip
             if i % 3 == 0:
                 row["phone"] = f"030 {rnd.randint(1000000, 9999999)}"
@@ -46,7 +46,7 @@ async def fill(db: Database, count: int) -> None:
                 row["custom"] = {
                     "full_name": f"{rnd.choice(FIRST).title()} {rnd.choice(LAST).title()}"
                 }
-            rows.append({k: v for k, v in row.items() if v is not None})
+            rows.append(stored_contact(**{k: v for k, v in row.items() if v is not None}))
         await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})
 
 

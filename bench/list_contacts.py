@@ -12,7 +12,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from _common import fresh_db, median_ms, report
+from _common import fresh_db, median_ms, report, stored_contact
 from crm.contacts import service
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
@@ -24,12 +24,9 @@ PAGE_SIZE = 100
 async def fill(db: Database, count: int) -> None:
     for start in range(0, count, 2000):
         rows = [
-            {
-                "email": f"p{i}@example.com",
-                "email_key": f"p{i}@example.com",
-                "first_name": f"P{i}",
-                "tags": ["vip"] if i % 10 == 0 else [],
-            }
+            stored_contact(
+                email=f"p{i}@example.com", first_name=f"P{i}", tags=["vip"] if i % 10 == 0 else []
+            )
             for i in range(start, min(start + 2000, count))
         ]
         await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import fresh_db, median_ms, report
+from _common import fresh_db, median_ms, report, stored_contact
 from crm.contacts import repository as contacts
 from crm.contacts.repository import ContactFilter
 from crm.db import Database
@@ -37,16 +37,15 @@ async def fill(db: Database, count: int) -> None:
     countries = ["DE", "AT", "CH", "FR", "IT", "ES", "NL", "PL", "GB", "US"]
     for start in range(0, count, 2000):
         rows = [
-            {
-                "email": f"p{i}@example.com",
-                "email_key": f"p{i}@example.com",
-                "country": rnd.choice(countries),
-                "tags": rnd.sample(
+            stored_contact(
+                email=f"p{i}@example.com",
+                country=rnd.choice(countries),
+                tags=rnd.sample(
                     ["vip", "lead", "partner", "newsletter", "event"], rnd.randint(0, 2)
                 ),
-                "status": rnd.choice(["new", "contacted", "engaged", "customer", "unsubscribed"]),
-                "created_at": now - timedelta(days=rnd.randint(0, 700)),
-            }
+                status=rnd.choice(["new", "contacted", "engaged", "customer", "unsubscribed"]),
+                created_at=now - timedelta(days=rnd.randint(0, 700)),
+            )
             for i in range(start, min(start + 2000, count))
         ]
         await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from _common import fresh_db, report
+from _common import fresh_db, report, stored_contact
 
 KEY = "bench-key"
 SLUG = "bench"
@@ -39,10 +39,7 @@ async def prepare(directory: Path, contacts: int) -> str:
 
     async with fresh_db(directory, "serve.db") as db:
         await make_page(db, slug=SLUG)
-        rows = [
-            {"email": f"p{i}@example.com", "email_key": f"p{i}@example.com"}
-            for i in range(contacts)
-        ]
+        rows = [stored_contact(email=f"p{i}@example.com") for i in range(contacts)]
         await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})
         return db.url
 
