@@ -10,6 +10,7 @@ import re
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,15 @@ def record(table: str, key: str) -> RecordID:
     return RecordID(table, record_key(key))
 
 
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A regular expression (the syntax of Rust's `regex`) bound as a query parameter. The wire
+    has no type for one, so `Database.query` turns it into one first, once per query
+    (`LET $name = <regex> $name`): the same cast inside a WHERE runs again on every record."""
+
+    source: str
+
+
 def new_key() -> str:
     """A random record key of 12 characters (60 bits) for companies created in bulk. The
     engine's own keys have 20, and a key is stored again in its index entries and in every
@@ -91,6 +101,7 @@ def _classify(message: str) -> DatabaseError | Conflict:
 
 
 _DATABASE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class _Writes:
@@ -139,8 +150,14 @@ class Database:
     async def _query_once(self, sql: str, params: dict[str, Any]) -> list[Any]:
         if not self._writes.seen and _MAY_WRITE.search(sql):
             self._writes.seen = True
+        patterns = [name for name, value in params.items() if isinstance(value, Pattern)]
+        for name in patterns:
+            if not _PARAM_NAME.match(name):
+                raise ValueError(f"not a parameter name: {name!r}")
+            params[name] = params[name].source
+        before = self._use + "".join(f"LET ${name} = <regex> ${name};\n" for name in patterns)
         try:
-            response = await self._conn.query_raw(self._use + sql, params)
+            response = await self._conn.query_raw(before + sql, params)
         except Exception as exc:  # the embedded engine raises RuntimeError for parse errors
             raise _classify(str(exc)) from exc
         if response.get("error"):
@@ -152,7 +169,7 @@ class Database:
             # transaction"; the one that really failed says why.
             causes = [m for m in failed if _NOT_EXECUTED not in m]
             raise _classify((causes or failed)[0])
-        results = [s.get("result") for s in statements][1 if self._use else 0 :]
+        results = [s.get("result") for s in statements][(1 if self._use else 0) + len(patterns) :]
         if self._conn.answers_transaction_statements and _TRANSACTION.fullmatch(sql):
             return results[1:-1]
         return results

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.db import Database, connect, embedded_file, lock_owner
+from crm.db import Database, Pattern, connect, embedded_file, lock_owner
 from crm.schema import migrate
 from kernel.errors import Conflict, DatabaseError, DatabaseLocked
 from kernel.settings import Settings
@@ -63,6 +63,23 @@ class TestQuery:
         assert "failed transaction" not in caught.value.message
         assert "status" in caught.value.message
         assert await db.one("SELECT * FROM company") == []
+
+    async def test_a_pattern_is_bound_as_a_regex_and_the_results_stay_in_order(
+        self, db: Database
+    ) -> None:
+        pattern = Pattern(r"(?i)^a\.b")
+        workspace = db.using("other")
+        for view in (db, workspace):
+            results = await view.query(
+                "RETURN ['A.B c' = $p, 'axb' = $p, 5 = $p, NONE = $p]; RETURN $n",
+                {"p": pattern, "n": 2},
+            )
+
+            assert results == [[True, False, False, False], 2]
+
+    async def test_a_pattern_needs_a_plain_parameter_name(self, db: Database) -> None:
+        with pytest.raises(ValueError, match="not a parameter name"):
+            await db.query("RETURN 1", {"p; DELETE contact": Pattern("x")})
 
     async def test_a_syntax_error_is_a_database_error(self, db: Database) -> None:
         with pytest.raises(DatabaseError):

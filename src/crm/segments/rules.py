@@ -9,11 +9,13 @@ value, custom-field key included, becomes a bound parameter `$r0`, `$r1`, ….
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crm.db import Pattern
 from crm.segments.fields import (
     CAMPAIGN_FIELDS,
     EVENT_FIELDS,
@@ -370,6 +372,10 @@ def _meets(cond: Condition, value: Any) -> bool:
     raise AssertionError(cond.op)  # no field with an empty value takes text matching
 
 
+# What Rust's `regex::escape` escapes, so that the needle is matched as it is written.
+_REGEX_META = re.compile(r"[\\.+*?()|\[\]{}^$#&\-~]")
+
+
 def _or_missing(path: str, sql: str, missing_meets: bool) -> str:
     """`sql` for a contact with a value at `path`; one without meets it when `missing_meets`."""
     return f"({path} = NONE OR {sql})" if missing_meets else f"({path} != NONE AND {sql})"
@@ -469,15 +475,12 @@ class _Emitter:
         return _or_missing(path, compare, negate)
 
     def match(self, field: Field, needle: str, negate: bool) -> str:
-        needle_param = self.param(needle)
-        if field.kind == Kind.ANY:
-            path = self.path(field)
-            test = f"string::contains(string::lowercase({path}), {needle_param})"
-            if negate:
-                return f"(({path}).is_string() = false OR {test} = false)"
-            return f"(({path}).is_string() AND {test})"
-        test = f"string::contains(string::lowercase({field.path} ?? ''), {needle_param})"
-        return f"{test} = false" if negate else test
+        """Contains `needle` in any case: a regex, which only strings match. Not
+        `string::contains(string::lowercase(…))`: the engine calls a function on each contact
+        about 5x slower than it compares (the bench's rule over 100,000 contacts: 0.9-1.0 s
+        against 0.19-0.21 s)."""
+        pattern = self.param(Pattern("(?i)" + _REGEX_META.sub(r"\\\g<0>", needle)))
+        return f"{self.path(field)} {'!=' if negate else '='} {pattern}"
 
     def exists(self, field: Field, path: str, negate: bool) -> str:
         if field.kind == Kind.TAGS:

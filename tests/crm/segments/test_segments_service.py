@@ -105,6 +105,21 @@ class TestMembers:
         await dach_vips(db)
         assert await service.count(db, rule={"field": "country", "op": "=", "value": "DE"}) == 2
 
+    async def test_contains_reads_the_text_as_written_in_any_case(self, db: Database) -> None:
+        await make_contact(db, email="a@x.com", title="C++ (Lead) Engineer")
+        await make_contact(db, email="b@x.com", title="Cxx Lead")
+        await make_contact(db, email="c@x.com", custom={"note": "Ask ^$ about [IT]"})
+        await make_contact(db, email="d@x.com", custom={"note": 42})
+
+        def count(rule: str) -> Any:
+            return service.count(db, rule=rule)
+
+        assert await count('title contains "c++ (lead"') == 1
+        assert await count('title contains "c.."') == 0
+        assert await count('not (title contains "c++")') == 3  # no title counts as not containing
+        assert await count('custom.note contains "^$ ABOUT [it]"') == 1
+        assert await count('not (custom.note contains "ask")') == 3
+
     async def test_the_count_walks_an_index_not_the_table(self, db: Database) -> None:
         await dach_vips(db)
         sql, params = await service.rule_for(db, "DACH VIP")
