@@ -1,9 +1,10 @@
 """What the console's dashboard shows, in one call: contacts (all, added this week, by status:
-counts from indexes where there is one, so it stays quick at 100k), the campaigns running and
-scheduled, the daily activity of the last 30 days, this month's LLM spend."""
+one pass over the contacts), the campaigns running and scheduled, the daily activity of the
+last 30 days, this month's LLM spend."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -31,15 +32,20 @@ class Dashboard(BaseModel):
 
 async def dashboard(db: Database, *, now: datetime | None = None) -> Dashboard:
     now = now or datetime.now(UTC)
-    listed = await campaigns.list_all(db, limit=CAMPAIGNS)
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    glance = await contacts.glance(db, now - WEEK)
+    # Side by side: the engine runs each statement on a core of its own.
+    glance, listed, spend, activity = await asyncio.gather(
+        contacts.glance(db, now - WEEK),
+        campaigns.list_all(db, limit=CAMPAIGNS),
+        llm_calls.cost_since(db, month),
+        daily_activity(db, now=now),
+    )
     return Dashboard(
         contacts=glance["total"],
         new_this_week=glance["new"],
         by_status=glance["by_status"],
         running=sum(c.state is State.RUNNING for c in listed),
         scheduled=sum(bool(c.scheduled_run) for c in listed),
-        spend=await llm_calls.cost_since(db, month),
-        activity=(await daily_activity(db, now=now)).days,
+        spend=spend,
+        activity=activity.days,
     )
