@@ -39,6 +39,11 @@ def stored_contact(**fields: Any) -> dict[str, Any]:
     return {**row, "search_key": search_key(row)}
 
 
+def disk_bytes(path: Path) -> int:
+    """The size of a database on disk (a surrealkv database is a directory)."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
 async def median_ms(fn: Callable[[], Awaitable[Any]], repeat: int = 7) -> float:
     samples = []
     for _ in range(repeat):

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import fresh_db, report
+from _common import disk_bytes, fresh_db, report
 from crm.companies.models import name_key
 from crm.companies.service import resolve_names
 from crm.contacts.importer import BATCH_SIZE, WRITERS, ImportOptions, import_csv
@@ -135,10 +135,6 @@ async def run_baseline(directory: Path, contacts: list[ContactCreate], kind: str
                 )
             )
         return time.perf_counter() - start
-
-
-def disk_bytes(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 def peak_rss_mb(rows: int, directory: Path) -> float:

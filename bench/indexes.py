@@ -6,7 +6,8 @@ One migrated database with realistic contacts (status, country, tags, company, s
 engagement timestamps …). All secondary contact indexes are removed; then, one at a time, each
 is defined again and the query it exists for is timed with and without it (count and the first
 page of 20 by id, medians), along with the cost of inserting 2,000 more contacts with and
-without it. An index is worth keeping when it speeds its query up at least 2 times.
+without it and the bytes it adds on disk. An index is worth keeping when it speeds its query up
+at least 2 times.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import fresh_db, median_ms, report
+from _common import disk_bytes, fresh_db, median_ms, report
 from crm.db import Database, record
 
 NOW = datetime.now(UTC)
@@ -65,14 +66,19 @@ CANDIDATES: dict[str, tuple[str, str, dict[str, Any]]] = {
         "last_submitted_at > $v",
         {"v": NOW - timedelta(days=14)},
     ),
-    "contact_opened_campaigns": ("opened_campaigns", "opened_campaigns CONTAINS $v", {"v": "k3"}),
+    # On the arrays' elements, as tags: SurrealDB 3 walks no index on a bare array for CONTAINS.
+    "contact_opened_campaigns": (
+        "opened_campaigns.*",
+        "opened_campaigns CONTAINS $v",
+        {"v": "k3"},
+    ),
     "contact_clicked_campaigns": (
-        "clicked_campaigns",
+        "clicked_campaigns.*",
         "clicked_campaigns CONTAINS $v",
         {"v": "k3"},
     ),
     "contact_submitted_campaigns": (
-        "submitted_campaigns",
+        "submitted_campaigns.*",
         "submitted_campaigns CONTAINS $v",
         {"v": "k3"},
     ),
@@ -140,6 +146,7 @@ async def bench(count: int) -> dict[str, object]:
     rnd = random.Random(7)
     figures: dict[str, object] = {"contacts": count}
     with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "indexes.db"
         async with fresh_db(Path(tmp), "indexes.db") as db:
             for name in CANDIDATES:
                 await db.query(f"REMOVE INDEX IF EXISTS {name} ON contact")
@@ -148,7 +155,9 @@ async def bench(count: int) -> dict[str, object]:
             for name, (fields, where, params) in CANDIDATES.items():
                 count_without, page_without, matches = await timings(db, where, params)
                 insert_without = await insert_cost_ms(db, rnd, count)
+                before = disk_bytes(path)
                 await db.query(f"DEFINE INDEX {name} ON contact FIELDS {fields}")
+                grown = disk_bytes(path) - before
                 count_with, page_with, _ = await timings(db, where, params)
                 insert_with = await insert_cost_ms(db, rnd, count)
                 await db.query(f"REMOVE INDEX {name} ON contact")
@@ -156,7 +165,8 @@ async def bench(count: int) -> dict[str, object]:
                     f"matches {matches}: count {count_without:.1f}->{count_with:.1f} ms "
                     f"(x{count_without / count_with:.1f}), first page "
                     f"{page_without:.1f}->{page_with:.1f} ms (x{page_without / page_with:.1f}), "
-                    f"insert 2k {insert_without:.0f}->{insert_with:.0f} ms"
+                    f"insert 2k {insert_without:.0f}->{insert_with:.0f} ms, "
+                    f"on disk {grown / count:.0f} B per contact"
                 )
     return figures
 

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import child_run, report
+from _common import child_run, disk_bytes, report
 from api import server_info
 
 COLD_RUNS = 3
@@ -80,7 +80,7 @@ def main() -> None:
         rule = 'country = "DE" and title contains "CEO"'
         crm(env, ["segments", "create", "de-ceo", "--rule", rule])
         db_file = folder / "data" / "crm.db"
-        size = sum(f.stat().st_size for f in db_file.rglob("*") if f.is_file())
+        size = disk_bytes(db_file)
         figures: dict[str, object] = {
             "contacts": args.contacts,
             "import s": import_s,

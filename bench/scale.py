@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import child_run, report
+from _common import child_run, disk_bytes, report
 from crm.db import connect
 from kernel.settings import Settings
 
@@ -64,7 +64,7 @@ def measure(size: int, directory: Path) -> dict[str, float]:
     # Every command opens the file itself: no server kept open in the background, none used.
     env = {**os.environ, "CRM_DATA_DIR": str(data_dir), "CRM_API_URL": "", "CRM_KEEP_OPEN": "0"}
     imported = child_run([CRM, "contacts", "import", str(csv_path), "--json"], env)
-    file_bytes = sum(f.stat().st_size for f in (data_dir / "crm.db").rglob("*") if f.is_file())
+    file_bytes = disk_bytes(data_dir / "crm.db")
     opened = child_run([sys.executable, __file__, "--open"], env)
     listed = child_run([CRM, "contacts", "list", "--json"], env)
     csv_path.unlink()

@@ -444,16 +444,14 @@ class _Emitter:
         if op in ORDERING:
             return self.ordering(field, path, _NEGATED[op] if negate else op, cond.value, negate)
         if op == Op.HAS:
-            return f"{path} {'CONTAINSNOT' if negate else 'CONTAINS'} {self.param(cond.value)}"
+            return self.has(path, cond.value, negate)
         if op == Op.HAS_ANY:
             return f"{path} {'CONTAINSNONE' if negate else 'CONTAINSANY'} {self.param(cond.value)}"
         if op == Op.HAS_ALL:
             if not negate:
                 return f"{path} CONTAINSALL {self.param(cond.value)}"
             # `CONTAINSALL … = false` is misplanned as an index union, so spell it out.
-            return (
-                "(" + " OR ".join(f"{path} CONTAINSNOT {self.param(t)}" for t in cond.value) + ")"
-            )
+            return "(" + " OR ".join(self.has(path, t, negate=True) for t in cond.value) + ")"
         if op == Op.MATCH:
             return self.match(field, cond.value, negate)
         if op == Op.EXISTS:
@@ -473,6 +471,12 @@ class _Emitter:
                 else f"(({path}).is_number() AND {compare})"
             )
         return _or_missing(path, compare, negate)
+
+    def has(self, path: str, item: Any, negate: bool) -> str:
+        """The array at `path` holds `item`. Not `path CONTAINS $item`: without an index the
+        engine tests that 4x slower (`opened campaign "x"` over 100,000 contacts, 5,900 of them
+        matching: 0.32 s against 1.3-1.4 s); the tags index serves either."""
+        return f"{self.param(item)} {'NOTINSIDE' if negate else 'INSIDE'} {path}"
 
     def match(self, field: Field, needle: str, negate: bool) -> str:
         """Contains `needle` in any case: a regex, which only strings match. Not

@@ -21,7 +21,7 @@ class TestValidRules:
             "and created > 30d ago",
             now=NOW,
         )
-        assert sql == "country IN $r0 AND tags CONTAINS $r1 AND status != $r2 AND created_at > $r3"
+        assert sql == "country IN $r0 AND $r1 INSIDE tags AND status != $r2 AND created_at > $r3"
         assert params == {
             "r0": ["DE", "AT"],
             "r1": "vip",
@@ -174,14 +174,14 @@ SPRING = {"Spring launch": ("k1",), "k2": ("k2",), "Webinar": ("k3", "k4")}
 class TestCampaignFacts:
     def test_the_campaign_is_among_those_the_contact_engaged_with(self) -> None:
         assert compile_rule('clicked campaign "Spring launch"', campaigns=SPRING) == (
-            "(clicked_campaigns != NONE AND clicked_campaigns CONTAINS $r0)",
+            "(clicked_campaigns != NONE AND $r0 INSIDE clicked_campaigns)",
             {"r0": "k1"},
         )
         assert compile_rule(
             'opened campaign "k2" and not submitted campaign "Spring launch"', campaigns=SPRING
         ) == (
-            "(opened_campaigns != NONE AND opened_campaigns CONTAINS $r0)"
-            " AND (submitted_campaigns = NONE OR submitted_campaigns CONTAINSNOT $r1)",
+            "(opened_campaigns != NONE AND $r0 INSIDE opened_campaigns)"
+            " AND (submitted_campaigns = NONE OR $r1 NOTINSIDE submitted_campaigns)",
             {"r0": "k2", "r1": "k1"},
         )
 
