@@ -38,7 +38,8 @@ INSERT_PROBE = 2000
 CANDIDATES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "contact_status": ("status", "status = $v", {"v": "customer"}),
     "contact_company": ("company", "company = $v", {"v": record("company", "c17")}),
-    "contact_tags": ("tags.*", "tags CONTAINS $v", {"v": "vip"}),
+    # A tag one contact in a thousand has: a scan finds a common one's first page at once.
+    "contact_tags": ("tags.*", "$v INSIDE tags", {"v": "board"}),
     "contact_country": ("country", "country = $v", {"v": "DE"}),
     "contact_created_at": ("created_at", "created_at > $v", {"v": NOW - timedelta(days=7)}),
     "contact_source": ("source", "source = $v", {"v": "form"}),
@@ -66,20 +67,20 @@ CANDIDATES: dict[str, tuple[str, str, dict[str, Any]]] = {
         "last_submitted_at > $v",
         {"v": NOW - timedelta(days=14)},
     ),
-    # On the arrays' elements, as tags: SurrealDB 3 walks no index on a bare array for CONTAINS.
+    # On the arrays' elements, as tags: SurrealDB 3 walks no index on a bare array for these.
     "contact_opened_campaigns": (
         "opened_campaigns.*",
-        "opened_campaigns CONTAINS $v",
+        "$v INSIDE opened_campaigns",
         {"v": "k3"},
     ),
     "contact_clicked_campaigns": (
         "clicked_campaigns.*",
-        "clicked_campaigns CONTAINS $v",
+        "$v INSIDE clicked_campaigns",
         {"v": "k3"},
     ),
     "contact_submitted_campaigns": (
         "submitted_campaigns.*",
-        "submitted_campaigns CONTAINS $v",
+        "$v INSIDE submitted_campaigns",
         {"v": "k3"},
     ),
 }
@@ -96,7 +97,8 @@ def contact(i: int, rnd: random.Random) -> dict[str, Any]:
         "first_name": f"P{i}",
         "company": record("company", f"c{i % COMPANIES}"),
         "country": rnd.choice(COUNTRIES),
-        "tags": rnd.sample(["vip", "lead", "partner", "newsletter", "event"], rnd.randint(0, 2)),
+        "tags": rnd.sample(["vip", "lead", "partner", "newsletter", "event"], rnd.randint(0, 2))
+        + (["board"] if i % 1000 == 0 else []),
         "status": rnd.choice(STATUSES),
         "source": rnd.choice(SOURCES),
         "seniority": rnd.choice(SENIORITY),
