@@ -25,11 +25,16 @@ async def of_kind_on_page(
     db: Database, kind: str, page: str, *, before: str | None, limit: int
 ) -> list[dict[str, Any]]:
     """Events of `kind` naming the landing page `page`, newest first, from past the event
-    `before` (a cursor: its time, then its id, break the order's ties)."""
+    `before` (a cursor: its time, then its id, break the order's ties).
+
+    Sorted outside the query that finds them: ordered by `at` itself, the engine took the order
+    from the `event_kind_at` index, which sorts a time whose fraction ends in zeros after later
+    ones of the same second (surrealdb/surrealdb#7493), and a page then repeated an event of
+    the page before it."""
     rows = await db.one(
-        "SELECT id, kind, at, data, contact, contact.email AS email FROM event"
+        "SELECT * FROM (SELECT id, kind, at, data, contact, contact.email AS email FROM event"
         " WHERE kind = $kind AND data.page = $page"
-        " AND ($before = NONE OR at < $before.at OR (at = $before.at AND id < $before))"
+        " AND ($before = NONE OR at < $before.at OR (at = $before.at AND id < $before)))"
         " ORDER BY at DESC, id DESC LIMIT $limit",
         {
             "kind": kind,
