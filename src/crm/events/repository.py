@@ -30,9 +30,9 @@ async def of_kind_on_page(
     Sorted outside the query that finds them: ordered by `at` itself, the engine took the order
     from the `event_kind_at` index, which sorts a time whose fraction ends in zeros after later
     ones of the same second (surrealdb/surrealdb#7493), and a page then repeated an event of
-    the page before it."""
+    the page before it. Each email is looked up for the page's events alone."""
     rows = await db.one(
-        "SELECT * FROM (SELECT id, kind, at, data, contact, contact.email AS email FROM event"
+        "SELECT id, kind, at, data, contact, contact.email AS email FROM (SELECT * FROM event"
         " WHERE kind = $kind AND data.page = $page"
         " AND ($before = NONE OR at < $before.at OR (at = $before.at AND id < $before)))"
         " ORDER BY at DESC, id DESC LIMIT $limit",
