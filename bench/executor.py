@@ -27,11 +27,9 @@ from typing import Any
 
 import aiosmtplib
 
-from _common import fresh_db, report
+from _common import fresh_db, report, stored_contact
 from campaigns import approval, executor, repository, service
 from campaigns.models import Brief, CampaignCreate, State
-from crm.contacts.models import ContactCreate
-from crm.contacts.service import new_row
 from crm.db import Database
 from crm.segments import service as segments
 from crm.segments.models import SegmentCreate
@@ -79,7 +77,7 @@ def free_port() -> int:
 async def prepare(db: Database, settings: Settings, count: int) -> str:
     for start in range(0, count, 1000):
         rows = [
-            new_row(ContactCreate(email=f"p{i}@example.com", first_name=f"P{i}"), None)
+            stored_contact(email=f"p{i}@example.com", first_name=f"P{i}")
             for i in range(start, min(start + 1000, count))
         ]
         await db.query("INSERT INTO contact $rows RETURN NONE", {"rows": rows})
